@@ -1,0 +1,172 @@
+"""The asset library: creatives, their images (stored once by content), and descriptions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class PlatformSlug(models.TextChoices):
+    """The ad platforms Yenni reads; the same slugs as `campaigns.Platform`."""
+
+    META = "meta", "Meta"
+    GOOGLE_ADS = "google_ads", "Google Ads"
+    LINKEDIN = "linkedin", "LinkedIn"
+    X = "x", "X"
+
+
+class Creative(models.Model):
+    """The copy and destination of an ad, as the platform defines it."""
+
+    platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
+    external_id = models.CharField(
+        _("platform id"),
+        max_length=128,
+        blank=True,
+        help_text=_("The creative's id on the platform; empty for pieces imported from files."),
+    )
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    headline = models.CharField(_("headline"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    call_to_action = models.CharField(_("call to action"), max_length=100, blank=True)
+    landing_url = models.URLField(_("landing URL"), max_length=2000, blank=True)
+    images = models.ManyToManyField(
+        "CreativeImage",
+        through="CreativeImageSlot",
+        related_name="creatives",
+        verbose_name=_("images"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("creative")
+        verbose_name_plural = _("creatives")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"],
+                condition=~Q(external_id=""),
+                name="creative_unique_platform_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or self.name or f"{self.get_platform_display()} {self.external_id}"
+
+
+class CreativeImage(models.Model):
+    """One image file, stored once by its SHA-256 whatever number of ads use it."""
+
+    class Format(models.TextChoices):
+        JPEG = "JPEG", "JPEG"
+        PNG = "PNG", "PNG"
+        WEBP = "WEBP", "WebP"
+        GIF = "GIF", "GIF"
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    file = models.FileField(_("file"), max_length=255)
+    # 64-bit perceptual hash as 16 hex digits: near-duplicates differ in a few bits.
+    phash = models.CharField(_("perceptual hash"), max_length=16, db_index=True)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    byte_size = models.PositiveBigIntegerField(_("size in bytes"))
+    source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
+    first_seen = models.DateField(_("first seen"), null=True, blank=True)
+    last_seen = models.DateField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("stored"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creative image")
+        verbose_name_plural = _("creative images")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(width__gt=0) & Q(height__gt=0), name="creative_image_positive_size"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="creative_image_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_seen__isnull=True)
+                | Q(last_seen__isnull=True)
+                | Q(first_seen__lte=models.F("last_seen")),
+                name="creative_image_seen_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.width}×{self.height})"
+
+    @property
+    def orientation(self) -> str:
+        if self.width > self.height * 1.1:
+            return "landscape"
+        if self.height > self.width * 1.1:
+            return "portrait"
+        return "square"
+
+    def get_file_url(self) -> str:
+        """Return the address that serves this image to signed-in users."""
+        return reverse("creatives:image-file", args=[self.pk])
+
+
+class CreativeImageSlot(models.Model):
+    """Where an image sits inside a creative (a carousel has several)."""
+
+    creative = models.ForeignKey(
+        Creative, on_delete=models.CASCADE, related_name="image_slots", verbose_name=_("creative")
+    )
+    image = models.ForeignKey(
+        CreativeImage,
+        on_delete=models.PROTECT,
+        related_name="slots",
+        verbose_name=_("image"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("image in a creative")
+        verbose_name_plural = _("images in creatives")
+        ordering = ["creative", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creative", "position"], name="creative_image_slot_unique_position"
+            ),
+        ]
+        indexes = [models.Index(fields=["image", "creative"], name="slot_image_creative_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.creative_id} #{self.position}: {self.image_id}"
+
+
+class ImageDescription(models.Model):
+    """What a model wrote about an image; one per image, backend and model."""
+
+    image = models.ForeignKey(
+        CreativeImage,
+        on_delete=models.CASCADE,
+        related_name="descriptions",
+        verbose_name=_("image"),
+    )
+    backend = models.CharField(_("backend"), max_length=50)
+    model_id = models.CharField(_("model"), max_length=255, blank=True)
+    text = models.TextField(_("description"))
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image description")
+        verbose_name_plural = _("image descriptions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "backend", "model_id"], name="image_description_unique_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backend}: {self.text[:60]}"

@@ -1,0 +1,1 @@
+"""Models of the ingestion app arrive with their own issue."""

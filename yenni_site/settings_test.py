@@ -1,0 +1,24 @@
+"""Settings for the test suite: the embedded default with fast, isolated pieces.
+
+DATABASE_URL still chooses the database, so the same suite runs on SQLite and PostgreSQL.
+"""
+
+import os
+import tempfile
+
+# Each test process writes into its own throw-away data folder.
+os.environ.setdefault("YENNI_DATA_DIR", tempfile.mkdtemp(prefix="yenni-test-"))
+os.environ.setdefault("YENNI_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+
+from yenni_site.settings import *  # noqa: E402,F403
+from yenni_site.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The manifest storage needs collectstatic first; tests serve static files plainly.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# django-q2 reads `sync` once at import, so it is set here rather than with override_settings.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
