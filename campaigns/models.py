@@ -174,8 +174,10 @@ class NodeMappingRule(models.Model):
                 re.compile(self.campaign_name_pattern)
             except re.error as exc:
                 raise ValidationError(
-                    {"campaign_name_pattern": _("Not a valid regular expression: %(error)s")
-                     % {"error": exc}}
+                    {
+                        "campaign_name_pattern": _("Not a valid regular expression: %(error)s")
+                        % {"error": exc}
+                    }
                 ) from exc
 
     def matches(self, *, account_id: int, campaign_name: str) -> bool:

@@ -10,8 +10,8 @@ import tempfile
 os.environ.setdefault("YENNI_DATA_DIR", tempfile.mkdtemp(prefix="yenni-test-"))
 os.environ.setdefault("YENNI_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 
-from yenni_site.settings import *  # noqa: E402,F403
-from yenni_site.settings import STORAGES  # noqa: E402
+from yenni_site.settings import *  # noqa: F403
+from yenni_site.settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
