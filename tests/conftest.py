@@ -1,0 +1,33 @@
+"""Named users shared by the whole suite: a lead, an analyst, an outsider."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+
+def _user_in_group(username: str, group: str | None, *, is_staff: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.co", password="s3cret-pass", is_staff=is_staff
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def lead(db) -> User:
+    """A marketing lead: staff, in the Marketing leads group, not a superuser."""
+    return _user_in_group("lucia_lead", "Marketing leads", is_staff=True)
+
+
+@pytest.fixture
+def analyst(db) -> User:
+    """An analyst: uses the web pages, has no admin access."""
+    return _user_in_group("andres_analyst", "Analysts")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A signed-in user in no group."""
+    return _user_in_group("otto_outsider", None)
