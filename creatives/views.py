@@ -20,8 +20,11 @@ def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_object_or_404(CreativeImage, pk=pk)
     if not default_storage.exists(image.file.name):
         raise Http404("The image file is missing from storage.")
-    if not hasattr(default_storage, "path"):
-        # Remote storage (S3): hand the browser a short-lived signed address instead of proxying.
+    try:
+        default_storage.path(image.file.name)
+    except NotImplementedError:
+        # Remote storage (S3) has no local path (every storage has the method; remote ones
+        # raise): hand the browser a short-lived signed address instead of proxying the bytes.
         return HttpResponseRedirect(default_storage.url(image.file.name))
     content_type = mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
     response = FileResponse(default_storage.open(image.file.name, "rb"), content_type=content_type)

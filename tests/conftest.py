@@ -31,3 +31,16 @@ def analyst(db) -> User:
 def outsider(db) -> User:
     """A signed-in user in no group."""
     return _user_in_group("otto_outsider", None)
+
+
+@pytest.fixture
+def media_storage(settings, tmp_path):
+    """Store files in a folder of this test's own, so tests never see each other's files."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media", "base_url": "/media/"},
+        },
+    }
+    return tmp_path / "media"
