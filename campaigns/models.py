@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from creatives.models import PlatformSlug
@@ -372,3 +374,268 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate} {self.reporting_currency} ({self.date})"
+
+
+class ImageWeeklyRollup(models.Model):
+    """One image's results for one week, within one node, objective and platform.
+
+    Kept so a brief's ranking reads tens of thousands of rows instead of millions of daily
+    metrics. Spend and value are converted to the reporting currency day by day before summing.
+    A carousel's results count for each of its images: they cannot be told apart. There is no
+    reach here on purpose: daily reach cannot be added up.
+    """
+
+    image = models.ForeignKey(
+        "creatives.CreativeImage",
+        on_delete=models.CASCADE,
+        related_name="weekly_rollups",
+        verbose_name=_("image"),
+    )
+    node = models.ForeignKey(
+        Node, on_delete=models.CASCADE, related_name="+", verbose_name=_("node")
+    )
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
+    platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
+    week = models.DateField(_("week (Monday)"))
+    active_days = models.PositiveSmallIntegerField(_("days with results"), default=0)
+    impressions = models.PositiveBigIntegerField(_("impressions"), default=0)
+    clicks = models.PositiveBigIntegerField(_("clicks"), default=0)
+    link_clicks = models.PositiveBigIntegerField(_("link clicks"), default=0)
+    spend_reporting_micros = models.PositiveBigIntegerField(
+        _("spend (micros of the reporting currency)"), default=0
+    )
+    conversions = models.FloatField(_("conversions"), default=0.0)
+    conversion_value_reporting_micros = models.PositiveBigIntegerField(
+        _("conversion value (micros of the reporting currency)"), default=0
+    )
+    leads = models.PositiveBigIntegerField(_("leads"), default=0)
+    video_views = models.PositiveBigIntegerField(_("video views"), default=0)
+    engagements = models.PositiveBigIntegerField(_("engagements"), default=0)
+
+    class Meta:
+        verbose_name = _("weekly image rollup")
+        verbose_name_plural = _("weekly image rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "node", "objective", "platform", "week"],
+                name="image_weekly_rollup_unique_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["node", "objective", "week"], name="rollup_node_objective_week_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.node_id} {self.objective} {self.platform} {self.week}"
+
+
+class RankingMetric(models.TextChoices):
+    CTR = "ctr", _("CTR (clicks per impression)")
+    LINK_CTR = "link_ctr", _("Link CTR (link clicks per impression)")
+    CPC = "cpc", _("CPC (cost per click)")
+    CPM = "cpm", _("CPM (cost per thousand impressions)")
+    COST_PER_LEAD = "cost_per_lead", _("Cost per lead")
+    COST_PER_CONVERSION = "cost_per_conversion", _("Cost per conversion")
+    CONVERSION_RATE = "conversion_rate", _("Conversion rate (conversions per click)")
+    ROAS = "roas", _("ROAS (conversion value per spend)")
+    VIDEO_VIEW_RATE = "video_view_rate", _("Video view rate (views per impression)")
+    ENGAGEMENT_RATE = "engagement_rate", _("Engagement rate (engagements per impression)")
+
+
+# Which metrics are better when lower; every other metric is better when higher.
+LOWER_IS_BETTER = {
+    RankingMetric.CPC,
+    RankingMetric.CPM,
+    RankingMetric.COST_PER_LEAD,
+    RankingMetric.COST_PER_CONVERSION,
+}
+
+RULE_FIELDS = (
+    "node",
+    "objective",
+    "metric",
+    "min_impressions",
+    "min_spend",
+    "min_clicks",
+    "min_conversions",
+    "window_days",
+    "platforms",
+    "top_n",
+    "tie_break_metric",
+    "half_life_days",
+    "active",
+    "rationale",
+)
+
+
+class RankingRule(models.Model):
+    """How to pick the best past pieces for a node and objective.
+
+    A rule with no node is the default for its objective. Every saved change makes a new
+    version; a brief records the version it used.
+    """
+
+    node = models.ForeignKey(
+        Node,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="ranking_rules",
+        verbose_name=_("node"),
+        help_text=_("Leave empty to make this the default for the objective."),
+    )
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
+    metric = models.CharField(
+        _("success metric"),
+        max_length=30,
+        choices=RankingMetric.choices,
+        help_text=_(
+            "What defines a good piece. Costs (CPC, CPM, cost per lead or conversion) are "
+            "better when lower; every other metric is better when higher."
+        ),
+    )
+    min_impressions = models.PositiveIntegerField(
+        _("minimum impressions"),
+        default=0,
+        help_text=_("Pieces seen fewer times than this are not ranked: too little evidence."),
+    )
+    min_spend = models.DecimalField(
+        _("minimum spend"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("In the reporting currency (COP unless configured otherwise)."),
+    )
+    min_clicks = models.PositiveIntegerField(_("minimum clicks"), default=0)
+    min_conversions = models.DecimalField(
+        _("minimum conversions"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    window_days = models.PositiveIntegerField(
+        _("look-back window (days)"),
+        default=365,
+        help_text=_("Only results from this many days before the brief count."),
+    )
+    platforms = models.JSONField(
+        _("platforms counted"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty to count every platform."),
+    )
+    top_n = models.PositiveSmallIntegerField(
+        _("number of references"), default=4, help_text=_("How many past pieces a brief shows.")
+    )
+    tie_break_metric = models.CharField(
+        _("tie-break metric"),
+        max_length=30,
+        choices=RankingMetric.choices,
+        blank=True,
+        help_text=_("Used only when two pieces are equal on the success metric."),
+    )
+    half_life_days = models.PositiveIntegerField(
+        _("recency half-life (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Optional. Results this many days old count half as much, so tired pieces sink. "
+            "Leave empty to weigh every day in the window the same."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    rationale = models.TextField(
+        _("why this rule"), blank=True, help_text=_("A sentence or two for the next lead.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranking rule")
+        verbose_name_plural = _("ranking rules")
+        ordering = ["objective", "node__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "objective"],
+                condition=Q(node__isnull=False),
+                name="ranking_rule_unique_node_objective",
+            ),
+            models.UniqueConstraint(
+                fields=["objective"],
+                condition=Q(node__isnull=True),
+                name="ranking_rule_unique_default_per_objective",
+            ),
+            models.CheckConstraint(
+                condition=Q(top_n__gte=1) & Q(top_n__lte=50), name="ranking_rule_top_n_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1), name="ranking_rule_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.node.name if self.node_id else gettext("Default")
+        return f"{scope} · {self.get_objective_display()} · v{self.version}"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.metric in LOWER_IS_BETTER
+
+    def clean(self) -> None:
+        unknown = set(self.platforms or []) - set(PlatformSlug.values)
+        if unknown:
+            raise ValidationError({"platforms": _("Unknown platforms: %s") % ", ".join(unknown)})
+        if self.tie_break_metric and self.tie_break_metric == self.metric:
+            raise ValidationError(
+                {"tie_break_metric": _("The tie-break must differ from the success metric.")}
+            )
+
+    def snapshot(self) -> dict:
+        """Return the rule's settings as plain JSON values, for versions and briefs."""
+        data = {}
+        for name in RULE_FIELDS:
+            value = getattr(self, "node_id" if name == "node" else name)
+            if isinstance(value, Decimal):
+                value = str(value)
+            data[name] = value
+        return data
+
+
+class RankingRuleVersion(models.Model):
+    """A saved state of a rule: who changed what, and when."""
+
+    rule = models.ForeignKey(
+        RankingRule, on_delete=models.CASCADE, related_name="versions", verbose_name=_("rule")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    state = models.JSONField(_("settings"))
+    changes = models.JSONField(
+        _("changes"), default=dict, help_text=_("Field: [before, after] for each change.")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ranking rule version")
+        verbose_name_plural = _("ranking rule versions")
+        ordering = ["rule", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "version"], name="ranking_rule_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.version}"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from campaigns.models import Campaign, NodeMappingRule
+from campaigns.models import Campaign, NodeMappingRule, RankingRule, RankingRuleVersion
+from campaigns.rollups import image_ids_for_campaigns, image_rollup_refresh
 
 
 @dataclass(frozen=True)
@@ -55,5 +56,38 @@ def node_mapping_apply(*, campaigns: Iterable[Campaign] | None = None) -> NodeMa
             to_update.append(campaign)
     with transaction.atomic():
         Campaign.objects.bulk_update(to_update, ["node", "node_source"], batch_size=1000)
+        if to_update:
+            # Ranking reads results per node: moved campaigns move their images' results.
+            image_rollup_refresh(image_ids=image_ids_for_campaigns(c.pk for c in to_update))
     changed = len(to_update)
     return NodeMappingResult(examined=examined, changed=changed, unmapped=unmapped)
+
+
+def ranking_rule_save(*, rule: RankingRule, user=None) -> RankingRuleVersion | None:
+    """Save a rule and record a new version with who changed what; None if nothing changed."""
+    with transaction.atomic():
+        latest = (
+            RankingRuleVersion.objects.select_for_update().filter(rule_id=rule.pk).first()
+            if rule.pk
+            else None
+        )
+        state = rule.snapshot()
+        before = latest.state if latest else {}
+        changes = {
+            name: [before.get(name), value]
+            for name, value in state.items()
+            if not latest or before.get(name) != value
+        }
+        if latest and not changes:
+            rule.save()
+            return None
+        rule.version = latest.version + 1 if latest else 1
+        rule.updated_by = user
+        rule.save()
+        return RankingRuleVersion.objects.create(
+            rule=rule,
+            version=rule.version,
+            state=state,
+            changes=changes if latest else {},
+            changed_by=user,
+        )
