@@ -603,7 +603,9 @@ class RankingRule(models.Model):
         for name in RULE_FIELDS:
             value = getattr(self, "node_id" if name == "node" else name)
             if isinstance(value, Decimal):
-                value = str(value)
+                # Same text for 0 and 0.00: a form posts "0", the database returns "0.00".
+                places = self._meta.get_field(name).decimal_places
+                value = str(value.quantize(Decimal(1).scaleb(-places)))
             data[name] = value
         return data
 

@@ -67,7 +67,10 @@ def ranking_rule_save(*, rule: RankingRule, user=None) -> RankingRuleVersion | N
     """Save a rule and record a new version with who changed what; None if nothing changed."""
     with transaction.atomic():
         latest = (
-            RankingRuleVersion.objects.select_for_update().filter(rule_id=rule.pk).first()
+            RankingRuleVersion.objects.select_for_update()
+            .filter(rule_id=rule.pk)
+            .order_by("-version")
+            .first()
             if rule.pk
             else None
         )
