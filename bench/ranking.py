@@ -1,0 +1,188 @@
+"""Time a brief's ranking against the naive GROUP BY over the raw daily metrics, same run.
+
+    python bench/ranking.py --creatives 20000 --months 24            # ≈10M daily rows
+    python bench/ranking.py --creatives 1500 --months 12 --runs 30   # the default demo size
+
+It needs PostgreSQL (`--database-url`, default a `yenni_bench` database on 127.0.0.1, created
+if missing). The demo history is loaded once per size and kept, so later runs reuse it; pass
+`--reload` to rebuild it. Each run ranks every node × objective in turn (warm caches, as a
+server would be), and prints median and p95 for:
+
+- yenni: the whole brief ranking (rule lookup, rollup aggregation in SQL, scoring, reasons);
+- naive: only the SQL a naive design runs — the same sums grouped per image straight from the
+  daily metric table — without any scoring, so the ratio flatters the naive side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NAIVE_SQL = """
+    SELECT s.image_id, SUM(m.impressions), SUM(m.clicks), SUM(m.link_clicks),
+        SUM(m.spend_micros * (CASE WHEN acc.currency = %(reporting)s THEN 1 ELSE r.rate END)),
+        SUM(m.conversions), SUM(m.leads), SUM(m.video_views), SUM(m.engagements),
+        COUNT(DISTINCT m.date)
+    FROM campaigns_dailymetric m
+    JOIN campaigns_ad a ON a.id = m.ad_id
+    JOIN campaigns_campaign c ON c.id = a.campaign_id
+    JOIN campaigns_adaccount acc ON acc.id = c.account_id
+    JOIN creatives_creativeimageslot s ON s.creative_id = a.creative_id
+    LEFT JOIN campaigns_exchangerate r
+        ON r.currency = acc.currency AND r.reporting_currency = %(reporting)s AND r.date = m.date
+    WHERE c.node_id = %(node)s AND c.objective = %(objective)s
+        AND m.date BETWEEN %(start)s AND %(end)s
+    GROUP BY s.image_id
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--creatives", type=int, default=20000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=20, help="rounds over every brief")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yenni_bench")
+    parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("YENNI_DATA_DIR", str(ROOT / "var" / "bench"))
+    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
+    ensure_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, Node
+    from campaigns.ranking.selectors import brief_ranking, ranking_rule_for
+
+    call_command("migrate", verbosity=0)
+    size_marker = Path(settings.DATA_DIR) / f"bench-size-{args.creatives}-{args.months}"
+    if args.reload or not size_marker.exists() or not Campaign.objects.exists():
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        demo = [
+            *manage,
+            "yenni_demo",
+            "--seed",
+            str(args.seed),
+            "--creatives",
+            str(args.creatives),
+            "--months",
+            str(args.months),
+            "--reset",
+        ]
+        started = time.perf_counter()
+        subprocess.run(demo, check=True, env=os.environ.copy())
+        print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
+        size_marker.parent.mkdir(parents=True, exist_ok=True)
+        for old in size_marker.parent.glob("bench-size-*"):
+            old.unlink()
+        size_marker.touch()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"vacuum analyze in {time.perf_counter() - started:.0f} s")
+
+    if not ImageWeeklyRollup.objects.exists():
+        from campaigns.rollups import image_rollup_refresh
+
+        started = time.perf_counter()
+        rows = image_rollup_refresh()
+        print(f"rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+
+    metric_rows = DailyMetric.objects.count()
+    rollup_rows = ImageWeeklyRollup.objects.count()
+    as_of = DailyMetric.objects.latest("date").date
+    briefs = [
+        (node, objective)
+        for node in Node.objects.order_by("slug")
+        for objective in Campaign.objects.filter(node=node)
+        .values_list("objective", flat=True)
+        .distinct()
+        .order_by("objective")
+    ]
+    print(
+        f"PostgreSQL, {metric_rows:,} daily metric rows, {rollup_rows:,} rollup rows, "
+        f"{len(briefs)} node × objective briefs, {args.runs} rounds"
+    )
+
+    reporting = settings.YENNI_REPORTING_CURRENCY
+    yenni_times: list[float] = []
+    naive_times: list[float] = []
+    references = 0
+    # One warm-up round each, then timed rounds interleaved so noise hits both alike.
+    for round_index in range(args.runs + 1):
+        for node, objective in briefs:
+            rule = ranking_rule_for(node=node, objective=objective)
+            started = time.perf_counter()
+            ranking = brief_ranking(node=node, objective=objective, as_of=as_of, rule=rule)
+            elapsed = time.perf_counter() - started
+            if round_index:
+                yenni_times.append(elapsed)
+                references += len(ranking.references)
+            import datetime as dt
+
+            params = {
+                "reporting": reporting,
+                "node": node.pk,
+                "objective": objective,
+                "start": as_of - dt.timedelta(days=rule.window_days - 1),
+                "end": as_of,
+            }
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(NAIVE_SQL, params)
+                cursor.fetchall()
+            elapsed = time.perf_counter() - started
+            if round_index:
+                naive_times.append(elapsed)
+
+    def line(name: str, values: list[float]) -> str:
+        return (
+            f"{name:>6}: median {statistics.median(values) * 1000:8.1f} ms   "
+            f"p95 {percentile(values, 0.95) * 1000:8.1f} ms   ({len(values)} rankings)"
+        )
+
+    print(line("yenni", yenni_times))
+    print(line("naive", naive_times))
+    median_ratio = statistics.median(naive_times) / statistics.median(yenni_times)
+    p95_ratio = percentile(naive_times, 0.95) / percentile(yenni_times, 0.95)
+    print(
+        f"ratio naive/yenni: median {median_ratio:.1f}×, p95 {p95_ratio:.1f}×; "
+        f"{references / len(yenni_times):.1f} references per brief on average"
+    )
+
+
+if __name__ == "__main__":
+    main()
