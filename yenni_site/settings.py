@@ -18,7 +18,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # An empty variable counts as unset, as in the helpers below: a copied .env.example works.
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -193,6 +194,8 @@ if S3_BUCKET:
             "secret_key": env("YENNI_S3_SECRET_ACCESS_KEY") or None,
             "location": env("YENNI_S3_PREFIX"),
             "addressing_style": env("YENNI_S3_ADDRESSING_STYLE") or None,
+            # boto3 would sign URLs with SigV2 in us-east-1, which new AWS buckets refuse.
+            "signature_version": "s3v4",
             # Ad images are private bank data: no public ACL, signed URLs only.
             "default_acl": None,
             "querystring_auth": True,
@@ -250,6 +253,44 @@ REST_FRAMEWORK = {
 
 # Product settings.
 YENNI_REPORTING_CURRENCY = env("YENNI_REPORTING_CURRENCY", "COP").upper()
+
+# Ingestion: where each platform's API lives (tests point these at local fake servers).
+INGEST_API_URLS = {
+    "meta": env("YENNI_META_API_URL", "https://graph.facebook.com/v25.0").rstrip("/"),
+    "google_ads": env("YENNI_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com/v22").rstrip(
+        "/"
+    ),
+}
+INGEST_TIMEOUT_SECONDS = env_int("YENNI_INGEST_TIMEOUT_SECONDS", 60)
+INGEST_MAX_RETRIES = env_int("YENNI_INGEST_MAX_RETRIES", 5)
+# Ceiling on the seconds one run may spend waiting for throttles and backoff; past it, it fails.
+INGEST_MAX_WAIT_SECONDS = env_int("YENNI_INGEST_MAX_WAIT_SECONDS", 1800)
+# Multiplies every wait (platform-given and backoff); tests make waits tiny with it.
+INGEST_WAIT_SCALE = float(env("YENNI_INGEST_WAIT_SCALE", "1"))
+INGEST_PAGE_SIZE = env_int("YENNI_INGEST_PAGE_SIZE", 500)
+# Days of metrics fetched and committed together; the bookmark advances after each chunk.
+INGEST_CHUNK_DAYS = env_int("YENNI_INGEST_CHUNK_DAYS", 7)
+# How far back a first sync reads (Meta keeps 37 months of insights).
+INGEST_BACKFILL_DAYS = env_int("YENNI_INGEST_BACKFILL_DAYS", 730)
+# Days re-read before the bookmark, per platform, because platforms revise recent days.
+INGEST_LOOKBACK_DAYS = {"meta": 28, "google_ads": 14, "x": 14, "linkedin": 0}
+# JSON file of tokens, {"meta": {"act_123": "…", "default": "…"}, …}; see ingestion/credentials.py.
+INGEST_SECRETS_FILE = env("YENNI_INGEST_SECRETS_FILE")
+INGEST_ALERT_EMAILS = env_list("YENNI_INGEST_ALERT_EMAILS")
+# Meta action types counted as conversions and leads, by concept; one canonical type is read
+# per concept so the omni_/offsite_conversion.fb_pixel_ duplicates are never summed.
+INGEST_META_CONVERSION_ACTIONS = env_list(
+    "YENNI_META_CONVERSION_ACTIONS", "purchase,complete_registration"
+)
+INGEST_META_LEAD_ACTIONS = env_list("YENNI_META_LEAD_ACTIONS", "lead")
+INGEST_IMAGE_HOSTS = env_list(
+    "YENNI_INGEST_IMAGE_HOSTS",
+    "*.fbcdn.net,scontent*.xx.fbcdn.net,tpc.googlesyndication.com,*.googleusercontent.com,"
+    "*.ggpht.com,media.licdn.com,pbs.twimg.com,ton.twimg.com",
+)
+INGEST_IMAGE_MAX_BYTES = env_int("YENNI_INGEST_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
+INGEST_IMAGE_MAX_PIXELS = env_int("YENNI_INGEST_IMAGE_MAX_PIXELS", 40_000_000)
+INGEST_IMAGE_TIMEOUT_SECONDS = env_int("YENNI_INGEST_IMAGE_TIMEOUT_SECONDS", 30)
 
 # Security: YENNI_HTTPS=1 behind TLS turns on secure cookies, HSTS and the HTTPS redirect.
 HTTPS = env_bool("YENNI_HTTPS", False)

@@ -22,3 +22,6 @@ STORAGES = {
 }
 # django-q2 reads `sync` once at import, so it is set here rather than with override_settings.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# Serve static files from the app folders, as under runserver: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

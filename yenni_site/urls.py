@@ -1,12 +1,22 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from generation import views as generation_views
 
 admin.site.site_header = _("Yenni Ad administration")
 admin.site.site_title = _("Yenni Ad")
 admin.site.index_title = _("Marketing lead tools")
 
 urlpatterns = [
+    path("", generation_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("library/", include("creatives.urls")),

@@ -1,0 +1,82 @@
+"""Reads of the ad history that pages and the API need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from campaigns.models import Ad, Campaign, DailyMetric, Objective
+from creatives.models import Creative, CreativeImage
+
+
+@dataclass(frozen=True)
+class NodeObjectiveRow:
+    """One node's campaign counts, one per objective in `Objective` order."""
+
+    node_name: str | None  # None: campaigns no rule or account maps to a node yet
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class CatalogSummary:
+    creatives: int
+    images: int
+    campaigns: int
+    ads: int
+    metrics_first_date: dt.date | None
+    metrics_last_date: dt.date | None
+    objectives: tuple[tuple[str, str], ...]  # (value, label) in taxonomy order
+    by_node: tuple[NodeObjectiveRow, ...]  # named nodes by name, then the unmapped row
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.creatives or self.images or self.campaigns)
+
+    @property
+    def objective_totals(self) -> tuple[int, ...]:
+        width = len(self.objectives)
+        return tuple(sum(row.counts[i] for row in self.by_node) for i in range(width))
+
+
+def catalog_summary() -> CatalogSummary:
+    """Return how much ad history Yenni holds, in six queries whatever its size.
+
+    Counts come from indexed tables; daily metrics are never counted or scanned, only their
+    first and last date (read from the date index), since that table holds millions of rows.
+    """
+    grouped = (
+        Campaign.objects.order_by()
+        .values("node__name", "objective")
+        .annotate(n=Count("id"))
+        .values_list("node__name", "objective", "n")
+    )
+    values = list(Objective.values)
+    per_node: dict[str | None, list[int]] = {}
+    for node_name, objective, n in grouped:
+        per_node.setdefault(node_name, [0] * len(values))[values.index(objective)] += n
+    rows = [
+        NodeObjectiveRow(node_name=name, counts=tuple(per_node[name]))
+        for name in sorted((name for name in per_node if name is not None), key=str.casefold)
+    ]
+    if None in per_node:
+        rows.append(NodeObjectiveRow(node_name=None, counts=tuple(per_node[None])))
+    # Two index seeks: SQLite scans the whole index when MIN and MAX share one query.
+    dated = DailyMetric.objects.values_list("date", flat=True)
+    first_date = dated.order_by("date").first()
+    last_date = dated.order_by("-date").first()
+    return CatalogSummary(
+        creatives=Creative.objects.count(),
+        images=CreativeImage.objects.count(),
+        campaigns=sum(row.total for row in rows),
+        ads=Ad.objects.count(),
+        metrics_first_date=first_date,
+        metrics_last_date=last_date,
+        objectives=tuple(Objective.choices),
+        by_node=tuple(rows),
+    )

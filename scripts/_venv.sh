@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Shared by scripts/run.sh and scripts/test.sh: find Python 3.11+, make .venv, install once.
+# Sourced, not run. Expects ROOT to be the repository root.
+
+VENV="${YENNI_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33mWarning:\033[0m %s\n' "$*" >&2; }
+die() {
+    printf '\033[1;31mError:\033[0m %s\n' "$*" >&2
+    exit 1
+}
+
+_is_recent_python() {
+    "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1
+}
+
+find_python() {
+    local candidate found=""
+    for candidate in ${YENNI_PYTHON:-} python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1; then
+            found="$candidate"
+            if _is_recent_python "$candidate"; then
+                echo "$candidate"
+                return 0
+            fi
+        fi
+    done
+    if [ -n "$found" ]; then
+        die "Yenni Ad needs Python 3.11 or newer; found only $("$found" --version 2>&1) ($found).
+       Install Python 3.11+ (Debian/Ubuntu: apt-get install python3.11 python3.11-venv),
+       or point YENNI_PYTHON at one: YENNI_PYTHON=/path/to/python3.11 bash $0"
+    fi
+    die "No Python found. Install Python 3.11 or newer, or set YENNI_PYTHON=/path/to/python3.11."
+}
+
+ensure_venv() {
+    if [ -x "$PY" ]; then
+        _is_recent_python "$PY" ||
+            die "$VENV uses $("$PY" --version 2>&1); Yenni Ad needs 3.11+. Remove $VENV and re-run."
+        return 0
+    fi
+    local python
+    python="$(find_python)" || exit 1
+    say "Creating $VENV with $("$python" --version 2>&1)"
+    "$python" -m venv "$VENV" ||
+        die "Could not create $VENV. On Debian/Ubuntu install the venv module: apt-get install python3-venv"
+}
+
+_install_fingerprint() {
+    # Re-install when the declared dependencies change, not on every run.
+    cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | "$PY" -c \
+        'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'
+}
+
+# ensure_install "" installs the default set; ensure_install dev adds the test tools.
+ensure_install() {
+    local extra="$1" target stamp fingerprint
+    fingerprint="$(_install_fingerprint)"
+    stamp="$VENV/.yenni-install-${extra:-default}"
+    # The dev install includes the default one.
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+        return 0
+    fi
+    if [ -z "$extra" ] && [ -f "$VENV/.yenni-install-dev" ] &&
+        [ "$(cat "$VENV/.yenni-install-dev")" = "$fingerprint" ]; then
+        return 0
+    fi
+    target="."
+    [ -n "$extra" ] && target=".[$extra]"
+    say "Installing Yenni Ad and its dependencies (pip install -c constraints.txt -e \"$target\")"
+    (cd "$ROOT" && "$PY" -m pip install --disable-pip-version-check --quiet \
+        -c constraints.txt -e "$target") || die "pip install failed (see above)."
+    echo "$fingerprint" >"$stamp"
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Install (once), prepare and serve Yenni Ad on this machine: the web app and one job worker.
+#
+#   bash scripts/run.sh            # http://127.0.0.1:8000, Ctrl-C stops everything
+#
+# Environment (all optional): YENNI_BIND (host:port, default 127.0.0.1:8000), YENNI_DATA_DIR,
+# YENNI_PYTHON (interpreter for a new .venv), YENNI_DEMO_ARGS (extra yenni_demo arguments),
+# YENNI_WEB_WORKERS (default 2), and every variable in .env.example.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/_venv.sh
+. "$ROOT/scripts/_venv.sh"
+
+# A .env file (shell syntax, see .env.example) configures this run without exporting by hand.
+if [ -f "$ROOT/.env" ]; then
+    set -a
+    # shellcheck source=/dev/null
+    . "$ROOT/.env"
+    set +a
+fi
+
+BIND="${YENNI_BIND:-127.0.0.1:8000}"
+WEB_WORKERS="${YENNI_WEB_WORKERS:-2}"
+DATA_DIR="${YENNI_DATA_DIR:-$ROOT/var}"
+STARTED_AT=$SECONDS
+
+ensure_venv
+ensure_install ""
+
+manage() { "$PY" "$ROOT/manage.py" "$@"; }
+
+# 1. A secret key for the embedded default; settings.py reads this file when the variable is unset.
+if [ -z "${YENNI_SECRET_KEY:-}" ] && [ ! -s "$DATA_DIR/secret_key" ]; then
+    say "Writing a new secret key to $DATA_DIR/secret_key"
+    mkdir -p "$DATA_DIR"
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$DATA_DIR/secret_key")
+    chmod 600 "$DATA_DIR/secret_key"
+fi
+
+# 2. Database, cache table, static files.
+say "Applying database migrations"
+manage migrate --noinput -v 0
+manage createcachetable
+say "Collecting static files"
+manage collectstatic --noinput -v 0
+
+# 3. Demo history, only into an empty catalog (the demo command refuses a non-empty one).
+if manage help yenni_demo >/dev/null 2>&1; then
+    catalog_state="$(manage shell -v 0 -c '
+from campaigns.models import Campaign
+from creatives.models import Creative, CreativeImage
+loaded = Campaign.objects.exists() or Creative.objects.exists() or CreativeImage.objects.exists()
+print("loaded" if loaded else "empty")')"
+    if [ "$catalog_state" = "empty" ]; then
+        say "Loading the demo ad history (first run only)"
+        # shellcheck disable=SC2086  # YENNI_DEMO_ARGS is a list of arguments
+        if ! manage yenni_demo ${YENNI_DEMO_ARGS:-}; then
+            warn "Loading the demo history failed (see above). Yenni starts without it;
+         run '.venv/bin/python manage.py yenni_demo --help' to retry by hand."
+        fi
+    else
+        say "The catalog already holds ad history: demo history not loaded"
+    fi
+else
+    warn "This checkout has no yenni_demo command yet: starting without demo history."
+fi
+
+# 4. Demo users (same passwords on every run).
+credentials="$(manage yenni_demo_users)"
+
+# 5. Serve: gunicorn and one django-q2 cluster, each in its own process group so that Ctrl-C
+#    reaches this script only and the cleanup below stops each group as a whole.
+host="${BIND%:*}"
+port="${BIND##*:}"
+case "$host" in
+    "" | 0.0.0.0 | "[::]") probe_host=127.0.0.1 ;;
+    *) probe_host="$host" ;;
+esac
+if "$PY" -c 'import socket, sys; s = socket.socket(); s.settimeout(1); sys.exit(s.connect_ex((sys.argv[1], int(sys.argv[2]))) != 0)' "$probe_host" "$port"; then
+    die "Something already listens on $BIND. Stop it, or choose another address: YENNI_BIND=127.0.0.1:8001 bash scripts/run.sh"
+fi
+
+pids=()
+# shellcheck disable=SC2329  # called from the traps below
+stop_all() {
+    trap - INT TERM EXIT
+    [ "${#pids[@]}" -gt 0 ] || return 0
+    say "Stopping Yenni Ad"
+    local pid waited=0
+    # Leaders first: gunicorn and qcluster stop their own workers gracefully.
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    while [ "$waited" -lt 40 ]; do
+        local alive=0
+        for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+        [ "$alive" -eq 0 ] && break
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+    # Whatever is left of either group after 20 seconds goes now: no orphans.
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+# Recent gunicorn releases open a control socket in ~/.gunicorn; Yenni does not use it, and two
+# checkouts served at once would fight over it.
+gunicorn_extra=()
+if "$VENV/bin/gunicorn" --help 2>/dev/null | grep -q -- --no-control-socket; then
+    gunicorn_extra=(--no-control-socket)
+fi
+
+set -m
+"$VENV/bin/gunicorn" yenni_site.wsgi \
+    --bind "$BIND" --workers "$WEB_WORKERS" --timeout 60 "${gunicorn_extra[@]}" \
+    --access-logfile - --error-logfile - </dev/null &
+pids+=($!)
+"$PY" "$ROOT/manage.py" qcluster </dev/null &
+pids+=($!)
+set +m
+
+# Wait until the login page answers, then tell the user where to go.
+url="http://$probe_host:$port"
+if ! "$PY" - "$url/accounts/login/" "${pids[0]}" <<'PY'; then
+import os, sys, time, urllib.error, urllib.request
+url, web_pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            sys.exit(0)
+    except urllib.error.HTTPError as exc:
+        # It serves, but refuses this address: most often a host missing from the allowed ones.
+        print(f"Warning: {url} answered HTTP {exc.code}. If 400, add the host to "
+              "YENNI_ALLOWED_HOSTS.", file=sys.stderr)
+        sys.exit(0)
+    except OSError:
+        try:
+            os.kill(web_pid, 0)
+        except ProcessLookupError:
+            sys.exit(1)  # gunicorn exited: no point waiting
+        time.sleep(0.3)
+sys.exit(1)
+PY
+    die "The web server did not answer at $url within 60 seconds (see the log above)."
+fi
+
+cat <<MSG
+
+  ──────────────────────────────────────────────────────────────────────────
+  Yenni Ad is running at  $url/   (admin: $url/admin/)
+  Ready in $((SECONDS - STARTED_AT)) s. Press Ctrl-C to stop the web server and the job worker.
+
+$(printf '%s\n' "$credentials" | sed 's/^/  /')
+  ──────────────────────────────────────────────────────────────────────────
+
+MSG
+
+# Run until Ctrl-C, or until one of the two stops by itself (then stop the other too).
+set +e
+wait -n
+status=$?
+set -e
+warn "A Yenni process stopped by itself (exit status $status); stopping the other."
+exit 1
