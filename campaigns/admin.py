@@ -689,6 +689,7 @@ class RankingRuleForm(forms.ModelForm):
             "metric",
             "tie_break_metric",
             "half_life_days",
+            "within_platform",
             "min_impressions",
             "min_spend",
             "min_clicks",
@@ -764,7 +765,15 @@ class RankingRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ("node", "objective", "active", "rationale")}),
         (
             _("What makes a piece good"),
-            {"fields": ("metric", "direction", "tie_break_metric", "half_life_days")},
+            {
+                "fields": (
+                    "metric",
+                    "direction",
+                    "tie_break_metric",
+                    "within_platform",
+                    "half_life_days",
+                )
+            },
         ),
         (
             _("Evidence a piece needs before it can rank"),

@@ -465,6 +465,7 @@ RULE_FIELDS = (
     "top_n",
     "tie_break_metric",
     "half_life_days",
+    "within_platform",
     "active",
     "rationale",
 )
@@ -540,6 +541,14 @@ class RankingRule(models.Model):
         help_text=_(
             "Optional. Results this many days old count half as much, so tired pieces sink. "
             "Leave empty to weigh every day in the window the same."
+        ),
+    )
+    within_platform = models.BooleanField(
+        _("compare within each platform"),
+        default=True,
+        help_text=_(
+            "Judge each piece against the average of its own platform: a LinkedIn click costs "
+            "more than a Meta one. Untick to compare the raw figures across platforms."
         ),
     )
     active = models.BooleanField(_("active"), default=True)

@@ -261,6 +261,7 @@ def test_a_lead_edits_a_rule_in_the_admin_and_a_version_is_recorded(client, lead
             "metric": "cost_per_lead",
             "tie_break_metric": "ctr",
             "half_life_days": "",
+            "within_platform": "on",
             "min_impressions": "3000",
             "min_spend": "0",
             "min_clicks": "20",

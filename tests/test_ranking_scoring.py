@@ -203,3 +203,36 @@ def test_the_reason_reads_as_one_sentence_in_spanish_and_english():
         f"CTR {estimate.point * 100:.1f} % ({low:.1f}–{high:.1f} %) con 240 mil impresiones en "
         "34 días; 3.º de 312 piezas de tráfico de Wompi"
     ).replace(".", ",").replace("3,º", "3.º")
+
+
+def _platform_pool(platform: str, ctr: float, start: int) -> list[PieceFigures]:
+    return [
+        PieceFigures(
+            image_id=i,
+            phash=_hash(i),
+            impressions=50_000,
+            clicks=round(50_000 * ctr * (0.95 + 0.01 * (i % 10))),
+            platforms=(platform,),
+        )
+        for i in range(start, start + 10)
+    ]
+
+
+def test_a_piece_is_judged_against_its_own_platforms_average():
+    meta = _platform_pool("meta", 0.010, 100)
+    linkedin = _platform_pool("linkedin", 0.004, 200)
+    # 1.5× LinkedIn's typical CTR against 1.1× Meta's: the LinkedIn piece is the better one.
+    linkedin_star = PieceFigures(
+        image_id=1, phash=_hash(1), impressions=60_000, clicks=360, platforms=("linkedin",)
+    )
+    meta_good = PieceFigures(
+        image_id=2, phash=_hash(2), impressions=60_000, clicks=660, platforms=("meta",)
+    )
+    pieces = [*meta, *linkedin, linkedin_star, meta_good]
+
+    within = rank_pieces(pieces, RuleSpec(metric="ctr", top_n=2))
+    raw = rank_pieces(pieces, RuleSpec(metric="ctr", top_n=2, within_platform=False))
+
+    assert [ref.piece.image_id for ref in within.references] == [1, 2]
+    assert raw.references[0].piece.image_id == 2
+    assert 1 not in [ref.piece.image_id for ref in raw.references]

@@ -62,6 +62,7 @@ def forwards(apps, schema_editor):
                 "top_n": 4,
                 "tie_break_metric": tie_break,
                 "half_life_days": None,
+                "within_platform": True,
                 "active": True,
                 "rationale": rationale,
             }

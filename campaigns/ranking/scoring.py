@@ -72,6 +72,8 @@ class RuleSpec:
     top_n: int = 4
     tie_break_metric: str = ""
     credible_level: float = 0.90
+    # Judge each piece against its own platform's average: a LinkedIn CTR is not a Meta CTR.
+    within_platform: bool = True
     version: int = 1
 
     @property
@@ -240,6 +242,43 @@ def fit_prior(spec: MetricSpec, pieces: Sequence[PieceFigures], aov: float = 1.0
     return Prior(mean=mean, strength=float(max(strength, floor)))
 
 
+# A platform needs this many single-platform pieces in the group for a prior of its own.
+MIN_PLATFORM_PIECES = 5
+
+
+def platform_priors(
+    spec: MetricSpec, pieces: Sequence[PieceFigures], group: Prior, aov: float = 1.0
+) -> list[Prior]:
+    """Return each piece's prior: its platform's, fitted within the group, else the group's.
+
+    Platforms differ more than pieces do (a LinkedIn click costs twice a Meta one), so a piece
+    is compared with what its own platform makes typical. A piece shown on several platforms
+    takes the average of theirs.
+    """
+    by_platform: dict[str, list[PieceFigures]] = {}
+    for piece in pieces:
+        if len(piece.platforms) == 1:
+            by_platform.setdefault(piece.platforms[0], []).append(piece)
+    fitted = {
+        platform: fit_prior(spec, members, aov)
+        for platform, members in by_platform.items()
+        if len(members) >= MIN_PLATFORM_PIECES
+    }
+    priors = []
+    for piece in pieces:
+        own = [fitted[p] for p in piece.platforms if p in fitted and fitted[p].mean > 0]
+        if not own:
+            priors.append(group)
+            continue
+        priors.append(
+            Prior(
+                mean=sum(p.mean for p in own) / len(own),
+                strength=sum(p.strength for p in own) / len(own),
+            )
+        )
+    return priors
+
+
 def _weak_strength(spec: MetricSpec, mean: float, total_den: float, count: int) -> float:
     """Return a prior worth two events, but never more exposure than an average piece.
 
@@ -254,35 +293,43 @@ def _weak_strength(spec: MetricSpec, mean: float, total_den: float, count: int) 
 def estimate_pieces(
     spec: MetricSpec,
     pieces: Sequence[PieceFigures],
-    prior: Prior,
+    prior: Prior | Sequence[Prior],
     *,
     level: float,
     aov: float = 1.0,
 ) -> list[Estimate]:
     """Return each piece's posterior point estimate and credible interval, on the metric's scale.
 
+    `prior` is one prior for all pieces or one per piece. Each estimate's `goodness` is its
+    conservative bound divided by its prior's mean: how far the piece beats what its group (or
+    its platform) makes typical, so pieces with different priors compare fairly.
+
     Vectorised: one call of the quantile functions for all pieces keeps a brief's ranking in
     milliseconds with thousands of pieces.
     """
     if not pieces:
         return []
+    priors = [prior] * len(pieces) if isinstance(prior, Prior) else list(prior)
+    mean = np.array([p.mean for p in priors], dtype=float)
+    strength = np.array([p.strength for p in priors], dtype=float)
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     num, den = _events_and_exposure(spec, pieces, aov)
+    typical = np.where(mean > 0, mean, 1.0)
     if spec.model is Model.SHARE:
         num = np.minimum(num, den)
-        a = prior.mean * prior.strength + num
-        b = (1 - prior.mean) * prior.strength + (den - num)
+        a = mean * strength + num
+        b = (1 - mean) * strength + (den - num)
         point = a / (a + b)
         lower = stats.beta.ppf(lo_q, a, b)
         upper = stats.beta.ppf(hi_q, a, b)
         observed = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
         return [
-            Estimate(float(p), float(lo), float(hi), _maybe(o), goodness=float(lo))
-            for p, lo, hi, o in zip(point, lower, upper, observed, strict=True)
+            Estimate(float(p), float(lo), float(hi), _maybe(o), goodness=float(g))
+            for p, lo, hi, o, g in zip(point, lower, upper, observed, lower / typical, strict=True)
         ]
 
-    shape = prior.mean * prior.strength + num
-    rate = prior.strength + den
+    shape = mean * strength + num
+    rate = strength + den
     lam_mean = shape / rate
     lam_lo = stats.gamma.ppf(lo_q, shape, scale=1 / rate)
     lam_hi = stats.gamma.ppf(hi_q, shape, scale=1 / rate)
@@ -290,8 +337,10 @@ def estimate_pieces(
     if spec.model is Model.YIELD:
         observed = np.divide(raw_num, den, out=np.full_like(den, np.nan), where=den > 0)
         return [
-            Estimate(float(m * aov), float(lo * aov), float(hi * aov), _maybe(o), float(lo))
-            for m, lo, hi, o in zip(lam_mean, lam_lo, lam_hi, observed, strict=True)
+            Estimate(float(m * aov), float(lo * aov), float(hi * aov), _maybe(o), float(g))
+            for m, lo, hi, o, g in zip(
+                lam_mean, lam_lo, lam_hi, observed, lam_lo / typical, strict=True
+            )
         ]
     with np.errstate(divide="ignore"):
         point = spec.scale / lam_mean
@@ -302,7 +351,7 @@ def estimate_pieces(
     )
     return [
         Estimate(float(p), float(lo), float(hi), _maybe(o), goodness=float(g))
-        for p, lo, hi, o, g in zip(point, lower, upper, observed, lam_lo, strict=True)
+        for p, lo, hi, o, g in zip(point, lower, upper, observed, lam_lo / typical, strict=True)
     ]
 
 
@@ -360,11 +409,16 @@ def rank_pieces(
         else:
             misses[spec.denominator] = misses.get(spec.denominator, 0) + 1
 
-    estimates = estimate_pieces(spec, passing, prior, level=rule.credible_level, aov=aov)
+    priors: Prior | list[Prior] = prior
+    if rule.within_platform:
+        priors = platform_priors(spec, passing, prior, aov)
+    estimates = estimate_pieces(spec, passing, priors, level=rule.credible_level, aov=aov)
     ties: list[float | None] = [None] * len(passing)
     tie_spec = METRICS.get(rule.tie_break_metric) if rule.tie_break_metric else None
     if tie_spec:
-        tie_prior = fit_prior(tie_spec, folded, aov)
+        tie_prior: Prior | list[Prior] = fit_prior(tie_spec, folded, aov)
+        if rule.within_platform:
+            tie_prior = platform_priors(tie_spec, passing, tie_prior, aov)
         tie_estimates = estimate_pieces(
             tie_spec, passing, tie_prior, level=rule.credible_level, aov=aov
         )

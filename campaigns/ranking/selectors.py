@@ -180,6 +180,7 @@ def rule_spec(rule: RankingRule, *, top_n: int | None = None) -> RuleSpec:
         min_conversions=float(rule.min_conversions),
         top_n=top_n or rule.top_n,
         tie_break_metric=rule.tie_break_metric,
+        within_platform=rule.within_platform,
         version=rule.version,
     )
 

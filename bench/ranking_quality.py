@@ -1,0 +1,260 @@
+"""Score rankings against the demo history's hidden true quality.
+
+    python bench/ranking_quality.py                    # demo seed 7, default size, SQLite
+    python bench/ranking_quality.py --creatives 4000 --months 12
+
+For every node × objective of the demo history it ranks the pieces three ways and reports
+precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
+
+- naive: sort by the observed value of the rule's metric (no minimums, no shrinkage);
+- prototype: the original prototype's rule, the Euclidean distance to the ideal point
+  (cost 0, the largest volume), unnormalised: awareness uses (CPM, impressions), every other
+  objective the "consideration" pair (CPC, clicks); the prototype's "reach" pair
+  (spend/reach, reach) has no counterpart, since Yenni never sums daily reach;
+- yenni: the rule's ranking (minimums, near-duplicate folding, shrinkage, conservative bound).
+
+Scenarios: the rule's own window (a year: volumes are large), the last 28 days before the demo's
+end, and the year again at 2 % and 0.5 % of its volume (every count thinned binomially, spend
+scaled; five draws each, averaged) — small accounts, where luck looks like talent and shrinkage
+earns its keep.
+
+Truth: a piece's hidden quality for an objective is what the objective pays for, taken from the
+image's true rates — CTR for awareness, traffic and other (a better click-through rate also buys
+cheaper impressions in the demo's auction), the engagement rate for engagement, CTR × lead rate
+for leads, CTR × conversion rate for conversion. The relevant set is the top 10 % of the group's
+pieces by truth (at least 4); NDCG uses the truth's percentile as the gain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TRUTH = {
+    "awareness": lambda t: t["ctr"],
+    "traffic": lambda t: t["ctr"],
+    "other": lambda t: t["ctr"],
+    "engagement": lambda t: t["engagement_rate"],
+    "leads": lambda t: t["ctr"] * t["lead_rate"],
+    "conversion": lambda t: t["ctr"] * t["conversion_rate"],
+}
+
+
+def thin(pieces, share: float, seed: int):
+    """Return the pieces as a smaller account would have seen them: counts thinned binomially."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+
+    def draw(value: float) -> float:
+        return float(rng.binomial(round(value), share))
+
+    thinned = []
+    for p in pieces:
+        impressions = draw(p.impressions)
+        thinned.append(
+            replace(
+                p,
+                impressions=impressions,
+                clicks=min(draw(p.clicks), impressions),
+                link_clicks=min(draw(p.link_clicks), impressions),
+                spend=p.spend * share,
+                conversions=draw(p.conversions),
+                conversion_value=p.conversion_value * share,
+                leads=draw(p.leads),
+                video_views=min(draw(p.video_views), impressions),
+                engagements=min(draw(p.engagements), impressions),
+            )
+        )
+    return thinned
+
+
+def precision_at(ranked: list[int], relevant: set[int], k: int) -> float:
+    top = ranked[:k]
+    return sum(1 for image in top if image in relevant) / k
+
+
+def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
+    def dcg(items: list[float]) -> float:
+        return sum(g / math.log2(i + 2) for i, g in enumerate(items))
+
+    ideal = dcg(sorted(gains.values(), reverse=True)[:k])
+    if ideal == 0:
+        return 0.0
+    return dcg([gains.get(image, 0.0) for image in ranked[:k]]) / ideal
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--creatives", type=int, default=1500)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default="", help="default: SQLite in var/bench-quality")
+    parser.add_argument("--min-pieces", type=int, default=8, help="skip smaller groups")
+    args = parser.parse_args()
+
+    data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
+    os.environ["YENNI_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "yenni_site.settings"
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from campaigns.models import Campaign, DailyMetric, Node
+    from campaigns.ranking.metrics import METRICS, Model
+    from campaigns.ranking.scoring import rank_pieces
+    from campaigns.ranking.selectors import ranking_pieces, ranking_rule_for, rule_spec
+    from creatives.models import CreativeImage
+
+    call_command("migrate", verbosity=0)
+    truth_path = data_dir / "demo" / "true_quality.json"
+    if not Campaign.objects.exists() or not truth_path.exists():
+        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", "--reset",
+                "--seed", str(args.seed), "--creatives", str(args.creatives),
+                "--months", str(args.months)]  # fmt: skip
+        subprocess.run(demo, check=True, env=os.environ.copy(), stderr=subprocess.DEVNULL)
+    truth_doc = json.loads(truth_path.read_text())
+    by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
+    true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
+    end = DailyMetric.objects.latest("date").date
+
+    groups = [
+        (node, objective)
+        for node in Node.objects.order_by("slug")
+        for objective in Campaign.objects.filter(node=node)
+        .values_list("objective", flat=True)
+        .distinct()
+        .order_by("objective")
+    ]
+    print(
+        f"demo seed {args.seed}: {args.creatives} creatives, {args.months} months, "
+        f"ending {end}; {len(groups)} node × objective groups"
+    )
+    methods = ("naive", "prototype", "yenni")
+    summary: dict[str, dict[str, list[float]]] = {}
+    worse: list[str] = []
+    scenarios = (
+        ("rule window", None, 1.0),
+        ("last 28 days", 28, 1.0),
+        ("rule window at 2 % volume", None, 0.02),
+        ("rule window at 0.5 % volume", None, 0.005),
+    )
+    for window_name, days, share in scenarios:
+        header = f"\n{window_name}: precision@4 and NDCG@10 (naive / prototype / yenni)"
+        print(header)
+        print(
+            f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   p@4             ndcg@10"
+        )
+        scores = {m: {"p4": [], "ndcg": []} for m in methods}
+        for node, objective in groups:
+            rule = ranking_rule_for(node=node, objective=objective)
+            window_days = days or rule.window_days
+            pieces = ranking_pieces(
+                node=node,
+                objective=objective,
+                platforms=rule.platforms or (),
+                window_start=end - dt.timedelta(days=window_days - 1),
+                window_end=end,
+            )
+            pieces = [p for p in pieces if p.image_id in true_rates]
+            if len(pieces) < args.min_pieces:
+                continue
+            draws = [pieces] if share == 1.0 else [thin(pieces, share, seed) for seed in range(5)]
+            truth_of = TRUTH[objective]
+            truth = {p.image_id: truth_of(true_rates[p.image_id]) for p in pieces}
+            ordered_truth = sorted(truth, key=lambda i: -truth[i])
+            relevant = set(ordered_truth[: max(4, len(ordered_truth) // 10)])
+            n = len(ordered_truth)
+            gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
+
+            spec = METRICS[rule.metric]
+
+            def observed(piece, spec=spec) -> float:
+                num, den = piece.value(spec.numerator), piece.value(spec.denominator)
+                if spec.model is Model.COST:
+                    return -(den / num) if num > 0 else -math.inf
+                return num / den if den > 0 else -math.inf
+
+            def prototype_order(pieces, objective=objective) -> list[int]:
+                if objective == "awareness":
+                    top = max(p.impressions for p in pieces)
+
+                    def distance(p) -> float:
+                        cpm = 1000 * p.spend / p.impressions if p.impressions else math.inf
+                        return math.hypot(cpm, top - p.impressions)
+                else:
+                    top = max(p.clicks for p in pieces)
+
+                    def distance(p) -> float:
+                        cpc = p.spend / p.clicks if p.clicks else math.inf
+                        return math.hypot(cpc, top - p.clicks)
+
+                return [p.image_id for p in sorted(pieces, key=lambda p: (distance(p), p.image_id))]
+
+            row = {name: [0.0, 0.0] for name in methods}
+            for drawn in draws:
+                orders = {
+                    "naive": [
+                        p.image_id for p in sorted(drawn, key=lambda p: (-observed(p), p.image_id))
+                    ],
+                    "prototype": prototype_order(drawn),
+                    "yenni": [
+                        ref.piece.image_id
+                        for ref in rank_pieces(drawn, rule_spec(rule, top_n=10)).references
+                    ],
+                }
+                for name, ranked in orders.items():
+                    row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
+                    row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
+            for name in methods:
+                scores[name]["p4"].append(row[name][0])
+                scores[name]["ndcg"].append(row[name][1])
+            if row["yenni"][0] < row["naive"][0]:
+                worse.append(f"{window_name}: {node.slug} × {objective}")
+            median_impressions = statistics.median(p.impressions for p in draws[0])
+            p4 = " / ".join(f"{row[m][0]:.2f}" for m in methods)
+            ndcg = " / ".join(f"{row[m][1]:.2f}" for m in methods)
+            label = f"{node.slug} × {objective}"
+            print(f"{label:38} {len(pieces):6d} {median_impressions:12,.0f}   {p4}   {ndcg}")
+        summary[window_name] = scores
+        means = {m: statistics.mean(scores[m]["p4"]) for m in methods}
+        ndcgs = {m: statistics.mean(scores[m]["ndcg"]) for m in methods}
+        ratio = means["yenni"] / means["naive"] if means["naive"] else math.inf
+        print(
+            f"mean precision@4: naive {means['naive']:.3f}, prototype {means['prototype']:.3f}, "
+            f"yenni {means['yenni']:.3f} (yenni/naive {ratio:.2f}×); mean NDCG@10: "
+            f"naive {ndcgs['naive']:.3f}, prototype {ndcgs['prototype']:.3f}, "
+            f"yenni {ndcgs['yenni']:.3f}"
+        )
+    print(
+        "\ngroups where yenni's precision@4 is below naive: "
+        + (", ".join(worse) if worse else "none")
+    )
+    for window_name, scores in summary.items():
+        naive = statistics.mean(scores["naive"]["p4"])
+        yenni = statistics.mean(scores["yenni"]["p4"])
+        print(
+            f"{window_name:30} yenni/naive precision@4: {yenni / naive if naive else math.inf:.2f}×"
+        )
+
+
+if __name__ == "__main__":
+    main()
