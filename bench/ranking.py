@@ -4,8 +4,8 @@
     python bench/ranking.py --creatives 1500 --months 12 --runs 30   # the default demo size
 
 It needs PostgreSQL (`--database-url`, default a `yenni_bench` database on 127.0.0.1, created
-if missing). The demo history is loaded once per size and kept, so later runs reuse it; pass
-`--reload` to rebuild it. Each run ranks every node × objective in turn (warm caches, as a
+if missing). The demo history is loaded into an empty database and kept, so later runs reuse
+whatever history is there (the first line printed says its size); `--reload` rebuilds it. Each run ranks every node × objective in turn (warm caches, as a
 server would be), and prints median and p95 for:
 
 - yenni: the whole brief ranking (rule lookup, rollup aggregation in SQL, scoring, reasons);
@@ -88,8 +88,9 @@ def main() -> None:
     from campaigns.ranking.selectors import brief_ranking, ranking_rule_for
 
     call_command("migrate", verbosity=0)
-    size_marker = Path(settings.DATA_DIR) / f"bench-size-{args.creatives}-{args.months}"
-    if args.reload or not size_marker.exists() or not Campaign.objects.exists():
+    # An existing history is reused whatever its size (the figures below say what it holds);
+    # --reload rebuilds it at the size asked for.
+    if args.reload or not Campaign.objects.exists():
         manage = [sys.executable, str(ROOT / "manage.py")]
         demo = [
             *manage,
@@ -105,10 +106,6 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(demo, check=True, env=os.environ.copy())
         print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
-        size_marker.parent.mkdir(parents=True, exist_ok=True)
-        for old in size_marker.parent.glob("bench-size-*"):
-            old.unlink()
-        size_marker.touch()
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
