@@ -5,8 +5,9 @@
 
 It needs PostgreSQL (`--database-url`, default a `yenni_bench` database on 127.0.0.1, created
 if missing). The demo history is loaded into an empty database and kept, so later runs reuse
-whatever history is there (the first line printed says its size); `--reload` rebuilds it. Each run ranks every node × objective in turn (warm caches, as a
-server would be), and prints median and p95 for:
+whatever history is there (the first line printed says its size); `--reload` rebuilds it.
+Each round ranks every node × objective in turn (warm caches, as a server would be), and it
+prints median and p95 for:
 
 - yenni: the whole brief ranking (rule lookup, rollup aggregation in SQL, scoring, reasons);
 - naive: only the SQL a naive design runs — the same sums grouped per image straight from the
