@@ -431,6 +431,77 @@ class ImageWeeklyRollup(models.Model):
         return f"{self.image_id} {self.node_id} {self.objective} {self.platform} {self.week}"
 
 
+class PieceWindowTotal(models.Model):
+    """A piece's results summed over one look-back window, per node, objective and platform.
+
+    Read by a brief's ranking in place of the weekly rollup: a few thousand rows instead of
+    tens of thousands. Rebuilt after the rollup for each window the active rules use; a piece
+    is an original image with its near-duplicates folded in. `week_from`..`week_to` are the
+    Mondays of the first and last weeks counted, exactly as the weekly path would count them.
+    """
+
+    window_days = models.PositiveIntegerField(_("window (days)"))
+    week_from = models.DateField(_("first week"))
+    week_to = models.DateField(_("last week"))
+    piece = models.ForeignKey(
+        "creatives.CreativeImage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("piece"),
+    )
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
+    platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
+    phash = models.CharField(_("perceptual hash"), max_length=16)
+    active_days = models.PositiveIntegerField(_("days with results"), default=0)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    link_clicks = models.PositiveBigIntegerField(default=0)
+    spend_reporting_micros = models.PositiveBigIntegerField(default=0)
+    conversions = models.FloatField(default=0.0)
+    conversion_value_reporting_micros = models.PositiveBigIntegerField(default=0)
+    leads = models.PositiveBigIntegerField(default=0)
+    video_views = models.PositiveBigIntegerField(default=0)
+    engagements = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("piece window total")
+        verbose_name_plural = _("piece window totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "objective", "window_days", "platform", "piece"],
+                name="piece_window_total_unique_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["node", "objective", "window_days", "week_from"],
+                name="window_total_lookup_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.piece_id} {self.node_id} {self.objective} {self.platform} {self.window_days}d"
+        )
+
+
+class PieceWindowTotalsBuild(models.Model):
+    """Which window the piece totals hold for each window length, and when they were built."""
+
+    window_days = models.PositiveIntegerField(_("window (days)"), unique=True)
+    week_from = models.DateField(_("first week"))
+    week_to = models.DateField(_("last week"))
+    built_at = models.DateTimeField(_("built"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("piece window totals build")
+        verbose_name_plural = _("piece window totals builds")
+
+    def __str__(self) -> str:
+        return f"{self.window_days}d {self.week_from}..{self.week_to}"
+
+
 class RankingMetric(models.TextChoices):
     CTR = "ctr", _("CTR (clicks per impression)")
     LINK_CTR = "link_ctr", _("Link CTR (link clicks per impression)")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from campaigns.models import (
     Ad,
@@ -21,7 +22,12 @@ from campaigns.models import (
     DailyMetric,
     ExchangeRate,
     ImageWeeklyRollup,
+    PieceWindowTotal,
+    PieceWindowTotalsBuild,
+    RankingRule,
 )
+from campaigns.ranking.scoring import FOLD_DISTANCE, near_duplicate_leaders
+from creatives.models import CreativeImage
 
 # SQLite allows 999 parameters in old builds; stay well under it.
 ID_CHUNK = 500
@@ -121,25 +127,96 @@ def exchange_rates_fill_gaps(*, reporting_currency: str | None = None) -> int:
     return added
 
 
-def image_rollup_refresh(*, image_ids: Iterable[int] | None = None) -> int:
-    """Rebuild the weekly rollup for these images (every image when None); return row count."""
+def image_rollup_refresh(
+    *, image_ids: Iterable[int] | None = None, as_of: dt.date | None = None
+) -> int:
+    """Rebuild the weekly rollup for these images (every image when None); return row count.
+
+    Then re-group near-duplicates and rebuild the window totals briefs read, as of `as_of`
+    (today by default).
+    """
     reporting = settings.YENNI_REPORTING_CURRENCY
     exchange_rates_fill_gaps(reporting_currency=reporting)
     params = [reporting, reporting, reporting]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if image_ids is None:
+                ImageWeeklyRollup.objects.all().delete()
+                cursor.execute(_insert_sql(""), params)
+                written = cursor.rowcount
+            else:
+                ids = sorted(set(image_ids))
+                written = 0
+                for start in range(0, len(ids), ID_CHUNK):
+                    chunk = ids[start : start + ID_CHUNK]
+                    ImageWeeklyRollup.objects.filter(image_id__in=chunk).delete()
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(_insert_sql(f"AND s.image_id IN ({marks})"), params + chunk)
+                    written += cursor.rowcount
+        near_duplicates_refresh()
+        window_totals_refresh(as_of=as_of)
+    return written
+
+
+def near_duplicates_refresh(*, bits: int = FOLD_DISTANCE) -> int:
+    """Point every near-copy at its group's first-stored image; return how many changed."""
+    rows = list(
+        CreativeImage.objects.order_by("id").values_list("id", "phash", "near_duplicate_of_id")
+    )
+    leaders = near_duplicate_leaders([phash for _, phash, _ in rows], distance=bits)
+    changed = []
+    for (image_id, _, current), lead in zip(rows, leaders, strict=True):
+        wanted = rows[lead][0] if rows[lead][0] != image_id else None
+        if wanted != current:
+            changed.append(CreativeImage(id=image_id, near_duplicate_of_id=wanted))
+    CreativeImage.objects.bulk_update(changed, ["near_duplicate_of"], batch_size=1000)
+    return len(changed)
+
+
+def window_weeks(*, window_days: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the Mondays of the first and last weeks a window ending on `as_of` counts."""
+    start = as_of - dt.timedelta(days=window_days - 1)
+    return start - dt.timedelta(days=start.weekday()), as_of - dt.timedelta(days=as_of.weekday())
+
+
+WINDOW_TOTALS_SQL = """
+    INSERT INTO campaigns_piecewindowtotal (
+        window_days, week_from, week_to, piece_id, node_id, objective, platform, phash,
+        active_days, impressions, clicks, link_clicks, spend_reporting_micros, conversions,
+        conversion_value_reporting_micros, leads, video_views, engagements
+    )
+    SELECT %s, %s, %s, p.id, r.node_id, r.objective, r.platform, p.phash,
+        SUM(r.active_days), SUM(r.impressions), SUM(r.clicks), SUM(r.link_clicks),
+        SUM(r.spend_reporting_micros), SUM(r.conversions),
+        SUM(r.conversion_value_reporting_micros), SUM(r.leads), SUM(r.video_views),
+        SUM(r.engagements)
+    FROM campaigns_imageweeklyrollup r
+    JOIN creatives_creativeimage i ON i.id = r.image_id
+    JOIN creatives_creativeimage p ON p.id = COALESCE(i.near_duplicate_of_id, i.id)
+    WHERE r.week >= %s AND r.week <= %s
+    GROUP BY p.id, p.phash, r.node_id, r.objective, r.platform
+"""
+
+
+def window_totals_refresh(
+    *, as_of: dt.date | None = None, window_days: Iterable[int] | None = None
+) -> int:
+    """Rebuild the per-piece totals for each window length the active rules use."""
+    as_of = as_of or timezone.localdate()
+    if window_days is None:
+        window_days = RankingRule.objects.filter(active=True, half_life_days__isnull=True)
+        window_days = window_days.values_list("window_days", flat=True).distinct()
+    written = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        if image_ids is None:
-            ImageWeeklyRollup.objects.all().delete()
-            cursor.execute(_insert_sql(""), params)
-            return cursor.rowcount
-        ids = sorted(set(image_ids))
-        written = 0
-        for start in range(0, len(ids), ID_CHUNK):
-            chunk = ids[start : start + ID_CHUNK]
-            ImageWeeklyRollup.objects.filter(image_id__in=chunk).delete()
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(_insert_sql(f"AND s.image_id IN ({marks})"), params + chunk)
+        for days in sorted(set(window_days)):
+            week_from, week_to = window_weeks(window_days=days, as_of=as_of)
+            PieceWindowTotal.objects.filter(window_days=days).delete()
+            cursor.execute(WINDOW_TOTALS_SQL, [days, week_from, week_to, week_from, week_to])
             written += cursor.rowcount
-        return written
+            PieceWindowTotalsBuild.objects.update_or_create(
+                window_days=days, defaults={"week_from": week_from, "week_to": week_to}
+            )
+    return written
 
 
 def image_ids_for_campaigns(campaign_ids: Iterable[int]) -> list[int]:

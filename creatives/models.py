@@ -78,6 +78,16 @@ class CreativeImage(models.Model):
     first_seen = models.DateField(_("first seen"), null=True, blank=True)
     last_seen = models.DateField(_("last seen"), null=True, blank=True)
     created_at = models.DateTimeField(_("stored"), auto_now_add=True)
+    # The first-stored image this one is a near-copy of (a re-encode, a small crop): ranking
+    # counts such a group as one piece. Empty for originals. Recomputed with the rollups.
+    near_duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="near_duplicates",
+        verbose_name=_("near-duplicate of"),
+    )
 
     class Meta:
         verbose_name = _("creative image")

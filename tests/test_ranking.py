@@ -16,6 +16,8 @@ from campaigns.models import (
     ExchangeRate,
     ImageWeeklyRollup,
     Objective,
+    PieceWindowTotal,
+    PieceWindowTotalsBuild,
     RankingRule,
     RankingRuleVersion,
 )
@@ -45,6 +47,7 @@ def _distinct_image(n: int) -> CreativeImage:
     CreativeImage.objects.filter(pk=image.pk).update(
         phash=f"{random.Random(n).getrandbits(64):016x}"
     )
+    image.refresh_from_db()
     return image
 
 
@@ -351,3 +354,38 @@ def test_rank_rejects_an_unknown_node_and_lists_the_known_ones(wompi_traffic):
         call_command("rank", "--node", "nope", "--objective", "traffic")
 
     assert str(excinfo.value) == "Unknown node 'nope'. Known nodes: wompi."
+
+
+def test_prebuilt_window_totals_rank_exactly_like_the_weekly_rollup(wompi_traffic):
+    node, _, campaign = wompi_traffic
+    for n in range(1, 7):
+        _piece(campaign, n, days=3, impressions=2_000 + 100 * n, clicks=20 + 7 * n)
+    image_rollup_refresh(as_of=AS_OF)
+
+    fast = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+    PieceWindowTotalsBuild.objects.all().delete()
+    slow = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+
+    assert PieceWindowTotal.objects.filter(window_days=365).count() == 6
+    assert len(fast.references) == 4
+    assert fast == slow
+
+
+def test_near_copies_count_once_and_chains_do_not_merge_different_pieces(wompi_traffic):
+    node, _, campaign = wompi_traffic
+    original = _piece(campaign, 1, impressions=1_000, clicks=10)
+    copy = _piece(campaign, 2, impressions=3_000, clicks=30)
+    cousin = _piece(campaign, 3, impressions=2_000, clicks=20)
+    base = int(original.phash, 16)
+    CreativeImage.objects.filter(pk=copy.pk).update(phash=f"{base ^ 0b11:016x}")
+    CreativeImage.objects.filter(pk=cousin.pk).update(phash=f"{base ^ 0b1111:016x}")
+
+    image_rollup_refresh(as_of=AS_OF)
+
+    assert dict(CreativeImage.objects.values_list("pk", "near_duplicate_of")) == {
+        original.pk: None,
+        copy.pk: original.pk,
+        cousin.pk: None,
+    }
+    totals = dict(PieceWindowTotal.objects.filter(node=node).values_list("piece", "impressions"))
+    assert totals == {original.pk: 4_000, cousin.pk: 2_000}

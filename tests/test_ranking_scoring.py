@@ -105,7 +105,7 @@ def test_gates_keep_out_thin_pieces_and_say_which_gate_each_missed():
 
 def test_near_duplicates_fold_into_one_piece_with_summed_figures():
     base = int(_hash(1), 16)
-    near = f"{base ^ 0b111:016x}"  # three bits apart
+    near = f"{base ^ 0b11:016x}"  # two bits apart: a re-encode or a resize
     a = PieceFigures(image_id=1, phash=f"{base:016x}", impressions=1_000, clicks=10, days=5)
     b = PieceFigures(image_id=2, phash=near, impressions=3_000, clicks=60, days=9)
     c = PieceFigures(image_id=3, phash=_hash(3), impressions=2_000, clicks=20, days=4)
@@ -116,6 +116,17 @@ def test_near_duplicates_fold_into_one_piece_with_summed_figures():
     merged = next(p for p in folded if p.members == (1, 2))
     assert merged.image_id == 2  # shown as the member with the most impressions
     assert (merged.impressions, merged.clicks, merged.days) == (4_000, 70, 9)
+
+
+def test_a_chain_of_small_differences_does_not_merge_different_pictures():
+    base = int(_hash(1), 16)
+    a = PieceFigures(image_id=1, phash=f"{base:016x}", impressions=1_000, clicks=10)
+    b = PieceFigures(image_id=2, phash=f"{base ^ 0b11:016x}", impressions=1_000, clicks=10)
+    c = PieceFigures(image_id=3, phash=f"{base ^ 0b1111:016x}", impressions=1_000, clicks=10)
+
+    folded = fold_near_duplicates([a, b, c])
+
+    assert sorted(p.members for p in folded) == [(1, 2), (3,)]
 
 
 def test_the_returned_references_are_never_near_identical():

@@ -18,10 +18,12 @@ from scipy import stats
 
 from campaigns.ranking.metrics import METRICS, MetricSpec, Model
 
-# Perceptual-hash distances (bits of 64). Re-encodes and small crops of one image stay within
-# FOLD; unrelated pictures sit near 32. DIVERSE keeps the returned set visibly different.
-FOLD_DISTANCE = 6
-DIVERSE_DISTANCE = 12
+# Perceptual-hash distances (bits of 64). Re-encodes and resizes of one image stay within FOLD;
+# it is kept tight because flat graphics that share a layout in other colours can sit only a
+# few bits apart, and merging two real pieces is worse than showing a near-copy. DIVERSE keeps
+# the returned set visibly different.
+FOLD_DISTANCE = 2
+DIVERSE_DISTANCE = 10
 
 COUNT_FIELDS = (
     "impressions",
@@ -131,8 +133,33 @@ class RankingResult:
 # --- near-duplicates ----------------------------------------------------------------------
 
 
-def _phash_ints(pieces: Sequence[PieceFigures]) -> np.ndarray:
-    return np.array([int(p.phash, 16) for p in pieces], dtype=np.uint64)
+def near_duplicate_leaders(phashes: Sequence[str], *, distance: int) -> list[int]:
+    """Return, for each hash in order, the position of the first earlier hash that leads it.
+
+    Greedy leader grouping: an item joins the first leader within `distance` bits, else leads
+    its own group. Unlike a transitive closure, chains of small differences never merge
+    unrelated pictures into one giant group.
+    """
+    hashes = np.array([int(h, 16) for h in phashes], dtype=np.uint64)
+    n = len(hashes)
+    leader = [-1] * n
+    # Close pairs, computed a block of rows at a time: 512 × 25,000 uint64 is 100 MB at worst.
+    close_after: dict[int, list[int]] = {}
+    for start in range(0, n, 512):
+        rows, cols = np.nonzero(
+            np.bitwise_count(hashes[start : start + 512, None] ^ hashes[None, :]) <= distance
+        )
+        for i, j in zip((rows + start).tolist(), cols.tolist(), strict=True):
+            if j > i:
+                close_after.setdefault(i, []).append(j)
+    for i in range(n):
+        if leader[i] != -1:
+            continue
+        leader[i] = i
+        for j in close_after.get(i, ()):
+            if leader[j] == -1:
+                leader[j] = i
+    return leader
 
 
 def fold_near_duplicates(
@@ -142,34 +169,13 @@ def fold_near_duplicates(
 
     The merged piece is shown as its member with the most impressions.
     """
-    n = len(pieces)
-    if n == 0:
+    if not pieces:
         return []
-    hashes = _phash_ints(pieces)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Compare in blocks of rows against every later piece: one numpy pass per block instead of
-    # one per piece; a block of 512 × 20,000 hashes is 80 MB of uint64 at worst.
-    for start in range(0, n, 512):
-        block = hashes[start : start + 512, None] ^ hashes[None, :]
-        rows, cols = np.nonzero(np.bitwise_count(block) <= distance)
-        rows += start
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            if j <= i:
-                continue
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
+    leaders = near_duplicate_leaders([p.phash for p in pieces], distance=distance)
 
     groups: dict[int, list[PieceFigures]] = {}
     for i, piece in enumerate(pieces):
-        groups.setdefault(find(i), []).append(piece)
+        groups.setdefault(leaders[i], []).append(piece)
     folded = []
     for members in groups.values():
         if len(members) == 1:
@@ -195,18 +201,27 @@ def fold_near_duplicates(
 
 # --- priors and posteriors ----------------------------------------------------------------
 
+FIELDS = (*COUNT_FIELDS, "spend", "conversion_value")
 
-def _events_and_exposure(spec: MetricSpec, pieces: Sequence[PieceFigures], aov: float):
-    num = np.array([p.value(spec.numerator) for p in pieces], dtype=float)
-    den = np.array([p.value(spec.denominator) for p in pieces], dtype=float)
+
+def _columns(pieces: Sequence[PieceFigures]) -> dict[str, np.ndarray]:
+    """Return each figure as one numpy column, read once for all the maths below."""
+    n = len(pieces)
+    return {
+        name: np.fromiter((getattr(p, name) for p in pieces), dtype=float, count=n)
+        for name in FIELDS
+    }
+
+
+def _num_den(spec: MetricSpec, cols: dict[str, np.ndarray], aov: float):
+    num, den = cols[spec.numerator], cols[spec.denominator]
     if spec.model is Model.YIELD:
         num = num / aov
     return num, den
 
 
-def _average_order_value(pieces: Sequence[PieceFigures]) -> float:
-    value = sum(p.conversion_value for p in pieces)
-    conversions = sum(p.conversions for p in pieces)
+def _average_order_value(cols: dict[str, np.ndarray]) -> float:
+    value, conversions = float(cols["conversion_value"].sum()), float(cols["conversions"].sum())
     if value <= 0 or conversions <= 0:
         return 1.0
     return value / conversions
@@ -214,7 +229,10 @@ def _average_order_value(pieces: Sequence[PieceFigures]) -> float:
 
 def fit_prior(spec: MetricSpec, pieces: Sequence[PieceFigures], aov: float = 1.0) -> Prior:
     """Fit the group prior by the method of moments, net of each piece's sampling noise."""
-    num, den = _events_and_exposure(spec, pieces, aov)
+    return _fit(spec, *_num_den(spec, _columns(pieces), aov))
+
+
+def _fit(spec: MetricSpec, num: np.ndarray, den: np.ndarray) -> Prior:
     keep = den > 0
     num, den = num[keep], den[keep]
     if spec.model is Model.SHARE:
@@ -227,7 +245,7 @@ def fit_prior(spec: MetricSpec, pieces: Sequence[PieceFigures], aov: float = 1.0
         mean = min(max(mean, 1e-7), 1 - 1e-7)
     if len(den) < 2 or mean <= 0:
         # One piece (or no events at all) says nothing about spread: a weak prior.
-        return Prior(mean=mean, strength=_weak_strength(spec, mean, total_den, len(den)))
+        return Prior(mean=mean, strength=_weak_strength(mean, total_den, len(den)))
     rates = num / den
     observed_var = float(np.sum(den * (rates - mean) ** 2) / total_den)
     if spec.model is Model.SHARE:
@@ -238,48 +256,11 @@ def fit_prior(spec: MetricSpec, pieces: Sequence[PieceFigures], aov: float = 1.0
         noise = mean * len(den) / total_den
         between = max(observed_var - noise, mean * mean * 1e-6)
         strength = mean / between  # gamma rate β: pseudo-exposure
-    floor = _weak_strength(spec, mean, total_den, len(den))
+    floor = _weak_strength(mean, total_den, len(den))
     return Prior(mean=mean, strength=float(max(strength, floor)))
 
 
-# A platform needs this many single-platform pieces in the group for a prior of its own.
-MIN_PLATFORM_PIECES = 5
-
-
-def platform_priors(
-    spec: MetricSpec, pieces: Sequence[PieceFigures], group: Prior, aov: float = 1.0
-) -> list[Prior]:
-    """Return each piece's prior: its platform's, fitted within the group, else the group's.
-
-    Platforms differ more than pieces do (a LinkedIn click costs twice a Meta one), so a piece
-    is compared with what its own platform makes typical. A piece shown on several platforms
-    takes the average of theirs.
-    """
-    by_platform: dict[str, list[PieceFigures]] = {}
-    for piece in pieces:
-        if len(piece.platforms) == 1:
-            by_platform.setdefault(piece.platforms[0], []).append(piece)
-    fitted = {
-        platform: fit_prior(spec, members, aov)
-        for platform, members in by_platform.items()
-        if len(members) >= MIN_PLATFORM_PIECES
-    }
-    priors = []
-    for piece in pieces:
-        own = [fitted[p] for p in piece.platforms if p in fitted and fitted[p].mean > 0]
-        if not own:
-            priors.append(group)
-            continue
-        priors.append(
-            Prior(
-                mean=sum(p.mean for p in own) / len(own),
-                strength=sum(p.strength for p in own) / len(own),
-            )
-        )
-    return priors
-
-
-def _weak_strength(spec: MetricSpec, mean: float, total_den: float, count: int) -> float:
+def _weak_strength(mean: float, total_den: float, count: int) -> float:
     """Return a prior worth two events, but never more exposure than an average piece.
 
     Enough to stop a lucky handful of events; weak enough for real evidence to move it.
@@ -290,6 +271,128 @@ def _weak_strength(spec: MetricSpec, mean: float, total_den: float, count: int) 
     return max(min(2.0 / mean, average_exposure), 1e-9)
 
 
+# A platform needs this many single-platform pieces in the group for a prior of its own.
+MIN_PLATFORM_PIECES = 5
+
+
+def _platform_priors(
+    spec: MetricSpec,
+    num: np.ndarray,
+    den: np.ndarray,
+    platforms: Sequence[tuple[str, ...]],
+    group: Prior,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each piece's prior mean and strength: its platform's, else the group's.
+
+    Platforms differ more than pieces do (a LinkedIn click costs twice a Meta one), so a piece
+    is compared with what its own platform makes typical. A piece shown on several platforms
+    takes the average of theirs.
+    """
+    singles: dict[str, list[int]] = {}
+    for i, own in enumerate(platforms):
+        if len(own) == 1:
+            singles.setdefault(own[0], []).append(i)
+    fitted = {
+        platform: _fit(spec, num[index], den[index])
+        for platform, index in singles.items()
+        if len(index) >= MIN_PLATFORM_PIECES
+    }
+    by_set: dict[tuple[str, ...], tuple[float, float]] = {}
+    for own in set(platforms):
+        usable = [fitted[p] for p in own if p in fitted and fitted[p].mean > 0]
+        if usable:
+            by_set[own] = (
+                sum(p.mean for p in usable) / len(usable),
+                sum(p.strength for p in usable) / len(usable),
+            )
+        else:
+            by_set[own] = (group.mean, group.strength)
+    pairs = [by_set[own] for own in platforms]
+    return (
+        np.fromiter((m for m, _ in pairs), dtype=float, count=len(pairs)),
+        np.fromiter((s for _, s in pairs), dtype=float, count=len(pairs)),
+    )
+
+
+def _posterior(
+    spec: MetricSpec,
+    num: np.ndarray,
+    den: np.ndarray,
+    raw_num: np.ndarray,
+    mean: np.ndarray,
+    strength: np.ndarray,
+    *,
+    level: float,
+    aov: float,
+) -> dict[str, np.ndarray]:
+    """Return point, lower, upper, observed and goodness columns on the metric's own scale.
+
+    `goodness` is the conservative bound divided by the prior's mean: how far a piece beats
+    what its group (or platform) makes typical, so pieces with different priors compare fairly.
+    """
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    typical = np.where(mean > 0, mean, 1.0)
+    nan = np.full_like(den, np.nan)
+    if spec.model is Model.SHARE:
+        num = np.minimum(num, den)
+        a = mean * strength + num
+        b = (1 - mean) * strength + (den - num)
+        lower = stats.beta.ppf(lo_q, a, b)
+        return {
+            "point": a / (a + b),
+            "lower": lower,
+            "upper": _Lazy(lambda i: stats.beta.ppf(hi_q, a[i], b[i])),
+            "observed": np.divide(num, den, out=nan.copy(), where=den > 0),
+            "goodness": lower / typical,
+        }
+    shape = mean * strength + num
+    rate = strength + den
+    lam_mean = shape / rate
+    lam_lo = stats.gamma.ppf(lo_q, shape, scale=1 / rate)
+
+    def lam_hi(i: int) -> float:
+        return float(stats.gamma.ppf(hi_q, shape[i], scale=1 / rate[i]))
+
+    if spec.model is Model.YIELD:
+        return {
+            "point": lam_mean * aov,
+            "lower": lam_lo * aov,
+            "upper": _Lazy(lambda i: lam_hi(i) * aov),
+            "observed": np.divide(raw_num, den, out=nan.copy(), where=den > 0),
+            "goodness": lam_lo / typical,
+        }
+    # A cost is the inverse of its rate: the rate's upper bound gives the cost's lower one.
+    with np.errstate(divide="ignore"):
+        return {
+            "point": spec.scale / lam_mean,
+            "lower": _Lazy(lambda i: spec.scale / lam_hi(i) if lam_hi(i) > 0 else np.inf),
+            "upper": np.where(lam_lo > 0, spec.scale / lam_lo, np.inf),
+            "observed": np.divide(spec.scale * den, raw_num, out=nan.copy(), where=raw_num > 0),
+            "goodness": lam_lo / typical,
+        }
+
+
+class _Lazy:
+    """A column computed only where read: the second bound is needed for references alone."""
+
+    def __init__(self, compute) -> None:
+        self.compute = compute
+
+    def __getitem__(self, i: int) -> float:
+        return float(self.compute(i))
+
+
+def _estimate_at(columns: dict[str, np.ndarray], i: int) -> Estimate:
+    observed = float(columns["observed"][i])
+    return Estimate(
+        point=float(columns["point"][i]),
+        lower=float(columns["lower"][i]),
+        upper=float(columns["upper"][i]),
+        observed=None if np.isnan(observed) else observed,
+        goodness=float(columns["goodness"][i]),
+    )
+
+
 def estimate_pieces(
     spec: MetricSpec,
     pieces: Sequence[PieceFigures],
@@ -298,65 +401,23 @@ def estimate_pieces(
     level: float,
     aov: float = 1.0,
 ) -> list[Estimate]:
-    """Return each piece's posterior point estimate and credible interval, on the metric's scale.
-
-    `prior` is one prior for all pieces or one per piece. Each estimate's `goodness` is its
-    conservative bound divided by its prior's mean: how far the piece beats what its group (or
-    its platform) makes typical, so pieces with different priors compare fairly.
-
-    Vectorised: one call of the quantile functions for all pieces keeps a brief's ranking in
-    milliseconds with thousands of pieces.
-    """
+    """Return each piece's posterior estimate; `prior` is one for all or one per piece."""
     if not pieces:
         return []
     priors = [prior] * len(pieces) if isinstance(prior, Prior) else list(prior)
-    mean = np.array([p.mean for p in priors], dtype=float)
-    strength = np.array([p.strength for p in priors], dtype=float)
-    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-    num, den = _events_and_exposure(spec, pieces, aov)
-    typical = np.where(mean > 0, mean, 1.0)
-    if spec.model is Model.SHARE:
-        num = np.minimum(num, den)
-        a = mean * strength + num
-        b = (1 - mean) * strength + (den - num)
-        point = a / (a + b)
-        lower = stats.beta.ppf(lo_q, a, b)
-        upper = stats.beta.ppf(hi_q, a, b)
-        observed = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
-        return [
-            Estimate(float(p), float(lo), float(hi), _maybe(o), goodness=float(g))
-            for p, lo, hi, o, g in zip(point, lower, upper, observed, lower / typical, strict=True)
-        ]
-
-    shape = mean * strength + num
-    rate = strength + den
-    lam_mean = shape / rate
-    lam_lo = stats.gamma.ppf(lo_q, shape, scale=1 / rate)
-    lam_hi = stats.gamma.ppf(hi_q, shape, scale=1 / rate)
-    raw_num = np.array([p.value(spec.numerator) for p in pieces], dtype=float)
-    if spec.model is Model.YIELD:
-        observed = np.divide(raw_num, den, out=np.full_like(den, np.nan), where=den > 0)
-        return [
-            Estimate(float(m * aov), float(lo * aov), float(hi * aov), _maybe(o), float(g))
-            for m, lo, hi, o, g in zip(
-                lam_mean, lam_lo, lam_hi, observed, lam_lo / typical, strict=True
-            )
-        ]
-    with np.errstate(divide="ignore"):
-        point = spec.scale / lam_mean
-        lower = np.where(lam_hi > 0, spec.scale / lam_hi, np.inf)
-        upper = np.where(lam_lo > 0, spec.scale / lam_lo, np.inf)
-    observed = np.divide(
-        spec.scale * den, raw_num, out=np.full_like(den, np.nan), where=raw_num > 0
+    cols = _columns(pieces)
+    num, den = _num_den(spec, cols, aov)
+    columns = _posterior(
+        spec,
+        num,
+        den,
+        cols[spec.numerator],
+        np.array([p.mean for p in priors], dtype=float),
+        np.array([p.strength for p in priors], dtype=float),
+        level=level,
+        aov=aov,
     )
-    return [
-        Estimate(float(p), float(lo), float(hi), _maybe(o), goodness=float(g))
-        for p, lo, hi, o, g in zip(point, lower, upper, observed, lam_lo / typical, strict=True)
-    ]
-
-
-def _maybe(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+    return [_estimate_at(columns, i) for i in range(len(pieces))]
 
 
 def estimate_piece(
@@ -376,85 +437,105 @@ GATES = (
 )
 
 
-def _first_missed_gate(piece: PieceFigures, rule: RuleSpec) -> str | None:
-    for figure, attr in GATES:
-        minimum = getattr(rule, attr)
-        if minimum and piece.value(figure) < minimum:
-            return figure
-    return None
+def _goodness(
+    spec: MetricSpec,
+    cols: dict[str, np.ndarray],
+    passing: np.ndarray,
+    platforms: list[tuple[str, ...]],
+    rule: RuleSpec,
+    aov: float,
+) -> tuple[Prior, dict[str, np.ndarray]]:
+    """Fit the prior on every piece, then estimate the pieces that passed the gates."""
+    num, den = _num_den(spec, cols, aov)
+    prior = _fit(spec, num, den)
+    p_num, p_den = num[passing], den[passing]
+    if rule.within_platform:
+        mean, strength = _platform_priors(
+            spec, p_num, p_den, [platforms[i] for i in passing], prior
+        )
+    else:
+        mean = np.full(len(passing), prior.mean)
+        strength = np.full(len(passing), prior.strength)
+    columns = _posterior(
+        spec,
+        p_num,
+        p_den,
+        cols[spec.numerator][passing],
+        mean,
+        strength,
+        level=rule.credible_level,
+        aov=aov,
+    )
+    return prior, columns
 
 
 def rank_pieces(
     pieces: Sequence[PieceFigures],
     rule: RuleSpec,
     *,
+    fold: bool = True,
     fold_distance: int = FOLD_DISTANCE,
     diverse_distance: int = DIVERSE_DISTANCE,
 ) -> RankingResult:
-    """Rank `pieces` under `rule`; the same input always gives the same output."""
+    """Rank `pieces` under `rule`; the same input always gives the same output.
+
+    `fold=False` when the caller already folded near-duplicates (the prebuilt window totals).
+    The maths runs on numpy columns; objects are built only for the references returned.
+    """
     spec = rule.spec
     ordered_input = sorted(pieces, key=lambda p: p.image_id)
-    folded = fold_near_duplicates(ordered_input, distance=fold_distance)
-    aov = _average_order_value(folded)
-    prior = fit_prior(spec, folded, aov)
+    folded = fold_near_duplicates(ordered_input, distance=fold_distance) if fold else ordered_input
+    cols = _columns(folded)
+    aov = _average_order_value(cols)
 
-    misses: dict[str, int] = {}
-    passing: list[PieceFigures] = []
-    for piece in folded:
-        missed = _first_missed_gate(piece, rule)
-        if missed is None and piece.value(spec.denominator) > 0:
-            passing.append(piece)
-        elif missed is not None:
-            misses[missed] = misses.get(missed, 0) + 1
-        else:
-            misses[spec.denominator] = misses.get(spec.denominator, 0) + 1
+    missed = np.zeros(len(folded), dtype=bool)
+    gate_misses = []
+    for figure, attr in GATES:
+        minimum = float(getattr(rule, attr))
+        if minimum:
+            fails = ~missed & (cols[figure] < minimum)
+            if fails.any():
+                gate_misses.append(GateMiss(figure, minimum, int(fails.sum())))
+            missed |= fails
+    no_exposure = ~missed & (cols[spec.denominator] <= 0)
+    if no_exposure.any():
+        gate_misses.append(GateMiss(spec.denominator, 0.0, int(no_exposure.sum())))
+    passing = np.nonzero(~missed & ~no_exposure)[0]
 
-    priors: Prior | list[Prior] = prior
-    if rule.within_platform:
-        priors = platform_priors(spec, passing, prior, aov)
-    estimates = estimate_pieces(spec, passing, priors, level=rule.credible_level, aov=aov)
-    ties: list[float | None] = [None] * len(passing)
+    platforms = [p.platforms for p in folded]
+    prior, main = _goodness(spec, cols, passing, platforms, rule, aov)
+    tie_key = np.zeros(len(passing))
+    tie = None
     tie_spec = METRICS.get(rule.tie_break_metric) if rule.tie_break_metric else None
-    if tie_spec:
-        tie_prior: Prior | list[Prior] = fit_prior(tie_spec, folded, aov)
-        if rule.within_platform:
-            tie_prior = platform_priors(tie_spec, passing, tie_prior, aov)
-        tie_estimates = estimate_pieces(
-            tie_spec, passing, tie_prior, level=rule.credible_level, aov=aov
-        )
-        ties = [
-            est.goodness if piece.value(tie_spec.denominator) > 0 else None
-            for piece, est in zip(passing, tie_estimates, strict=True)
-        ]
-    scored = list(zip(passing, estimates, ties, strict=True))
-    scored.sort(key=lambda item: (-item[1].goodness, -(item[2] or 0.0), item[0].image_id))
+    # The tie-break only matters between pieces equal on the success metric: skip it otherwise.
+    if tie_spec and len(np.unique(main["goodness"])) < len(passing):
+        _, tie = _goodness(tie_spec, cols, passing, platforms, rule, aov)
+        has_tie = cols[tie_spec.denominator][passing] > 0
+        tie_key = np.where(has_tie, tie["goodness"], 0.0)
+    ids = np.fromiter((folded[i].image_id for i in passing), int, len(passing))
+    # Best goodness first, then the tie-break, then the lowest image id: fully deterministic.
+    order = np.lexsort((ids, -tie_key, -main["goodness"]))
 
     references: list[Reference] = []
     picked_hashes: list[int] = []
-    for position, (piece, est, tie) in enumerate(scored, start=1):
+    for position, k in enumerate(order.tolist(), start=1):
         if len(references) >= rule.top_n:
             break
+        piece = folded[passing[k]]
         h = int(piece.phash, 16)
         if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
             continue
         picked_hashes.append(h)
+        has_tie = tie is not None and cols[tie_spec.denominator][passing[k]] > 0
         references.append(
             Reference(
                 order=len(references) + 1,
                 position=position,
                 piece=piece,
-                estimate=est,
-                tie_break=tie,
+                estimate=_estimate_at(main, k),
+                tie_break=float(tie["goodness"][k]) if has_tie else None,
             )
         )
-    gate_misses = [
-        GateMiss(gate=figure, minimum=float(getattr(rule, attr)), missed=misses[figure])
-        for figure, attr in GATES
-        if misses.get(figure)
-    ]
-    for figure, count in misses.items():
-        if figure not in {g for g, _ in GATES}:
-            gate_misses.append(GateMiss(gate=figure, minimum=0.0, missed=count))
     return RankingResult(
         metric=rule.metric,
         references=references,

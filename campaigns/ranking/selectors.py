@@ -16,9 +16,16 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from campaigns.models import ImageWeeklyRollup, Node, RankingRule
+from campaigns.models import (
+    ImageWeeklyRollup,
+    Node,
+    PieceWindowTotal,
+    PieceWindowTotalsBuild,
+    RankingRule,
+)
 from campaigns.ranking.reasons import ReasonContext, compact, reason
 from campaigns.ranking.scoring import PieceFigures, RankingResult, RuleSpec, rank_pieces
+from campaigns.rollups import window_weeks
 
 SUM_FIELDS = {
     "impressions": "impressions",
@@ -118,56 +125,130 @@ def ranking_pieces(
     if excluded:
         rows = rows.exclude(image_id__in=excluded)
     sums = {alias: Sum(column) for alias, column in SUM_FIELDS.items()}
+    # One scan of the rollup, grouped per image and platform (and week when results fade with
+    # age); the few rows per image are merged here.
+    keys = ["image_id", "platform", *(["week"] if half_life_days else [])]
+    grouped = rows.values(*keys, phash=F("image__phash")).annotate(**sums).order_by()
+    totals: dict[int, dict] = {}
     platform_sets: dict[int, set[str]] = defaultdict(set)
-    for image_id, platform in rows.values_list("image_id", "platform").distinct():
-        platform_sets[image_id].add(platform)
+    for row in grouped:
+        weight = 1.0
+        if half_life_days:
+            age_days = max((window_end - row["week"]).days, 0)
+            weight = float(np.exp2(-age_days / half_life_days))
+        image_id = row["image_id"]
+        platform_sets[image_id].add(row["platform"])
+        current = totals.setdefault(image_id, {"image_id": image_id, "phash": row["phash"]})
+        for alias in SUM_FIELDS:
+            # Days count as days whatever their weight: "over 34 days" stays true.
+            value = (row[alias] or 0) * (1.0 if alias == "days" else weight)
+            current[alias] = current.get(alias, 0) + value
+    window_days = (window_end - window_start).days + 1
+    return [_piece(row, platform_sets, window_days=window_days) for row in totals.values()]
 
-    if half_life_days:
-        return _weighted_pieces(rows, sums, platform_sets, window_end, half_life_days)
 
-    grouped = rows.values("image_id", phash=F("image__phash")).annotate(**sums)
-    return [
-        _piece(row, platform_sets, weight=1.0, window=window_end - window_start) for row in grouped
-    ]
-
-
-def _piece(
-    row: dict, platform_sets: dict[int, set[str]], *, weight: float, window: dt.timedelta
-) -> PieceFigures:
+def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -> PieceFigures:
     return PieceFigures(
         image_id=row["image_id"],
         phash=row["phash"],
-        impressions=(row["impressions"] or 0) * weight,
-        clicks=(row["clicks"] or 0) * weight,
-        link_clicks=(row["link_clicks"] or 0) * weight,
-        spend=(row["spend_micros"] or 0) / 1_000_000 * weight,
-        conversions=(row["conversions"] or 0.0) * weight,
-        conversion_value=(row["value_micros"] or 0) / 1_000_000 * weight,
-        leads=(row["leads"] or 0) * weight,
-        video_views=(row["video_views"] or 0) * weight,
-        engagements=(row["engagements"] or 0) * weight,
+        impressions=row["impressions"],
+        clicks=row["clicks"],
+        link_clicks=row["link_clicks"],
+        spend=row["spend_micros"] / 1_000_000,
+        conversions=float(row["conversions"]),
+        conversion_value=row["value_micros"] / 1_000_000,
+        leads=row["leads"],
+        video_views=row["video_views"],
+        engagements=row["engagements"],
         # Rows per platform may share days: never claim more days than the window has.
-        days=min(int(row["days"] or 0), window.days + 1),
-        platforms=tuple(sorted(platform_sets.get(row["image_id"], ()))),
+        days=min(int(row["days"]), window_days),
+        platforms=tuple(sorted(platform_sets[row["image_id"]])),
     )
 
 
-def _weighted_pieces(rows, sums, platform_sets, window_end, half_life_days) -> list[PieceFigures]:
-    """Weigh each week by its age, so results fade with a half-life and tired pieces sink."""
-    per_week = rows.values("image_id", "week", phash=F("image__phash")).annotate(**sums)
-    totals: dict[int, dict] = {}
-    for row in per_week:
-        age_days = (window_end - row["week"]).days
-        weight = float(np.exp2(-max(age_days, 0) / half_life_days))
-        current = totals.setdefault(
-            row["image_id"], {"image_id": row["image_id"], "phash": row["phash"]}
-        )
-        for alias in SUM_FIELDS:
-            value = (row[alias] or 0) * (1.0 if alias == "days" else weight)
-            current[alias] = current.get(alias, 0) + value
+TOTAL_COLUMNS = (
+    "impressions",
+    "clicks",
+    "link_clicks",
+    "spend_reporting_micros",
+    "conversions",
+    "conversion_value_reporting_micros",
+    "leads",
+    "video_views",
+    "engagements",
+    "active_days",
+)
+
+
+def window_total_pieces(
+    *,
+    node: Node,
+    objective: str,
+    platforms: Iterable[str] = (),
+    window_days: int,
+    as_of: dt.date,
+    exclude_image_ids: Iterable[int] = (),
+) -> list[PieceFigures] | None:
+    """Read pieces from the prebuilt window totals, or None when they hold another window.
+
+    Near-duplicates are already folded there, each piece under its first-stored image.
+    """
+    week_from, week_to = window_weeks(window_days=window_days, as_of=as_of)
+    built = PieceWindowTotalsBuild.objects.filter(
+        window_days=window_days, week_from=week_from, week_to=week_to
+    ).exists()
+    if not built:
+        return None
+    rows = PieceWindowTotal.objects.filter(
+        node=node, objective=objective, window_days=window_days, week_from=week_from
+    )
+    platforms = list(platforms)
+    if platforms:
+        rows = rows.filter(platform__in=platforms)
+    excluded = list(exclude_image_ids)
+    if excluded:
+        rows = rows.exclude(piece_id__in=excluded)
+    totals: dict[int, list] = {}
+    platform_sets: dict[int, set[str]] = defaultdict(set)
+    for piece_id, platform, phash, *figures in rows.values_list(
+        "piece_id", "platform", "phash", *TOTAL_COLUMNS
+    ):
+        platform_sets[piece_id].add(platform)
+        current = totals.get(piece_id)
+        if current is None:
+            totals[piece_id] = [phash, *figures]
+        else:
+            for i, value in enumerate(figures, start=1):
+                current[i] += value
     return [
-        _piece(row, platform_sets, weight=1.0, window=dt.timedelta(days=10**6))
-        for row in totals.values()
+        PieceFigures(
+            image_id=piece_id,
+            phash=phash,
+            impressions=impressions,
+            clicks=clicks,
+            link_clicks=link_clicks,
+            spend=spend / 1_000_000,
+            conversions=float(conversions),
+            conversion_value=value / 1_000_000,
+            leads=leads,
+            video_views=video_views,
+            engagements=engagements,
+            days=min(days, window_days),
+            platforms=tuple(sorted(platform_sets[piece_id])),
+        )
+        for piece_id, (
+            phash,
+            impressions,
+            clicks,
+            link_clicks,
+            spend,
+            conversions,
+            value,
+            leads,
+            video_views,
+            engagements,
+            days,
+        ) in totals.items()
     ]
 
 
@@ -198,17 +279,31 @@ def brief_ranking(
     rule = rule or ranking_rule_for(node=node, objective=objective)
     window_end = as_of or timezone.localdate()
     window_start = window_end - dt.timedelta(days=rule.window_days - 1)
-    pieces = ranking_pieces(
-        node=node,
-        objective=objective,
-        platforms=rule.platforms or (),
-        window_start=window_start,
-        window_end=window_end,
-        half_life_days=rule.half_life_days,
-        exclude_image_ids=exclude_image_ids,
-    )
+    excluded = list(exclude_image_ids)
+    pieces = None
+    if not rule.half_life_days:
+        pieces = window_total_pieces(
+            node=node,
+            objective=objective,
+            platforms=rule.platforms or (),
+            window_days=rule.window_days,
+            as_of=window_end,
+            exclude_image_ids=excluded,
+        )
+    folded_already = pieces is not None
+    if pieces is None:
+        # Fading results, or a window the totals were not built for: sum the weekly rollup.
+        pieces = ranking_pieces(
+            node=node,
+            objective=objective,
+            platforms=rule.platforms or (),
+            window_start=window_start,
+            window_end=window_end,
+            half_life_days=rule.half_life_days,
+            exclude_image_ids=excluded,
+        )
     spec = rule_spec(rule, top_n=top_n)
-    result = rank_pieces(pieces, spec)
+    result = rank_pieces(pieces, spec, fold=not folded_already)
     return _brief_ranking(node, objective, rule, spec, result, window_start, window_end)
 
 
