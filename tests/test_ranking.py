@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import random
 from decimal import Decimal
@@ -389,3 +390,29 @@ def test_near_copies_count_once_and_chains_do_not_merge_different_pieces(wompi_t
     }
     totals = dict(PieceWindowTotal.objects.filter(node=node).values_list("piece", "impressions"))
     assert totals == {original.pk: 4_000, cousin.pk: 2_000}
+
+
+def test_rank_answers_every_node_and_objective_of_a_demo_history(db, media_storage):
+    call_command("yenni_demo", "--creatives", "60", "--months", "3", stderr=io.StringIO())
+    pairs = sorted(set(Campaign.objects.exclude(node=None).values_list("node__slug", "objective")))
+
+    answers = {}
+    for slug, objective in pairs:
+        out = io.StringIO()
+        call_command(
+            "rank", "--node", slug, "--objective", objective, "--json", "--as-of", "2026-10-31",
+            stdout=out, stderr=(err := io.StringIO()),
+        )  # fmt: skip
+        answers[(slug, objective)] = (json.loads(out.getvalue()), err.getvalue())
+
+    assert len(pairs) >= 12
+    for (slug, objective), (references, message) in answers.items():
+        ids = [ref["image_id"] for ref in references]
+        assert len(ids) == len(set(ids)), (slug, objective)
+        if len(references) < 4:
+            assert message.startswith(f"Only {len(references)} of 4 references") or (
+                message.startswith("There are no")
+            ), (slug, objective, message)
+        else:
+            assert message == ""
+    assert sum(len(refs) == 4 for refs, _ in answers.values()) >= len(pairs) // 2
