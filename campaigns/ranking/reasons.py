@@ -30,12 +30,21 @@ OBJECTIVE_WORDS = {
     },
 }
 
-VOLUME_WORDS = {
+# What each figure is called, in English and Spanish: reasons and shortfall messages share it.
+FIGURE_WORDS = {
     "impressions": ("impressions", "impresiones"),
     "clicks": ("clicks", "clics"),
+    "spend": ("spend", "inversión"),
     "leads": ("leads", "leads"),
     "conversions": ("conversions", "conversiones"),
+    "video_views": ("video views", "reproducciones"),
+    "engagements": ("engagements", "interacciones"),
 }
+
+
+def figure_word(figure: str, lang: str) -> str:
+    english, spanish = FIGURE_WORDS.get(figure, (figure, figure))
+    return spanish if lang == "es" else english
 
 
 @dataclass(frozen=True)
@@ -114,23 +123,19 @@ def reason(
     point = format_metric(metric, estimate.point, lang, ctx.currency)
     interval = format_interval(metric, estimate.lower, estimate.upper, lang, ctx.currency)
     volume, volume_field = _volume(metric, piece)
-    word_en, word_es = VOLUME_WORDS.get(volume_field, (volume_field, volume_field))
-    # Spend is an amount, not a count: "COP 12 M de inversión" / "COP 12M spend".
     if volume_field == "spend":
-        amount = f"{ctx.currency} {compact(volume, lang)}"
+        # An amount, not a count: "COP 12 M de inversión" / "COP 12M spend".
+        spend_word = "de inversión" if lang == "es" else "spend"
+        amount = f"{ctx.currency} {compact(volume, lang)} {spend_word}"
     else:
-        amount = f"{compact(volume, lang)} {word_es if lang == 'es' else word_en}"
+        amount = f"{compact(volume, lang)} {figure_word(volume_field, lang)}"
     objective = OBJECTIVE_WORDS[lang].get(ctx.objective, ctx.objective)
     days = piece.days
     if lang == "es":
-        if volume_field == "spend":
-            amount = f"{amount} de inversión"
         return (
             f"{label} {point} ({interval}) con {amount} en {days} días; "
             f"{_ordinal(ctx.position, lang)} de {ctx.ranked} piezas {objective} de {ctx.node_name}"
         )
-    if volume_field == "spend":
-        amount = f"{amount} spend"
     return (
         f"{label} {point} ({interval}) on {amount} over {days} days; "
         f"{_ordinal(ctx.position, lang)} of {ctx.ranked} {ctx.node_name} {objective} pieces"

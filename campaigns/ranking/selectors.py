@@ -23,7 +23,7 @@ from campaigns.models import (
     PieceWindowTotalsBuild,
     RankingRule,
 )
-from campaigns.ranking.reasons import ReasonContext, compact, reason
+from campaigns.ranking.reasons import ReasonContext, compact, figure_word, reason
 from campaigns.ranking.scoring import PieceFigures, RankingResult, RuleSpec, rank_pieces
 from campaigns.rollups import window_weeks
 
@@ -373,17 +373,6 @@ def _brief_ranking(
     )
 
 
-GATE_WORDS = {
-    "impressions": ("impressions", "impresiones"),
-    "spend": ("spend", "inversión"),
-    "clicks": ("clicks", "clics"),
-    "conversions": ("conversions", "conversiones"),
-    "leads": ("leads", "leads"),
-    "video_views": ("video views", "reproducciones"),
-    "engagements": ("engagements", "interacciones"),
-}
-
-
 def _shortfall_messages(
     spec: RuleSpec, result: RankingResult, node: Node, objective: str
 ) -> tuple[str, str]:
@@ -398,7 +387,7 @@ def _shortfall_messages(
         )
     misses_en, misses_es = [], []
     for miss in result.gate_misses:
-        en, es = GATE_WORDS.get(miss.gate, (miss.gate, miss.gate))
+        en, es = figure_word(miss.gate, "en"), figure_word(miss.gate, "es")
         if miss.minimum:
             misses_en.append(
                 f"{miss.missed} below the minimum {en} ({compact(miss.minimum, 'en')})"
