@@ -720,4 +720,4 @@ class RankingRuleVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule_id} v{self.version}"
+        return f"v{self.version}"

@@ -260,6 +260,9 @@ INGEST_API_URLS = {
     "google_ads": env("YENNI_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com/v22").rstrip(
         "/"
     ),
+    "google_oauth": "https://oauth2.googleapis.com/token",
+    "linkedin": "https://api.linkedin.com/rest",
+    "x": "https://ads-api.x.com/12",
 }
 INGEST_TIMEOUT_SECONDS = env_int("YENNI_INGEST_TIMEOUT_SECONDS", 60)
 INGEST_MAX_RETRIES = env_int("YENNI_INGEST_MAX_RETRIES", 5)

@@ -1,0 +1,274 @@
+"""The HTTP client every platform connector shares: retries, waits, the raw archive.
+
+Plain Python (requests), no Django: the services hand a connector its settings, token and an
+archive writer, so the same code talks to the real APIs and to the fake servers in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from ingestion.connectors.records import (
+    AdRecord,
+    CampaignRecord,
+    CreativeRecord,
+    DailyMetricRecord,
+    Parsed,
+)
+
+logger = logging.getLogger(__name__)
+
+# Written for every successful response body, before it is parsed: (endpoint, body bytes).
+ArchiveWriter = Callable[[str, bytes], None]
+
+
+class ConnectorError(Exception):
+    """A platform call failed; `retryable` says whether trying again later can help."""
+
+    def __init__(self, message: str, *, retryable: bool = False, wait_seconds: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        # The wait the platform asked for, in seconds (None: use exponential backoff).
+        self.wait_seconds = wait_seconds
+
+
+class AuthError(ConnectorError):
+    """The token is missing, expired or revoked: the account's run stops at once."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
+
+
+@dataclass
+class CallStats:
+    api_calls: int = 0
+    waits: int = 0
+    waited_seconds: float = 0.0
+
+
+class Connector:
+    """Base of the platform connectors: subclasses say how to page, parse and read errors."""
+
+    platform = ""
+    # Where the operator renews the token; named in the message of an AuthError.
+    token_help = ""
+
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        account_label: str = "",
+        token: str = "",
+        base_url: str = "",
+        archive: ArchiveWriter | None = None,
+        timeout: float = 60,
+        max_retries: int = 5,
+        max_wait_seconds: float = 1800,
+        wait_scale: float = 1.0,
+        page_size: int = 500,
+        options: dict[str, Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.account_id = account_id
+        self.account_label = account_label or account_id
+        self.token = token
+        self.base_url = base_url.rstrip("/")
+        self.archive = archive
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_wait_seconds = max_wait_seconds
+        self.wait_scale = wait_scale
+        self.page_size = page_size
+        self.options = options or {}
+        self.sleep = sleep
+        self.stats = CallStats()
+        self.session = requests.Session()
+
+    # What subclasses implement -----------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def error_for(self, response: requests.Response) -> ConnectorError:
+        """Turn a non-2xx response into a ConnectorError (platform-specific)."""
+        retryable = response.status_code >= 500 or response.status_code == 429
+        return ConnectorError(
+            f"{self.platform} answered HTTP {response.status_code}", retryable=retryable
+        )
+
+    def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
+        """Parse one response body of `endpoint` into records (also used by replay)."""
+        raise NotImplementedError
+
+    def resolve(self, parsed: Parsed) -> Parsed:
+        """Complete records that need other responses (X: objectives from line items).
+
+        Replay calls it once on everything parsed from the archive.
+        """
+        return parsed
+
+    def fetch_campaigns(self) -> list[CampaignRecord]:
+        raise NotImplementedError
+
+    def fetch_ads(self) -> list[AdRecord]:
+        raise NotImplementedError
+
+    def fetch_creatives(self) -> list[CreativeRecord]:
+        raise NotImplementedError
+
+    def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
+        raise NotImplementedError
+
+    # Shared machinery ----------------------------------------------------------------------
+
+    def parse(self, endpoint: str, payloads: Iterable[Any]) -> Parsed:
+        parsed = Parsed()
+        for payload in payloads:
+            try:
+                parsed.extend(self.parse_payload(endpoint, payload))
+            except ConnectorError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ConnectorError(
+                    f"{self.platform} sent a {endpoint} response of an unexpected shape "
+                    f"({type(exc).__name__}: {exc})",
+                    retryable=False,
+                ) from exc
+        return parsed
+
+    def auth_error(self, detail: str) -> AuthError:
+        return AuthError(
+            f"The {self.platform} token of account {self.account_label} was refused ({detail}). "
+            f"{self.token_help}"
+        )
+
+    def backoff_seconds(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: up to 2, 4, 8… seconds."""
+        return random.uniform(0.5, 1.0) * (2 ** (attempt + 1))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        endpoint: str,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        data: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Call the platform, retrying what can be retried, and return the decoded JSON body."""
+        attempt = 0
+        while True:
+            self.stats.api_calls += 1
+            error: ConnectorError
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers={**self.auth_headers(), **(headers or {})},
+                    timeout=self.timeout,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                error = ConnectorError(
+                    f"{self.platform} did not answer {endpoint} ({type(exc).__name__})",
+                    retryable=True,
+                )
+            else:
+                if 200 <= response.status_code < 300:
+                    body = response.content
+                    if self.archive is not None:
+                        self.archive(endpoint, self.redact(body))
+                    try:
+                        payload = json.loads(body)
+                    except ValueError:
+                        payload = None
+                    if payload is not None:
+                        self._pause_if_asked(response)
+                        return payload
+                    # A body cut short or an error page from a proxy: worth another try.
+                    error = ConnectorError(
+                        f"{self.platform} sent a {endpoint} body that is not valid JSON "
+                        f"({len(body)} bytes)",
+                        retryable=True,
+                    )
+                else:
+                    error = self.error_for(response)
+            if not error.retryable or attempt >= self.max_retries:
+                if error.retryable:
+                    error.message = f"{error.message}; gave up after {attempt + 1} tries"
+                    error.args = (error.message,)
+                raise error
+            wait = error.wait_seconds if error.wait_seconds is not None else None
+            wait = (wait if wait is not None else self.backoff_seconds(attempt)) * self.wait_scale
+            if self.stats.waited_seconds + wait > self.max_wait_seconds:
+                raise ConnectorError(
+                    f"{error.message}; waiting {wait:.0f} s more would pass this run's ceiling of "
+                    f"{self.max_wait_seconds:.0f} s (YENNI_INGEST_MAX_WAIT_SECONDS). The next run "
+                    "continues from the bookmark.",
+                    retryable=True,
+                )
+            logger.info(
+                "%s %s: %s; waiting %.2f s (try %d)",
+                self.platform,
+                self.account_label,
+                error.message,
+                wait,
+                attempt + 1,
+            )
+            self.stats.waits += 1
+            self.stats.waited_seconds += wait
+            self.sleep(wait)
+            attempt += 1
+
+    def pause_after(self, response: requests.Response) -> float | None:
+        """Seconds to rest after a successful call, when its usage headers say so."""
+        return None
+
+    def _pause_if_asked(self, response: requests.Response) -> None:
+        pause = self.pause_after(response)
+        if not pause:
+            return
+        wait = pause * self.wait_scale
+        if self.stats.waited_seconds + wait > self.max_wait_seconds:
+            return  # past the ceiling: carry on, and let a throttle error end the run if one comes
+        logger.info("%s %s: usage is high; resting %.2f s", self.platform, self.account_label, wait)
+        self.stats.waits += 1
+        self.stats.waited_seconds += wait
+        self.sleep(wait)
+
+    def redact(self, body: bytes) -> bytes:
+        """Remove the token from a body (Graph echoes it in `paging.next`) before archiving."""
+        if not self.token:
+            return body
+        for form in {self.token, quote(self.token, safe="")}:
+            body = body.replace(form.encode(), b"REDACTED")
+        return body
+
+
+def url_without_params(url: str, names: set[str]) -> str:
+    """Return `url` without the query parameters in `names` (tokens never travel in URLs)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def url_with_param(url: str, name: str, value: str) -> str:
+    """Return `url` with the query parameter `name` set to `value`."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*query, (name, value)])))

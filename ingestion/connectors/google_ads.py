@@ -1,0 +1,353 @@
+"""Google Ads API (REST): campaigns, ads with their copy and images, daily per-ad metrics.
+
+Entity lists page through `googleAds:search` (nextPageToken); daily metrics come from
+`googleAds:searchStream`, whose reply is a JSON array of batches. int64 values arrive as
+strings, doubles as numbers, and fields equal to zero are left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import requests
+
+from ingestion.connectors.base import Connector, ConnectorError
+from ingestion.connectors.records import (
+    AdRecord,
+    CampaignRecord,
+    CreativeRecord,
+    DailyMetricRecord,
+    Parsed,
+    to_float,
+    to_int,
+    to_micros,
+)
+
+CAMPAIGN_QUERY = (
+    "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type, "
+    "campaign.advertising_channel_sub_type, campaign.bidding_strategy_type, campaign.start_date, "
+    "campaign.end_date FROM campaign"
+)
+AD_QUERY = (
+    "SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, "
+    "ad_group_ad.status, ad_group_ad.ad.final_urls, "
+    "ad_group_ad.ad.responsive_search_ad.headlines, "
+    "ad_group_ad.ad.responsive_search_ad.descriptions, "
+    "ad_group_ad.ad.responsive_display_ad.headlines, "
+    "ad_group_ad.ad.responsive_display_ad.long_headline, "
+    "ad_group_ad.ad.responsive_display_ad.descriptions, "
+    "ad_group_ad.ad.responsive_display_ad.marketing_images, "
+    "ad_group_ad.ad.responsive_display_ad.call_to_action_text, "
+    "ad_group_ad.ad.image_ad.image_url FROM ad_group_ad WHERE ad_group_ad.status != 'REMOVED'"
+)
+ASSET_QUERY = (
+    "SELECT asset.resource_name, asset.image_asset.full_size.url, "
+    "asset.image_asset.full_size.width_pixels, asset.image_asset.full_size.height_pixels "
+    "FROM asset WHERE asset.type = 'IMAGE'"
+)
+METRIC_QUERY = (
+    "SELECT segments.date, campaign.id, ad_group.id, ad_group_ad.ad.id, metrics.impressions, "
+    "metrics.clicks, metrics.cost_micros, metrics.conversions, metrics.conversions_value, "
+    "metrics.all_conversions, metrics.view_through_conversions, metrics.engagements, "
+    "metrics.video_trueview_views, customer.currency_code FROM ad_group_ad "
+    "WHERE segments.date BETWEEN '{since}' AND '{until}'"
+)
+RETRYABLE_STATUSES = {"RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED", "UNAVAILABLE"}
+
+
+def _duration_seconds(value: str | None) -> float | None:
+    """Read a protobuf Duration as JSON ("30s", "1.5s") in seconds."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)s", value or "")
+    return float(match.group(1)) if match else None
+
+
+def _texts(items: list[dict[str, Any]] | None) -> list[str]:
+    return [item.get("text", "") for item in items or [] if item.get("text")]
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+class GoogleAdsConnector(Connector):
+    platform = "google_ads"
+    token_help = (
+        "Sign in again with the Google account that manages it, get a new OAuth token with the "
+        'adwords scope (or a refresh token as {"client_id", "client_secret", '
+        '"refresh_token"}) and set it as YENNI_TOKEN_GOOGLE_ADS_<ACCOUNT ID> (or '
+        "YENNI_GOOGLE_ADS_ACCESS_TOKEN), then run `python manage.py ingest --platform google_ads`."
+    )
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._image_urls: dict[str, str] | None = None
+        self._ad_pages: list[Any] | None = None
+        self._access_token: str | None = None
+
+    def access_token(self) -> str:
+        """The OAuth access token: the token itself, or one got from a refresh token.
+
+        A token that is a JSON object {"client_id", "client_secret", "refresh_token"} is
+        exchanged once per run, since Google access tokens last an hour.
+        """
+        if self._access_token is None:
+            if self.token.lstrip().startswith("{"):
+                self._access_token = self._refresh(json.loads(self.token))
+            else:
+                self._access_token = self.token
+        return self._access_token
+
+    def _refresh(self, credentials: dict[str, str]) -> str:
+        url = self.options.get("oauth_token_url") or "https://oauth2.googleapis.com/token"
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": credentials.get("client_id", ""),
+            "client_secret": credentials.get("client_secret", ""),
+            "refresh_token": credentials.get("refresh_token", ""),
+        }
+        try:
+            response = self.session.post(url, data=form, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ConnectorError(
+                f"Google's token service did not answer ({type(exc).__name__})", retryable=True
+            ) from exc
+        if response.status_code in (400, 401):
+            try:
+                detail = response.json().get("error", "")
+            except ValueError:
+                detail = ""
+            raise self.auth_error(
+                f"the refresh token was refused: {detail or response.status_code}"
+            )
+        if response.status_code != 200:
+            raise ConnectorError(
+                f"Google's token service answered HTTP {response.status_code}",
+                retryable=response.status_code >= 500,
+            )
+        return response.json()["access_token"]
+
+    def redact(self, body: bytes) -> bytes:
+        body = super().redact(body)
+        if self._access_token and self._access_token != self.token:
+            body = body.replace(self._access_token.encode(), b"REDACTED")
+        return body
+
+    @property
+    def customer_id(self) -> str:
+        return re.sub(r"\D", "", self.account_id)
+
+    def auth_headers(self) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.access_token()}"}
+        # Optional since developer tokens were sunset on 2026-09-09; sent when configured.
+        if self.options.get("developer_token"):
+            headers["developer-token"] = self.options["developer_token"]
+        if self.options.get("login_customer_id"):
+            headers["login-customer-id"] = re.sub(r"\D", "", self.options["login_customer_id"])
+        return headers
+
+    def error_for(self, response: requests.Response) -> ConnectorError:
+        try:
+            body = response.json()
+            error = (body[0] if isinstance(body, list) else body)["error"]
+            status = str(error.get("status", ""))
+            message = str(error.get("message", ""))[:300]
+            details = error.get("details") or []
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            status, message, details = "", "", []
+        code = response.status_code
+        if code == 401 or status == "UNAUTHENTICATED":
+            return self.auth_error(f"{status or code}: {message}")
+        if code == 403 or status == "PERMISSION_DENIED":
+            return ConnectorError(
+                f"Google Ads refused access to account {self.account_label} ({message}). Give "
+                "the signed-in user access to the account, or set the manager account as "
+                "YENNI_GOOGLE_ADS_LOGIN_CUSTOMER_ID.",
+                retryable=False,
+            )
+        if code == 429 or status in RETRYABLE_STATUSES:
+            return ConnectorError(
+                f"Google Ads quota exhausted ({status}: {message})",
+                retryable=True,
+                wait_seconds=self._retry_delay(details),
+            )
+        return ConnectorError(
+            f"Google Ads answered HTTP {code} ({status or 'no status'}: {message or 'no message'})",
+            retryable=code >= 500,
+        )
+
+    def _retry_delay(self, details: list[dict[str, Any]]) -> float | None:
+        delays = []
+        for detail in details:
+            for error in detail.get("errors") or []:
+                quota = (error.get("details") or {}).get("quotaErrorDetails") or {}
+                seconds = _duration_seconds(quota.get("retryDelay"))
+                if seconds is not None:
+                    delays.append(seconds)
+            seconds = _duration_seconds(detail.get("retryDelay"))  # google.rpc.RetryInfo
+            if seconds is not None:
+                delays.append(seconds)
+        return max(delays) if delays else None
+
+    def _url(self, method: str) -> str:
+        return f"{self.base_url}/customers/{self.customer_id}/googleAds:{method}"
+
+    def _search(self, endpoint: str, query: str) -> list[Any]:
+        pages, token = [], ""
+        while True:
+            body = {"query": query, **({"pageToken": token} if token else {})}
+            page = self.request("POST", self._url("search"), endpoint=endpoint, json_body=body)
+            pages.append(page)
+            token = page.get("nextPageToken", "") if isinstance(page, dict) else ""
+            if not token:
+                return pages
+
+    def fetch_campaigns(self) -> list[CampaignRecord]:
+        return self.parse("campaigns", self._search("campaigns", CAMPAIGN_QUERY)).campaigns
+
+    def _ads_pages(self) -> list[Any]:
+        if self._ad_pages is None:
+            self._ad_pages = self._search("ads", AD_QUERY)
+        return self._ad_pages
+
+    def fetch_ads(self) -> list[AdRecord]:
+        return self.parse("ads", self._ads_pages()).ads
+
+    def fetch_creatives(self) -> list[CreativeRecord]:
+        """Google has no creative object: each ad's copy and images make one."""
+        creatives = self.parse("ads", self._ads_pages()).creatives
+        if any(url.startswith("customers/") for c in creatives for url in c.image_urls):
+            urls = self._asset_urls()
+            creatives = [
+                dataclasses.replace(
+                    c,
+                    image_urls=tuple(
+                        urls.get(ref, "") if ref.startswith("customers/") else ref
+                        for ref in c.image_urls
+                        if not ref.startswith("customers/") or urls.get(ref)
+                    ),
+                )
+                for c in creatives
+            ]
+        return creatives
+
+    def _asset_urls(self) -> dict[str, str]:
+        if self._image_urls is None:
+            self._image_urls = {}
+            for page in self._search("assets", ASSET_QUERY):
+                for row in page.get("results") or []:
+                    asset = row["asset"]
+                    url = ((asset.get("imageAsset") or {}).get("fullSize") or {}).get("url")
+                    if url:
+                        self._image_urls[asset["resourceName"]] = url
+        return self._image_urls
+
+    def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
+        query = METRIC_QUERY.format(since=since.isoformat(), until=until.isoformat())
+        batches = self.request(
+            "POST", self._url("searchStream"), endpoint="metrics", json_body={"query": query}
+        )
+        return self.parse("metrics", [batches]).metrics
+
+    # Parsing -------------------------------------------------------------------------------
+
+    def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
+        if endpoint == "metrics":
+            if not isinstance(payload, list):
+                raise TypeError("a searchStream reply is a list of batches")
+            rows = [row for batch in payload for row in batch.get("results") or []]
+            return self._metrics(rows)
+        rows = payload.get("results") or []
+        if endpoint == "campaigns":
+            return self._campaigns(rows)
+        if endpoint == "ads":
+            return self._ads(rows)
+        if endpoint == "assets":
+            return Parsed()
+        raise ValueError(f"unknown endpoint {endpoint}")
+
+    def _campaigns(self, rows: list[dict[str, Any]]) -> Parsed:
+        records = []
+        for row in rows:
+            campaign = row["campaign"]
+            channel = campaign.get("advertisingChannelType", "")
+            strategy = campaign.get("biddingStrategyType", "")
+            records.append(
+                CampaignRecord(
+                    external_id=str(campaign["id"]),
+                    name=campaign.get("name", ""),
+                    # "CHANNEL - STRATEGY": Google has no objective field (campaigns.objectives).
+                    objective_raw=" - ".join(part for part in (channel, strategy) if part),
+                    status=campaign.get("status", ""),
+                    start_date=_date(campaign.get("startDate")),
+                    end_date=_date(campaign.get("endDate")),
+                )
+            )
+        return Parsed(campaigns=records)
+
+    def _ads(self, rows: list[dict[str, Any]]) -> Parsed:
+        parsed = Parsed()
+        for row in rows:
+            ad_group_ad = row["adGroupAd"]
+            ad = ad_group_ad["ad"]
+            ad_id = str(ad["id"])
+            display = ad.get("responsiveDisplayAd") or {}
+            search = ad.get("responsiveSearchAd") or {}
+            headlines = _texts(display.get("headlines")) or _texts(search.get("headlines"))
+            long_headline = (display.get("longHeadline") or {}).get("text", "")
+            descriptions = _texts(display.get("descriptions")) or _texts(search.get("descriptions"))
+            images = [image.get("asset", "") for image in display.get("marketingImages") or []]
+            if (ad.get("imageAd") or {}).get("imageUrl"):
+                images.append(ad["imageAd"]["imageUrl"])
+            parsed.ads.append(
+                AdRecord(
+                    external_id=ad_id,
+                    campaign_external_id=str(row["campaign"]["id"]),
+                    name=ad.get("name", ""),
+                    status=ad_group_ad.get("status", ""),
+                    creative_external_id=ad_id,
+                )
+            )
+            parsed.creatives.append(
+                CreativeRecord(
+                    external_id=ad_id,
+                    name=ad.get("name", ""),
+                    headline=long_headline or (headlines[0] if headlines else ""),
+                    body=descriptions[0] if descriptions else "",
+                    call_to_action=display.get("callToActionText", ""),
+                    landing_url=(ad.get("finalUrls") or [""])[0],
+                    image_urls=tuple(dict.fromkeys(url for url in images if url)),
+                )
+            )
+        return parsed
+
+    def _metrics(self, rows: list[dict[str, Any]]) -> Parsed:
+        records = []
+        for row in rows:
+            metrics = row.get("metrics") or {}
+            clicks = to_int(metrics.get("clicks"))
+            records.append(
+                DailyMetricRecord(
+                    ad_external_id=str(row["adGroupAd"]["ad"]["id"]),
+                    campaign_external_id=str((row.get("campaign") or {}).get("id", "")),
+                    date=dt.date.fromisoformat(row["segments"]["date"]),
+                    impressions=to_int(metrics.get("impressions")),
+                    clicks=clicks,
+                    # A Google Ads click is a click through to the final URL.
+                    link_clicks=clicks,
+                    spend_micros=to_int(metrics.get("costMicros")),
+                    conversions=to_float(metrics.get("conversions")),
+                    conversion_value_micros=to_micros(metrics.get("conversionsValue")),
+                    video_views=to_int(metrics.get("videoTrueviewViews")),
+                    engagements=to_int(metrics.get("engagements")),
+                )
+            )
+        return Parsed(metrics=records)

@@ -1,0 +1,236 @@
+"""A fake Meta Graph API serving an AccountHistory in the Marketing API's shapes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from ingestion.fakes.history import AccountHistory, FakeMetric
+from ingestion.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
+
+
+def _money(micros: int) -> str:
+    # Graph sends spend as a decimal string in currency units, e.g. "5339.5".
+    text = format(Decimal(micros) / Decimal(1_000_000), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    return int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+
+
+class FakeMeta(FakePlatform):
+    def __init__(
+        self,
+        history: AccountHistory,
+        *,
+        account_id: str = "act_1001",
+        token: str = "meta-test-token",
+        page_size: int = 3,
+        insights_page_size: int = 40,
+        failures: FailurePlan | None = None,
+    ):
+        super().__init__(token=token, failures=failures)
+        self.history = history
+        self.account_id = account_id
+        self.page_size = page_size
+        self.insights_page_size = insights_page_size
+        # Every Nth answered call reports 96 % usage, as Meta does before it throttles.
+        self.high_usage_every = 0
+        self.high_usage_sent = 0
+        # Insights calls asking for more rows than this answer Meta's "reduce the data" 500.
+        self.max_insight_rows = 0
+        self.too_much_data = 0
+
+    def _error(self, status: int, code: int, message: str, **extra: Any) -> FakeResponse:
+        error = {"message": message, "type": "OAuthException", "code": code, **extra}
+        error["fbtrace_id"] = "AbCdEf123"
+        return FakeResponse(status, json.dumps({"error": error}).encode())
+
+    def auth_error_response(self, request: FakeRequest) -> FakeResponse:
+        return self._error(
+            400,
+            190,
+            "Error validating access token: Session has expired on Tuesday, 10-Nov-26.",
+            error_subcode=463,
+        )
+
+    def throttle_response(self, request: FakeRequest) -> FakeResponse:
+        response = self._error(
+            400,
+            80000,
+            "(#80000) There have been too many calls from this ad-account. Wait a bit and try "
+            "again.",
+            error_subcode=2446079,
+            is_transient=True,
+        )
+        usage = {
+            self.account_id.removeprefix("act_"): [
+                {
+                    "type": "ads_insights",
+                    "call_count": 100,
+                    "total_cputime": 40,
+                    "total_time": 60,
+                    "estimated_time_to_regain_access": 1,
+                }
+            ]
+        }
+        response.headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+        return response
+
+    def server_error_response(self, request: FakeRequest) -> FakeResponse:
+        return self._error(
+            500,
+            2,
+            "An unexpected error has occurred. Please retry your request later.",
+            is_transient=True,
+        )
+
+    def answer(self, request: FakeRequest) -> FakeResponse:
+        parts = [p for p in request.path.split("/") if p]
+        if parts and parts[0].startswith("v") and parts[0][1:2].isdigit():
+            parts = parts[1:]
+        if len(parts) != 2 or parts[0] != self.account_id:
+            return self._error(400, 100, f"Unknown path {request.path}")
+        edge = parts[1]
+        if edge == "campaigns":
+            rows = [self._campaign(c) for c in self.history.campaigns]
+        elif edge == "ads":
+            rows = [self._ad(a) for a in self.history.ads]
+        elif edge == "adcreatives":
+            rows = [self._creative(c) for c in self.history.creatives]
+        elif edge == "insights":
+            if request.query.get("level") != "ad" or request.query.get("time_increment") != "1":
+                return self._error(400, 100, "This fake serves level=ad, time_increment=1 only")
+            window = json.loads(request.query["time_range"])
+            since = dt.date.fromisoformat(window["since"])
+            until = dt.date.fromisoformat(window["until"])
+            metrics = sorted(
+                self.history.metrics_between(since, until), key=lambda m: (m.date, m.ad_id)
+            )
+            rows = [self._insight(m) for m in metrics]
+        else:
+            return self._error(400, 100, f"Unknown edge {edge}")
+        limit = int(request.query.get("limit") or 0)
+        if edge == "insights" and self.max_insight_rows and limit > self.max_insight_rows:
+            self.too_much_data += 1
+            return self._error(
+                500,
+                1,
+                "Please reduce the amount of data you're asking for, then retry your request",
+            )
+        size = self.insights_page_size if edge == "insights" else self.page_size
+        size = min(size, int(request.query.get("limit") or size))
+        offset = _offset(request.query.get("after", ""))
+        page = rows[offset : offset + size]
+        body: dict[str, Any] = {"data": page}
+        if page:
+            body["paging"] = {
+                "cursors": {"before": _cursor(offset), "after": _cursor(offset + size)}
+            }
+            if offset + size < len(rows):
+                query = {k: v for k, v in request.query.items() if k != "after"}
+                # Graph repeats every parameter in `next`, the access token included.
+                query.update(after=_cursor(offset + size), access_token=self.token)
+                body["paging"]["next"] = f"{self.base_url}{request.path}?{urlencode(query)}"
+        response = FakeResponse(200, json.dumps(body).encode())
+        if self.high_usage_every and request.call % self.high_usage_every == 0:
+            self.high_usage_sent += 1
+            response.headers["X-Ad-Account-Usage"] = json.dumps(
+                {"acc_id_util_pct": 96.5, "reset_time_duration": 120}
+            )
+        return response
+
+    def _campaign(self, c) -> dict[str, Any]:
+        return {
+            "id": c.id,
+            "name": c.name,
+            "objective": c.objective,
+            "status": c.status,
+            "effective_status": c.status,
+            "start_time": f"{c.start_date.isoformat()}T00:00:00-0500" if c.start_date else None,
+            "updated_time": "2026-01-05T10:00:00-0500",
+        }
+
+    def _ad(self, a) -> dict[str, Any]:
+        return {
+            "id": a.id,
+            "name": a.name,
+            "campaign_id": a.campaign_id,
+            "adset_id": str(int(a.campaign_id) + 50),
+            "effective_status": "ACTIVE",
+            "creative": {"id": a.creative_id},
+        }
+
+    def _creative(self, c) -> dict[str, Any]:
+        image_url = f"{self.base_url}{c.image_path}"
+        return {
+            "id": c.id,
+            "name": c.name,
+            "title": c.headline,
+            "body": c.body,
+            "call_to_action_type": c.call_to_action,
+            "image_url": image_url,
+            "thumbnail_url": image_url + "?thumb=1",
+            "object_story_spec": {
+                "page_id": "1100",
+                "link_data": {
+                    "link": c.landing_url,
+                    "message": c.body,
+                    "name": c.headline,
+                    "call_to_action": {"type": c.call_to_action, "value": {"link": c.landing_url}},
+                },
+            },
+        }
+
+    def _insight(self, m: FakeMetric) -> dict[str, Any]:
+        def actions(items: dict[str, int | str]) -> list[dict[str, str]]:
+            # Meta leaves out action types with no value.
+            return [{"action_type": k, "value": str(v)} for k, v in items.items() if v not in (0,)]
+
+        # The same purchases under every prefix Meta uses, so summing them would count 4×.
+        purchases = {
+            key: m.conversions
+            for key in (
+                "omni_purchase",
+                "purchase",
+                "offsite_conversion.fb_pixel_purchase",
+                "onsite_web_purchase",
+            )
+        }
+        values = {key: _money(m.conversion_value_micros) for key in purchases}
+        if not m.conversions:
+            values = {}
+        return {
+            "ad_id": m.ad_id,
+            "adset_id": str(int(m.campaign_id) + 50),
+            "campaign_id": m.campaign_id,
+            "date_start": m.date.isoformat(),
+            "date_stop": m.date.isoformat(),
+            "impressions": str(m.impressions),
+            "reach": str(m.reach),
+            "clicks": str(m.clicks),
+            "inline_link_clicks": str(m.link_clicks),
+            "spend": _money(m.spend_micros),
+            "actions": actions(
+                {
+                    "link_click": m.link_clicks,
+                    **purchases,
+                    "lead": m.leads,
+                    "offsite_conversion.fb_pixel_lead": m.leads,
+                    "post_engagement": m.engagements,
+                    "page_engagement": m.engagements,
+                }
+            ),
+            "action_values": actions(values),
+            "video_thruplay_watched_actions": actions({"video_view": m.video_views}),
+            "account_currency": "COP",
+        }

@@ -1,0 +1,137 @@
+"""Payload parsing without Django or a server: the platform quirks, one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ingestion.connectors.google_ads import GoogleAdsConnector, _duration_seconds
+from ingestion.connectors.linkedin import urn_id
+from ingestion.connectors.meta import MetaConnector, canonical_action_value
+from ingestion.connectors.records import to_int, to_micros
+from ingestion.connectors.x import XConnector
+from ingestion.csv_import import _number
+
+
+def test_one_canonical_action_type_is_read_per_concept():
+    values = {
+        "offsite_conversion.fb_pixel_purchase": 3.0,
+        "purchase": 3.0,
+        "omni_purchase": 3.0,
+        "onsite_web_purchase": 3.0,
+        "offsite_conversion.fb_pixel_lead": 2.0,
+        "lead": 2.0,
+    }
+
+    assert canonical_action_value(values, "purchase") == 3.0
+    assert canonical_action_value(values, "lead") == 2.0
+    assert canonical_action_value(values, "offsite_conversion.fb_pixel_lead") == 2.0
+    assert canonical_action_value(values, "complete_registration") == 0.0
+
+
+def test_meta_reads_string_numbers_and_the_configured_action_types():
+    connector = MetaConnector(
+        account_id="act_1", options={"conversion_actions": ["lead"], "lead_actions": ["lead"]}
+    )
+    row = {
+        "ad_id": "9",
+        "campaign_id": "1",
+        "date_start": "2026-01-05",
+        "impressions": "361324",
+        "spend": "5339.5",
+        "actions": [
+            {"action_type": "lead", "value": "4"},
+            {"action_type": "omni_lead", "value": "4"},
+        ],
+    }
+
+    [metric] = connector.parse_payload("insights", {"data": [row]}).metrics
+
+    assert (metric.impressions, metric.spend_micros, metric.conversions, metric.leads) == (
+        361324,
+        5_339_500_000,
+        4.0,
+        4,
+    )
+
+
+def test_amounts_become_integer_micros_exactly():
+    assert to_micros("209.449") == 209_449_000
+    assert to_micros(Decimal("0.0000005")) == 0
+    assert to_micros("0.0000015") == 2
+    assert to_micros(None) == 0
+    assert to_int("2500000000") == 2_500_000_000
+
+
+def test_google_durations_and_camel_case_rows_are_read():
+    assert _duration_seconds("30s") == 30.0
+    assert _duration_seconds("1.5s") == 1.5
+    assert _duration_seconds("soon") is None
+    row = {
+        "segments": {"date": "2026-01-05"},
+        "campaign": {"id": "1"},
+        "adGroupAd": {"ad": {"id": "77"}},
+        "metrics": {"impressions": "1000", "costMicros": "2500000000", "conversions": 4.5},
+    }
+
+    parsed = GoogleAdsConnector(account_id="1").parse_payload("metrics", [{"results": [row]}])
+    [metric] = parsed.metrics
+    assert (metric.impressions, metric.clicks, metric.spend_micros, metric.conversions) == (
+        1000,
+        0,
+        2_500_000_000,
+        4.5,
+    )
+
+
+def test_linkedin_urns_give_their_ids():
+    assert urn_id("urn:li:sponsoredCreative:123") == "123"
+    assert urn_id(456) == "456"
+
+
+def test_x_stats_arrays_become_one_row_a_day_in_the_account_time_zone():
+    payload = {
+        "data_type": "stats",
+        "time_series_length": 3,
+        "data": [
+            {
+                "id": "pt1",
+                "id_data": [
+                    {
+                        "segment": None,
+                        "metrics": {
+                            "impressions": [10, None, 30],
+                            "billed_charge_local_micro": [1500000, None, None],
+                            "conversion_purchases": {"metric": [1, None, 2]},
+                        },
+                    }
+                ],
+            }
+        ],
+        "request": {"params": {"start_time": "2026-01-05T05:00:00Z"}},
+    }
+    connector = XConnector(account_id="a", options={"time_zone": "America/Bogota"})
+
+    metrics = connector.parse_payload("stats", payload).metrics
+
+    assert [(m.date, m.impressions, m.spend_micros, m.conversions) for m in metrics] == [
+        (dt.date(2026, 1, 5), 10, 1_500_000, 1.0),
+        (dt.date(2026, 1, 7), 30, 0, 2.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "expected"),
+    [
+        ("1,234.56", False, "1234.56"),
+        ("1.234,56", True, "1234.56"),
+        ("12.450", True, "12450"),
+        ("12,450", False, "12450"),
+        ("--", False, "0"),
+        ("7.23%", False, "7.23"),
+    ],
+)
+def test_csv_numbers_follow_the_files_locale(text, decimal_comma, expected):
+    assert _number(text, decimal_comma=decimal_comma) == Decimal(expected)
