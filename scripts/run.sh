@@ -67,8 +67,10 @@ else
     warn "This checkout has no yenni_demo command yet: starting without demo history."
 fi
 
-# 4. Demo users (same passwords on every run).
+# 4. Demo users (same passwords on every run), and the daily ingestion schedule (07:00 Bogotá;
+#    it syncs active accounts that have tokens, so the demo's inactive accounts are left alone).
 credentials="$(manage yenni_demo_users)"
+manage ingest_schedule >/dev/null
 
 # 5. Serve: gunicorn and one django-q2 cluster, each in its own process group so that Ctrl-C
 #    reaches this script only and the cleanup below stops each group as a whole.

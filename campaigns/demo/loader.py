@@ -178,7 +178,8 @@ def _save_accounts(plan: HistoryPlan, nodes: dict[str, Node]) -> list[AdAccount]
                 "name": spec.name,
                 "currency": spec.currency,
                 "time_zone": "America/Bogota",
-                "active": True,
+                # Demo accounts have no tokens: the daily sync leaves them alone.
+                "active": False,
                 "default_node": nodes[spec.default_node] if spec.default_node else None,
             },
         )
