@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import AdAccount
@@ -90,7 +90,11 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if run.status == IngestionRun.Status.SUCCEEDED:
                 messages.success(
                     request,
-                    gettext("Imported %(rows)s rows from %(name)s.")
+                    ngettext(
+                        "Imported %(rows)s row from %(name)s.",
+                        "Imported %(rows)s rows from %(name)s.",
+                        run.fetched_count,
+                    )
                     % {"rows": run.fetched_count, "name": upload.name},
                 )
                 return redirect(reverse("admin:ingestion_ingestionrun_change", args=[run.pk]))
