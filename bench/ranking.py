@@ -87,8 +87,13 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, Node
-    from campaigns.ranking.selectors import brief_ranking, ranking_rule_for, window_total_pieces
+    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup
+    from campaigns.ranking.selectors import (
+        brief_ranking,
+        node_objective_pairs,
+        ranking_rule_for,
+        window_total_pieces,
+    )
 
     call_command("migrate", verbosity=0)
     # An existing history is reused whatever its size (the figures below say what it holds);
@@ -132,14 +137,7 @@ def main() -> None:
     near_duplicates_refresh()
     totals = window_totals_refresh(as_of=as_of)
     print(f"window totals built: {totals:,} rows in {time.perf_counter() - started:.1f} s")
-    briefs = [
-        (node, objective)
-        for node in Node.objects.order_by("slug")
-        for objective in Campaign.objects.filter(node=node)
-        .values_list("objective", flat=True)
-        .distinct()
-        .order_by("objective")
-    ]
+    briefs = node_objective_pairs()
     print(
         f"PostgreSQL, {metric_rows:,} daily metric rows, {rollup_rows:,} rollup rows, "
         f"{len(briefs)} node × objective briefs, {args.runs} rounds"

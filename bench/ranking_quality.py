@@ -123,10 +123,15 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from campaigns.models import Campaign, DailyMetric, Node
+    from campaigns.models import Campaign, DailyMetric
     from campaigns.ranking.metrics import METRICS, Model
     from campaigns.ranking.scoring import rank_pieces
-    from campaigns.ranking.selectors import ranking_pieces, ranking_rule_for, rule_spec
+    from campaigns.ranking.selectors import (
+        node_objective_pairs,
+        ranking_pieces,
+        ranking_rule_for,
+        rule_spec,
+    )
     from creatives.models import CreativeImage
 
     call_command("migrate", verbosity=0)
@@ -141,14 +146,7 @@ def main() -> None:
     true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
     end = DailyMetric.objects.latest("date").date
 
-    groups = [
-        (node, objective)
-        for node in Node.objects.order_by("slug")
-        for objective in Campaign.objects.filter(node=node)
-        .values_list("objective", flat=True)
-        .distinct()
-        .order_by("objective")
-    ]
+    groups = node_objective_pairs()
     print(
         f"demo seed {args.seed}: {args.creatives} creatives, {args.months} months, "
         f"ending {end}; {len(groups)} node × objective groups"

@@ -302,6 +302,21 @@ class Ad(models.Model):
         return self.name or self.external_id
 
 
+# The figures a daily metric row holds, in column order: ingestion and the demo write them all.
+DAILY_METRIC_FIGURES = (
+    "impressions",
+    "reach",
+    "clicks",
+    "link_clicks",
+    "spend_micros",
+    "conversions",
+    "conversion_value_micros",
+    "leads",
+    "video_views",
+    "engagements",
+)
+
+
 class DailyMetric(models.Model):
     """One ad's results for one day, in the account's currency and time zone.
 

@@ -24,7 +24,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Ad, AdAccount, Campaign, DailyMetric
+from campaigns.models import DAILY_METRIC_FIGURES, Ad, AdAccount, Campaign, DailyMetric
 from campaigns.objectives import map_objective
 from campaigns.rollups import RollupError, image_ids_for_campaigns, image_rollup_refresh
 from campaigns.services import node_mapping_apply
@@ -49,18 +49,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
-METRIC_FIELDS = [
-    "impressions",
-    "reach",
-    "clicks",
-    "link_clicks",
-    "spend_micros",
-    "conversions",
-    "conversion_value_micros",
-    "leads",
-    "video_views",
-    "engagements",
-]
+METRIC_FIELDS = list(DAILY_METRIC_FIGURES)
 
 
 class IngestionError(Exception):

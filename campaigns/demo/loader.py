@@ -28,6 +28,7 @@ from campaigns.demo.artwork import draw
 from campaigns.demo.history import HistoryPlan, MetricChunk
 from campaigns.demo.progress import Progress, SilentProgress
 from campaigns.models import (
+    DAILY_METRIC_FIGURES,
     Ad,
     AdAccount,
     Campaign,
@@ -42,20 +43,7 @@ from campaigns.services import node_mapping_apply
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
 from creatives.services import creative_image_store
 
-METRIC_COLUMNS = (
-    "ad_id",
-    "date",
-    "impressions",
-    "reach",
-    "clicks",
-    "link_clicks",
-    "spend_micros",
-    "conversions",
-    "conversion_value_micros",
-    "leads",
-    "video_views",
-    "engagements",
-)
+METRIC_COLUMNS = ("ad_id", "date", *DAILY_METRIC_FIGURES)
 
 
 @dataclass(frozen=True)

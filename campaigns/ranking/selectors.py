@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from campaigns.models import (
+    Campaign,
     ImageWeeklyRollup,
     Node,
     PieceWindowTotal,
@@ -83,6 +84,21 @@ class BriefRanking:
         data["window_start"] = self.window_start.isoformat()
         data["window_end"] = self.window_end.isoformat()
         return data
+
+
+def node_objective_pairs() -> list[tuple[Node, str]]:
+    """Return every node × objective that has campaigns, by node slug then objective."""
+    found = (
+        Campaign.objects.exclude(node=None)
+        .values_list("node_id", "objective")
+        .distinct()
+        .order_by()
+    )
+    nodes = Node.objects.in_bulk({node_id for node_id, _ in found})
+    return sorted(
+        ((nodes[node_id], objective) for node_id, objective in found),
+        key=lambda pair: (pair[0].slug, pair[1]),
+    )
 
 
 def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
