@@ -36,7 +36,7 @@ COUNT_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PieceFigures:
     """One image's results within the rule's scope; money is in the reporting currency."""
 
