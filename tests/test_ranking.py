@@ -416,3 +416,25 @@ def test_rank_answers_every_node_and_objective_of_a_demo_history(db, media_stora
         else:
             assert message == ""
     assert sum(len(refs) == 4 for refs, _ in answers.values()) >= len(pairs) // 2
+
+
+def test_a_reference_names_the_near_copies_folded_into_it_on_both_paths(wompi_traffic):
+    node, _, campaign = wompi_traffic
+    original = _piece(campaign, 1, impressions=1_000, clicks=30)
+    copy = _piece(campaign, 2, impressions=3_000, clicks=90)
+    CreativeImage.objects.filter(pk=copy.pk).update(phash=f"{int(original.phash, 16) ^ 1:016x}")
+    image_rollup_refresh(as_of=AS_OF)
+
+    fast = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+    PieceWindowTotalsBuild.objects.all().delete()
+    slow = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+
+    assert [(r.image_id, r.member_image_ids) for r in fast.references] == [
+        (original.pk, [original.pk, copy.pk])
+    ]
+    assert fast.references[0].figures["impressions"] == 4_000
+    # The weekly path folds in memory and shows the member with the most impressions.
+    assert [(r.image_id, r.member_image_ids) for r in slow.references] == [
+        (copy.pk, [original.pk, copy.pk])
+    ]
+    assert slow.references[0].figures["impressions"] == 4_000

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from campaigns.ranking.metrics import METRICS, MetricSpec, Model
 
@@ -34,6 +34,7 @@ COUNT_FIELDS = (
     "video_views",
     "engagements",
 )
+FIELDS = (*COUNT_FIELDS, "spend", "conversion_value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,52 @@ class PieceFigures:
 
     def value(self, name: str) -> float:
         return float(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class PieceTable:
+    """Pieces as numpy columns, by ascending image id, near-duplicates already folded.
+
+    The prebuilt window totals arrive this way, so a brief's thousands of pieces never become
+    objects; only the references returned do (`piece(i)`).
+    """
+
+    image_ids: np.ndarray
+    phashes: list[str]
+    platforms: list[tuple[str, ...]]
+    columns: dict[str, np.ndarray]  # every name in FIELDS
+    days: np.ndarray
+    # The images folded into each piece, where known; empty means just the piece's own.
+    members: list[tuple[int, ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.image_ids)
+
+    @classmethod
+    def from_pieces(cls, pieces: Sequence[PieceFigures]) -> PieceTable:
+        n = len(pieces)
+        return cls(
+            image_ids=np.fromiter((p.image_id for p in pieces), dtype=np.int64, count=n),
+            phashes=[p.phash for p in pieces],
+            platforms=[p.platforms for p in pieces],
+            columns={
+                name: np.fromiter((getattr(p, name) for p in pieces), dtype=float, count=n)
+                for name in FIELDS
+            },
+            days=np.fromiter((p.days for p in pieces), dtype=np.int64, count=n),
+            members=[p.member_image_ids for p in pieces],
+        )
+
+    def piece(self, i: int) -> PieceFigures:
+        figures = {name: self.columns[name][i].item() for name in FIELDS}
+        return PieceFigures(
+            image_id=int(self.image_ids[i]),
+            phash=self.phashes[i],
+            days=int(self.days[i]),
+            platforms=self.platforms[i],
+            member_image_ids=self.members[i] if self.members else (),
+            **figures,
+        )
 
 
 @dataclass(frozen=True)
@@ -201,16 +248,10 @@ def fold_near_duplicates(
 
 # --- priors and posteriors ----------------------------------------------------------------
 
-FIELDS = (*COUNT_FIELDS, "spend", "conversion_value")
-
 
 def _columns(pieces: Sequence[PieceFigures]) -> dict[str, np.ndarray]:
     """Return each figure as one numpy column, read once for all the maths below."""
-    n = len(pieces)
-    return {
-        name: np.fromiter((getattr(p, name) for p in pieces), dtype=float, count=n)
-        for name in FIELDS
-    }
+    return PieceTable.from_pieces(pieces).columns
 
 
 def _num_den(spec: MetricSpec, cols: dict[str, np.ndarray], aov: float):
@@ -288,30 +329,30 @@ def _platform_priors(
     is compared with what its own platform makes typical. A piece shown on several platforms
     takes the average of theirs.
     """
-    singles: dict[str, list[int]] = {}
-    for i, own in enumerate(platforms):
+    # One code per distinct platform set, so the per-piece work is numpy indexing.
+    codes: dict[tuple[str, ...], int] = {}
+    code_of = np.fromiter(
+        (codes.setdefault(own, len(codes)) for own in platforms),
+        dtype=np.int64,
+        count=len(platforms),
+    )
+    sets = list(codes)
+    fitted = {}
+    for code, own in enumerate(sets):
         if len(own) == 1:
-            singles.setdefault(own[0], []).append(i)
-    fitted = {
-        platform: _fit(spec, num[index], den[index])
-        for platform, index in singles.items()
-        if len(index) >= MIN_PLATFORM_PIECES
-    }
-    by_set: dict[tuple[str, ...], tuple[float, float]] = {}
-    for own in set(platforms):
+            index = np.flatnonzero(code_of == code)
+            if len(index) >= MIN_PLATFORM_PIECES:
+                fitted[own[0]] = _fit(spec, num[index], den[index])
+    means, strengths = [], []
+    for own in sets:
         usable = [fitted[p] for p in own if p in fitted and fitted[p].mean > 0]
         if usable:
-            by_set[own] = (
-                sum(p.mean for p in usable) / len(usable),
-                sum(p.strength for p in usable) / len(usable),
-            )
+            means.append(sum(p.mean for p in usable) / len(usable))
+            strengths.append(sum(p.strength for p in usable) / len(usable))
         else:
-            by_set[own] = (group.mean, group.strength)
-    pairs = [by_set[own] for own in platforms]
-    return (
-        np.fromiter((m for m, _ in pairs), dtype=float, count=len(pairs)),
-        np.fromiter((s for _, s in pairs), dtype=float, count=len(pairs)),
-    )
+            means.append(group.mean)
+            strengths.append(group.strength)
+    return np.array(means)[code_of], np.array(strengths)[code_of]
 
 
 def _posterior(
@@ -337,21 +378,23 @@ def _posterior(
         num = np.minimum(num, den)
         a = mean * strength + num
         b = (1 - mean) * strength + (den - num)
-        lower = stats.beta.ppf(lo_q, a, b)
+        # The beta and gamma quantiles, called directly: the scipy.stats wrappers cost more
+        # than the maths for a few thousand pieces.
+        lower = special.betaincinv(a, b, lo_q)
         return {
             "point": a / (a + b),
             "lower": lower,
-            "upper": _Lazy(lambda i: stats.beta.ppf(hi_q, a[i], b[i])),
+            "upper": _Lazy(lambda i: special.betaincinv(a[i], b[i], hi_q)),
             "observed": np.divide(num, den, out=nan.copy(), where=den > 0),
             "goodness": lower / typical,
         }
     shape = mean * strength + num
     rate = strength + den
     lam_mean = shape / rate
-    lam_lo = stats.gamma.ppf(lo_q, shape, scale=1 / rate)
+    lam_lo = special.gammaincinv(shape, lo_q) / rate
 
     def lam_hi(i: int) -> float:
-        return float(stats.gamma.ppf(hi_q, shape[i], scale=1 / rate[i]))
+        return float(special.gammaincinv(shape[i], hi_q) / rate[i])
 
     if spec.model is Model.YIELD:
         return {
@@ -470,7 +513,7 @@ def _goodness(
 
 
 def rank_pieces(
-    pieces: Sequence[PieceFigures],
+    pieces: Sequence[PieceFigures] | PieceTable,
     rule: RuleSpec,
     *,
     fold: bool = True,
@@ -479,16 +522,24 @@ def rank_pieces(
 ) -> RankingResult:
     """Rank `pieces` under `rule`; the same input always gives the same output.
 
-    `fold=False` when the caller already folded near-duplicates (the prebuilt window totals).
-    The maths runs on numpy columns; objects are built only for the references returned.
+    A PieceTable (the prebuilt window totals) is ranked as it is: sorted, already folded. A
+    list is sorted and, unless `fold=False`, its near-duplicates folded first. The maths runs
+    on numpy columns; objects are built only for the references returned.
     """
     spec = rule.spec
-    ordered_input = sorted(pieces, key=lambda p: p.image_id)
-    folded = fold_near_duplicates(ordered_input, distance=fold_distance) if fold else ordered_input
-    cols = _columns(folded)
+    if isinstance(pieces, PieceTable):
+        table, before_folding = pieces, len(pieces)
+    else:
+        ordered_input = sorted(pieces, key=lambda p: p.image_id)
+        before_folding = len(ordered_input)
+        folded = (
+            fold_near_duplicates(ordered_input, distance=fold_distance) if fold else ordered_input
+        )
+        table = PieceTable.from_pieces(folded)
+    cols = table.columns
     aov = _average_order_value(cols)
 
-    missed = np.zeros(len(folded), dtype=bool)
+    missed = np.zeros(len(table), dtype=bool)
     gate_misses = []
     for figure, attr in GATES:
         minimum = float(getattr(rule, attr))
@@ -502,7 +553,7 @@ def rank_pieces(
         gate_misses.append(GateMiss(spec.denominator, 0.0, int(no_exposure.sum())))
     passing = np.nonzero(~missed & ~no_exposure)[0]
 
-    platforms = [p.platforms for p in folded]
+    platforms = table.platforms
     prior, main = _goodness(spec, cols, passing, platforms, rule, aov)
     tie_key = np.zeros(len(passing))
     tie = None
@@ -512,7 +563,7 @@ def rank_pieces(
         _, tie = _goodness(tie_spec, cols, passing, platforms, rule, aov)
         has_tie = cols[tie_spec.denominator][passing] > 0
         tie_key = np.where(has_tie, tie["goodness"], 0.0)
-    ids = np.fromiter((folded[i].image_id for i in passing), int, len(passing))
+    ids = table.image_ids[passing]
     # Best goodness first, then the tie-break, then the lowest image id: fully deterministic.
     order = np.lexsort((ids, -tie_key, -main["goodness"]))
 
@@ -521,8 +572,7 @@ def rank_pieces(
     for position, k in enumerate(order.tolist(), start=1):
         if len(references) >= rule.top_n:
             break
-        piece = folded[passing[k]]
-        h = int(piece.phash, 16)
+        h = int(table.phashes[passing[k]], 16)
         if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
             continue
         picked_hashes.append(h)
@@ -531,7 +581,7 @@ def rank_pieces(
             Reference(
                 order=len(references) + 1,
                 position=position,
-                piece=piece,
+                piece=table.piece(int(passing[k])),
                 estimate=_estimate_at(main, k),
                 tie_break=float(tie["goodness"][k]) if has_tie else None,
             )
@@ -539,9 +589,9 @@ def rank_pieces(
     return RankingResult(
         metric=rule.metric,
         references=references,
-        considered=len(folded),
+        considered=len(table),
         passed=len(passing),
         gate_misses=gate_misses,
         prior=prior,
-        folded=len(ordered_input) - len(folded),
+        folded=before_folding - len(table),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
@@ -25,8 +25,16 @@ from campaigns.models import (
     RankingRule,
 )
 from campaigns.ranking.reasons import ReasonContext, compact, figure_word, reason
-from campaigns.ranking.scoring import PieceFigures, RankingResult, RuleSpec, rank_pieces
+from campaigns.ranking.scoring import (
+    FIELDS,
+    PieceFigures,
+    PieceTable,
+    RankingResult,
+    RuleSpec,
+    rank_pieces,
+)
 from campaigns.rollups import window_weeks
+from creatives.models import CreativeImage
 
 SUM_FIELDS = {
     "impressions": "impressions",
@@ -182,6 +190,19 @@ def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -
     )
 
 
+# The totals' columns, and the piece figure each one becomes (money still in micros here).
+TOTAL_FIELDS = (
+    "impressions",
+    "clicks",
+    "link_clicks",
+    "spend",
+    "conversions",
+    "conversion_value",
+    "leads",
+    "video_views",
+    "engagements",
+    "days",
+)
 TOTAL_COLUMNS = (
     "impressions",
     "clicks",
@@ -204,10 +225,11 @@ def window_total_pieces(
     window_days: int,
     as_of: dt.date,
     exclude_image_ids: Iterable[int] = (),
-) -> list[PieceFigures] | None:
+) -> PieceTable | None:
     """Read pieces from the prebuilt window totals, or None when they hold another window.
 
-    Near-duplicates are already folded there, each piece under its first-stored image.
+    Near-duplicates are already folded there, each piece under its first-stored image. The
+    rows (one per piece and platform) are summed per piece with numpy, never as objects.
     """
     week_from, week_to = window_weeks(window_days=window_days, as_of=as_of)
     built = PieceWindowTotalsBuild.objects.filter(
@@ -224,48 +246,55 @@ def window_total_pieces(
     excluded = list(exclude_image_ids)
     if excluded:
         rows = rows.exclude(piece_id__in=excluded)
-    totals: dict[int, list] = {}
-    platform_sets: dict[int, set[str]] = defaultdict(set)
-    for piece_id, platform, phash, *figures in rows.values_list(
-        "piece_id", "platform", "phash", *TOTAL_COLUMNS
-    ):
-        platform_sets[piece_id].add(platform)
-        current = totals.get(piece_id)
-        if current is None:
-            totals[piece_id] = [phash, *figures]
-        else:
-            for i, value in enumerate(figures, start=1):
-                current[i] += value
-    return [
-        PieceFigures(
-            image_id=piece_id,
-            phash=phash,
-            impressions=impressions,
-            clicks=clicks,
-            link_clicks=link_clicks,
-            spend=spend / 1_000_000,
-            conversions=float(conversions),
-            conversion_value=value / 1_000_000,
-            leads=leads,
-            video_views=video_views,
-            engagements=engagements,
-            days=min(days, window_days),
-            platforms=tuple(sorted(platform_sets[piece_id])),
+    found = list(
+        rows.order_by("piece_id", "platform").values_list(
+            "piece_id", "platform", "phash", *TOTAL_COLUMNS
         )
-        for piece_id, (
-            phash,
-            impressions,
-            clicks,
-            link_clicks,
-            spend,
-            conversions,
-            value,
-            leads,
-            video_views,
-            engagements,
-            days,
-        ) in totals.items()
+    )
+    if not found:
+        return PieceTable.from_pieces([])
+    ids = np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found))
+    figures = np.array([row[3:] for row in found], dtype=float)
+    # Rows come sorted by piece: each piece's rows are one run, summed with reduceat.
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    sums = np.add.reduceat(figures, starts, axis=0)
+    platform_sets: list[tuple[str, ...]] = []
+    for first, last in zip(starts, [*starts[1:], len(found)], strict=True):
+        platform_sets.append(tuple(row[1] for row in found[first:last]))
+    columns = dict(zip(TOTAL_FIELDS, sums.T, strict=True))
+    columns["spend"] = columns["spend"] / 1_000_000
+    columns["conversion_value"] = columns["conversion_value"] / 1_000_000
+    return PieceTable(
+        image_ids=ids[starts],
+        phashes=[found[i][2] for i in starts],
+        platforms=platform_sets,
+        columns={name: columns[name] for name in FIELDS},
+        # Rows per platform may share days: never claim more days than the window has.
+        days=np.minimum(columns["days"], window_days).astype(np.int64),
+    )
+
+
+def _with_near_copies(result: RankingResult) -> RankingResult:
+    """Name the near-copies folded into each reference (the totals keep only the first)."""
+    leads = [ref.piece.image_id for ref in result.references]
+    copies: dict[int, list[int]] = defaultdict(list)
+    for lead, image_id in CreativeImage.objects.filter(near_duplicate_of__in=leads).values_list(
+        "near_duplicate_of", "id"
+    ):
+        copies[lead].append(image_id)
+    if not copies:
+        return result
+    references = [
+        replace(
+            ref,
+            piece=replace(
+                ref.piece,
+                member_image_ids=tuple(sorted([ref.piece.image_id, *copies[ref.piece.image_id]])),
+            ),
+        )
+        for ref in result.references
     ]
+    return replace(result, references=references)
 
 
 def rule_spec(rule: RankingRule, *, top_n: int | None = None) -> RuleSpec:
@@ -320,6 +349,8 @@ def brief_ranking(
         )
     spec = rule_spec(rule, top_n=top_n)
     result = rank_pieces(pieces, spec, fold=not folded_already)
+    if folded_already:
+        result = _with_near_copies(result)
     return _brief_ranking(node, objective, rule, spec, result, window_start, window_end)
 
 
