@@ -15,8 +15,9 @@ The model, in short: an image has a hidden quality (click-through rate, link-cli
 conversions and leads per click, video views and engagements per impression, a fatigue
 half-life), partly driven by what it shows (people, layout), so the best pieces have something
 visible in common. A creative performs as the mean of its images; an ad adds its platform's and
-objective's factors and a little audience noise. Each day, impressions follow the ad's budget,
-the weekday and the season; clicks, conversions and the rest are binomial draws from those
+objective's factors and a little audience noise, and pays a lower CPM the more appealing its
+pictures are (auctions reward engagement). Each day, impressions follow the ad's budget, the
+weekday and the season; clicks, conversions and the rest are binomial draws from those
 impressions, with the click-through rate decaying as the ad ages.
 """
 
@@ -248,6 +249,8 @@ OBJECTIVE_DAILY_IMPRESSIONS = {
 }
 # CPM in COP; USD accounts pay the same at the centre of the exchange rate.
 PLATFORM_CPM_COP = {"meta": 11_000.0, "google_ads": 9_000.0, "linkedin": 22_000.0, "x": 9_500.0}
+# How strongly a piece's appeal lowers what it pays per thousand impressions.
+CPM_RELEVANCE_EXPONENT = -0.4
 OBJECTIVE_CPM = {AWARENESS: 0.75, TRAFFIC: 1.0, ENGAGEMENT: 0.9, LEADS: 1.25, CONVERSION: 1.3,
                  OTHER: 1.0}  # fmt: skip
 VALUE_PER_CONVERSION_COP = {
@@ -709,6 +712,11 @@ def _plan_ads(
             # Reuse in another ad set of the same campaign, or in a sibling campaign.
             same = rng.random() < 0.5 or len(group) == 1
             targets.append(int(home) if same else group[int(rng.integers(len(group)))])
+        creative = creatives[creative_index]
+        # Auctions charge less to deliver pieces people engage with (Meta's quality ranking,
+        # Google's quality score): a piece's CPM falls as its true CTR rises.
+        piece_ctr = sum(images[i].truth.ctr for i in creative.images) / len(creative.images)
+        relevance = piece_ctr / NODE_BASE_RATES[creative.node][0]
         for version, campaign in enumerate(targets, start=1):
             draft = drafts[campaign]
             platform = ACCOUNTS[draft.account].platform
@@ -718,10 +726,11 @@ def _plan_ads(
                     draft,
                     campaign,
                     creative_index,
-                    creatives[creative_index],
+                    creative,
                     version,
                     per_platform[platform],
                     days,
+                    relevance=relevance,
                 )
             )
             per_platform[platform] += 1
@@ -737,6 +746,8 @@ def _ad(
     version: int,
     platform_index: int,
     days: int,
+    *,
+    relevance: float = 1.0,
 ) -> AdSpec:
     account = ACCOUNTS[draft.account]
     platform = account.platform
@@ -765,8 +776,13 @@ def _ad(
             * OBJECTIVE_DAILY_IMPRESSIONS[draft.objective]
         )
     usd = account.currency == "USD"
-    cpm = PLATFORM_CPM_COP[platform] * OBJECTIVE_CPM[draft.objective] * rng.lognormal(0.0, 0.15)
-    cpm = min(25_000.0, max(8_000.0, cpm))
+    cpm = (
+        PLATFORM_CPM_COP[platform]
+        * OBJECTIVE_CPM[draft.objective]
+        * relevance**CPM_RELEVANCE_EXPONENT
+        * rng.lognormal(0.0, 0.15)
+    )
+    cpm = min(25_000.0, max(6_000.0, cpm))
     value = VALUE_PER_CONVERSION_COP[draft.node] * rng.lognormal(0.0, 0.2)
     if usd:
         cpm, value = cpm / USD_COP_CENTRE, value / USD_COP_CENTRE
