@@ -28,6 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import (
+    RULE_FIELDS,
     Ad,
     AdAccount,
     Campaign,
@@ -681,23 +682,8 @@ class RankingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RankingRule
-        fields = (
-            "node",
-            "objective",
-            "active",
-            "rationale",
-            "metric",
-            "tie_break_metric",
-            "half_life_days",
-            "within_platform",
-            "min_impressions",
-            "min_spend",
-            "min_clicks",
-            "min_conversions",
-            "window_days",
-            "platforms",
-            "top_n",
-        )
+        # The settings a version records are exactly the ones a lead edits.
+        fields = RULE_FIELDS
 
 
 class RankingRuleVersionInline(admin.TabularInline):
