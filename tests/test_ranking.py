@@ -438,3 +438,24 @@ def test_a_reference_names_the_near_copies_folded_into_it_on_both_paths(wompi_tr
         (copy.pk, [original.pk, copy.pk])
     ]
     assert slow.references[0].figures["impressions"] == 4_000
+
+
+@pytest.mark.parametrize("pieces", [3, 12])
+def test_the_rule_pages_run_a_bounded_number_of_queries_whatever_the_pieces(
+    client, lead, wompi_traffic, django_assert_max_num_queries, pieces
+):
+    _, _, campaign = wompi_traffic
+    for n in range(pieces):
+        _piece(campaign, n + 1, days=2, impressions=2_000, clicks=30 + n)
+    image_rollup_refresh()
+    rule = RankingRule.objects.get(node__isnull=True, objective="traffic")
+    client.force_login(lead)
+
+    with django_assert_max_num_queries(9):
+        listing = client.get(reverse("admin:campaigns_rankingrule_changelist"))
+    with django_assert_max_num_queries(19):
+        page = client.get(reverse("admin:campaigns_rankingrule_change", args=[rule.pk]))
+
+    assert listing.status_code == 200
+    assert page.status_code == 200
+    assert len(page.context["preview"]["rows"]) == min(pieces, 4)
