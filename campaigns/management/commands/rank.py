@@ -1,8 +1,8 @@
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from campaigns.management.arguments import iso_date
 from campaigns.models import Node, Objective
 from campaigns.ranking.selectors import NoRuleError, brief_ranking
 
@@ -14,9 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--node", required=True, help="Node slug, e.g. wompi.")
         parser.add_argument("--objective", required=True, choices=Objective.values)
         parser.add_argument("--top", type=int, default=None, help="References to return.")
-        parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, default=None, help="Window end (YYYY-MM-DD)."
-        )
+        parser.add_argument("--as-of", type=iso_date, default=None, help="Window end (YYYY-MM-DD).")
         parser.add_argument("--json", action="store_true", help="Print JSON.")
         parser.add_argument("--lang", choices=["es", "en"], default="es")
 

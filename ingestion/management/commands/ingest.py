@@ -1,16 +1,8 @@
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
+from campaigns.management.arguments import iso_date
 from ingestion.models import IngestionRun
 from ingestion.services import ingestion_run_account, ingestion_runs_queue
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date like 2026-01-31.") from exc
 
 
 class Command(BaseCommand):
@@ -23,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--platform", help="Only this platform (meta, google_ads, …).")
         parser.add_argument("--account", help="Only the account with this platform id.")
         parser.add_argument(
-            "--since", type=_date, help="Read metrics from this day instead of the bookmark."
+            "--since", type=iso_date, help="Read metrics from this day instead of the bookmark."
         )
 
     def handle(self, *args, **options) -> None:

@@ -1,17 +1,9 @@
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
+from campaigns.management.arguments import iso_date
 from campaigns.models import AdAccount
 from ingestion.models import IngestionRun
 from ingestion.services import ingestion_replay
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date like 2026-01-31.") from exc
 
 
 class Command(BaseCommand):
@@ -23,8 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--platform", required=True)
         parser.add_argument("--account", required=True, help="The account's platform id.")
-        parser.add_argument("--from", dest="date_from", required=True, type=_date)
-        parser.add_argument("--to", dest="date_to", required=True, type=_date)
+        parser.add_argument("--from", dest="date_from", required=True, type=iso_date)
+        parser.add_argument("--to", dest="date_to", required=True, type=iso_date)
 
     def handle(self, *args, **options) -> None:
         if options["date_from"] > options["date_to"]:
