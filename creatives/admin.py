@@ -175,7 +175,7 @@ class SlotOfImageInline(ReadOnlyTabularInline):
 
 class DescriptionInline(ReadOnlyTabularInline):
     model = ImageDescription
-    fields = ("backend", "model_id", "text", "created_at")
+    fields = ("backend", "model_id", "text", "text_es", "created_at")
     readonly_fields = fields
 
 
@@ -356,7 +356,16 @@ class ImageDescriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("image",)
     date_hierarchy = "created_at"
     search_fields = ("text", "=image__sha256")
-    fields = ("image_preview", "image", "backend", "model_id", "text", "attributes", "created_at")
+    fields = (
+        "image_preview",
+        "image",
+        "backend",
+        "model_id",
+        "text",
+        "text_es",
+        "attributes",
+        "created_at",
+    )
     readonly_fields = ("image_preview",)
 
     @admin.display(description=_("image"))

@@ -165,6 +165,7 @@ class ImageDescription(models.Model):
     backend = models.CharField(_("backend"), max_length=50)
     model_id = models.CharField(_("model"), max_length=255, blank=True)
     text = models.TextField(_("description"))
+    text_es = models.TextField(_("description (Spanish)"), blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

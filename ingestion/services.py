@@ -31,6 +31,7 @@ from campaigns.services import node_mapping_apply
 from creatives.imaging import ImageRejected
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
 from creatives.services import creative_image_store
+from creatives.signals import images_added
 from ingestion.connectors import connector_class
 from ingestion.connectors.base import ArchiveWriter, Connector, ConnectorError
 from ingestion.connectors.records import (
@@ -511,7 +512,9 @@ def _ad_stub(
 
 
 def images_new_queue_description(*, image_ids: list[int]) -> None:
-    """Hook for the describe job, which arrives with the model issue: nothing to queue yet."""
+    """Announce new images; the generation app queues their describe job (see creatives.signals)."""
+    if image_ids:
+        images_added.send(sender=IngestionRun, image_ids=list(image_ids))
 
 
 def creative_images_sync(

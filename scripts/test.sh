@@ -51,6 +51,9 @@ done
 workers="$("$PY" -c 'import os; print(min(2, os.cpu_count() or 1))')"
 xdist=()
 [ "$workers" -gt 1 ] && xdist=(-n "$workers")
+# One math thread per test worker: torch's own pool would fight the other worker for the cores
+# (the tiny-model tests run several times slower that way).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 names=()
 results=()

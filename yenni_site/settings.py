@@ -235,6 +235,22 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "Django Q",
 }
+# GPU jobs (generate, write with an LLM, describe with the interrogator) can go to their own
+# cluster: start it with `Q_CLUSTER_NAME=gpu python manage.py qcluster`, one worker per GPU.
+# Empty: every job runs on the default cluster (the embedded default).
+GPU_CLUSTER = env("YENNI_GPU_CLUSTER")
+GPU_TIMEOUT = env_int("YENNI_GPU_TIMEOUT", 900)
+if GPU_CLUSTER:
+    Q_CLUSTER["ALT_CLUSTERS"] = {
+        GPU_CLUSTER: {
+            "workers": env_int("YENNI_GPU_WORKERS", 1),
+            "timeout": GPU_TIMEOUT,
+            "retry": GPU_TIMEOUT + 120,
+            "max_attempts": 2,
+            # A GPU worker keeps its models loaded: recycle it rarely.
+            "recycle": 10_000,
+        }
+    }
 REDIS_URL = env("YENNI_REDIS_URL")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -294,6 +310,48 @@ INGEST_IMAGE_HOSTS = env_list(
 INGEST_IMAGE_MAX_BYTES = env_int("YENNI_INGEST_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 INGEST_IMAGE_MAX_PIXELS = env_int("YENNI_INGEST_IMAGE_MAX_PIXELS", 40_000_000)
 INGEST_IMAGE_TIMEOUT_SECONDS = env_int("YENNI_INGEST_IMAGE_TIMEOUT_SECONDS", 30)
+
+# Model backends, one per role (see docs/models.md). Weights come from a local folder or the
+# Hugging Face cache; nothing is downloaded while serving. The embedded default needs no weights:
+# the heuristic describer, the prompt composer and no image model.
+YENNI_MODELS = {
+    "describe": {
+        "backend": env("YENNI_DESCRIBE_BACKEND", "heuristic"),
+        "model": env("YENNI_DESCRIBE_MODEL", "Salesforce/blip-image-captioning-large"),
+        "revision": env("YENNI_DESCRIBE_REVISION"),
+        "device": env("YENNI_DESCRIBE_DEVICE", "auto"),
+        "dtype": env("YENNI_DESCRIBE_DTYPE", "auto"),
+        "options": {
+            "clip_model": env("YENNI_DESCRIBE_CLIP_MODEL", "openai/clip-vit-large-patch14"),
+            "depth": env("YENNI_DESCRIBE_DEPTH", "medium"),
+            "batch_size": env_int("YENNI_DESCRIBE_BATCH_SIZE", 16),
+        },
+    },
+    "prompt": {
+        "backend": env("YENNI_PROMPT_BACKEND", "composer"),
+        "model": env("YENNI_PROMPT_MODEL", "TheBloke/Llama-2-13B-chat-GPTQ"),
+        "revision": env("YENNI_PROMPT_REVISION"),
+        "device": env("YENNI_PROMPT_DEVICE", "auto"),
+        "dtype": env("YENNI_PROMPT_DTYPE", "auto"),
+        "options": {"max_new_tokens": env_int("YENNI_PROMPT_MAX_NEW_TOKENS", 200)},
+    },
+    "image": {
+        "backend": env("YENNI_IMAGE_BACKEND", "none"),
+        "model": env("YENNI_IMAGE_MODEL", "stabilityai/stable-diffusion-xl-base-1.0"),
+        "revision": env("YENNI_IMAGE_REVISION"),
+        "device": env("YENNI_IMAGE_DEVICE", "auto"),
+        "dtype": env("YENNI_IMAGE_DTYPE", "auto"),
+        "options": {
+            "refiner": env("YENNI_IMAGE_REFINER"),
+            "vae": env("YENNI_IMAGE_VAE"),
+            "compile": env_bool("YENNI_IMAGE_COMPILE", False),
+            "scheduler": env("YENNI_IMAGE_SCHEDULER"),
+        },
+    },
+}
+# Defaults for a new image batch.
+YENNI_IMAGE_STEPS = env_int("YENNI_IMAGE_STEPS", 30)
+YENNI_IMAGE_SIZE = env_int("YENNI_IMAGE_SIZE", 1024)
 
 # Security: YENNI_HTTPS=1 behind TLS turns on secure cookies, HSTS and the HTTPS redirect.
 HTTPS = env_bool("YENNI_HTTPS", False)

@@ -1,0 +1,457 @@
+"""Brand and compliance rules applied to every prompt, outside any model.
+
+The prompt service runs `enforce` on whatever a writer (the composer or a language model)
+returns, so no brief can talk a model out of the rules: forbidden terms leave the positive
+prompt and join the negative one, the always-include elements and the style preset are
+present, rates and figures never reach the image model, and the prompt fits the 77-token
+window of SDXL's CLIP text encoders. `validate` tells the language-model writer what was
+wrong with an answer so it can retry once before falling back to the composer.
+
+Plain Python on purpose: the web process imports this module, and it must never load torch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from generation.backends.base import Guidelines, PromptResult, StyleSpec
+
+# Each CLIP text encoder reads 77 tokens, two of which are its start and end markers.
+CLIP_TOKEN_LIMIT = 75
+# Fewer words than this is not a prompt an image model can do much with.
+MIN_PROMPT_WORDS = 3
+
+# Used by the service when no brand guideline exists: what a bank's ad image must never show.
+BASE_FORBIDDEN: tuple[str, ...] = (
+    "logo",
+    "trademark",
+    "brand name",
+    "watermark",
+    "text",
+    "caption",
+    "rate",
+    "percentage",
+    "price tag",
+    "celebrity",
+    "famous person",
+    "real person's likeness",
+    "politician",
+    "child",
+    "minor",
+)
+
+# --- token counting -----------------------------------------------------------------------
+
+# The pieces CLIP's pre-tokenizer cuts text into (its own regex uses \p{L} and \p{N}):
+# runs of letters, single digits, and other non-space characters.
+_PIECE = re.compile(r"[^\W\d_]+|\d|[^\w\s]|_")
+
+
+def count_clip_tokens(text: str) -> int:
+    """An upper estimate of how many CLIP BPE tokens `text` takes (start/end markers excluded).
+
+    The rule, piece by piece as CLIP's pre-tokenizer cuts the lowercased text:
+    - a run of letters counts ceil(ascii letters / 4) (at least 1), plus 2 for every
+      non-ASCII letter (byte-level BPE sees "é" or "ñ" as two bytes that may stay apart);
+    - every digit counts 1 (CLIP never merges digits: its regex cuts numbers one digit at a time);
+    - every other non-space character counts 1 (a run like "..." may merge, never split further).
+
+    Every piece costs at least one real token, so the count never falls below the number of
+    pieces. For English words the vocabulary's 49,408 entries hold nearly every common word
+    whole ("photograph" is 1 token, counted 3), so words average far fewer than one token per
+    four letters; the rule only undercounts made-up or very rare words that BPE splits into
+    pieces shorter than four letters (brand names, typos), which prompts should not carry.
+    """
+    total = 0
+    for piece in _PIECE.findall(text.lower()):
+        if piece[0].isalpha():
+            ascii_letters = sum(1 for ch in piece if ch.isascii())
+            other = len(piece) - ascii_letters
+            total += (math.ceil(ascii_letters / 4) if ascii_letters else 0) + 2 * other
+        else:
+            total += 1
+    return total
+
+
+# --- matching terms -----------------------------------------------------------------------
+
+_IRREGULAR_PLURALS = {
+    "child": "children",
+    "person": "people",
+    "man": "men",
+    "woman": "women",
+    "likeness": "likenesses",
+}
+
+
+def _word_variants(word: str) -> list[str]:
+    """The word, its simple plural and, for a plural term, its singular."""
+    variants = {word, word + "s", word + "es"}
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        variants.add(word[:-1] + "ies")
+    if word.endswith("ies") and len(word) > 4:
+        variants.add(word[:-3] + "y")
+    elif word.endswith("es") and len(word) > 3:
+        variants.update({word[:-2], word[:-1]})
+    elif word.endswith("s") and len(word) > 2:
+        variants.add(word[:-1])
+    for singular, plural in _IRREGULAR_PLURALS.items():
+        if word in (singular, plural):
+            variants.update({singular, plural})
+    # Longest first, so the alternation prefers "logos" over "logo".
+    return sorted(variants, key=lambda v: (-len(v), v))
+
+
+@lru_cache(maxsize=512)
+def term_pattern(term: str) -> re.Pattern[str] | None:
+    """A case-insensitive whole-phrase pattern for `term`, its last word in either number."""
+    words = re.findall(r"[\w']+", term.lower())
+    if not words:
+        return None
+    head = [re.escape(w) for w in words[:-1]]
+    last = "(?:" + "|".join(re.escape(v) for v in _word_variants(words[-1])) + ")"
+    # Any run of spaces or hyphens between the words: "brand-name" is "brand name".
+    body = r"[\s\-]+".join([*head, last])
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def find_terms(text: str, terms: list[str] | tuple[str, ...]) -> list[str]:
+    """The terms (as written in the list) that occur in `text`, in list order, once each."""
+    found: list[str] = []
+    for term in terms:
+        pattern = term_pattern(term)
+        if pattern and pattern.search(text) and term not in found:
+            found.append(term)
+    return found
+
+
+# Rates, prices and financial claims: never in an image (SDXL cannot spell them, and a figure in
+# an ad is a regulated claim). Decimal commas ("1,2 %") are rewritten to dots before this runs.
+_CLAIM = re.compile(
+    r"\d+(?:\.\d+)?\s*%"
+    r"|[$€£]\s*\d"
+    r"|\d\s*(?:usd|cop|eur|pesos|dollars|dólares|euros)\b"
+    r"|(?<!\w)(?:apr|interest rates?|tasas?|intereses?|cuotas?|porcentajes?|"
+    r"percent|per cent)(?!\w)",
+    re.IGNORECASE,
+)
+# Requests for written words in the picture.
+_TEXT_OVERLAY = re.compile(
+    r"(?<!\w)(?:text|caption|headline|slogan|tagline|lettering|typography|words?|sign)"
+    r"\s+(?:saying|reading|that says|that reads|with)(?!\w)"
+    r"|(?<!\w)(?:saying|reading|that says|that reads|written)\s*[\"'“‘]"
+    r"|[\"“][^\"”]{2,}[\"”]",
+    re.IGNORECASE,
+)
+
+
+def find_claims(text: str) -> list[str]:
+    """The rate or claim fragments in `text` ("1.2 %", "interest rate"…), in order."""
+    return [m.group(0).strip() for m in _CLAIM.finditer(_dot_decimals(text))]
+
+
+def _dot_decimals(text: str) -> str:
+    # "1,2 %" would otherwise be split at its comma into two phrases.
+    return re.sub(r"(\d),(\d)", r"\1.\2", text)
+
+
+# --- phrases ------------------------------------------------------------------------------
+
+
+def split_phrases(text: str) -> list[str]:
+    """Comma/semicolon/newline-separated phrases, tidied, empty ones dropped, duplicates once."""
+    phrases: list[str] = []
+    seen: set[str] = set()
+    for raw in re.split(r"[,;\n]", _dot_decimals(text or "")):
+        phrase = _tidy_phrase(raw)
+        key = phrase.lower()
+        if phrase and key not in seen:
+            seen.add(key)
+            phrases.append(phrase)
+    return phrases
+
+
+def join_phrases(phrases: list[str]) -> str:
+    return ", ".join(phrases)
+
+
+_DANGLING = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "with",
+    "of",
+    "for",
+    "in",
+    "on",
+    "at",
+    "by",
+    "to",
+    "featuring",
+    "showing",
+    "including",
+    "plus",
+    "from",
+    "without",
+}
+
+
+def _tidy_phrase(phrase: str) -> str:
+    phrase = re.sub(r"\s+", " ", phrase).strip(" .:;-–—")
+    phrase = re.sub(r"\s+([.!?])", r"\1", phrase)
+    # A connector left at either end by a removal ("woman holding a card with") goes too.
+    words = phrase.split(" ")
+    while words and words[-1].lower() in _DANGLING:
+        words.pop()
+    while words and words[0].lower() in _DANGLING - {"a", "an", "the"}:
+        words.pop(0)
+    # Two articles in a row ("a the bank") mean the word between them was removed.
+    tidy = " ".join(words)
+    tidy = re.sub(r"(?<!\w)(?:a|an|the)\s+(?=(?:a|an|the)\s)", "", tidy, flags=re.IGNORECASE)
+    return tidy.strip(" .:;-–—")
+
+
+# The subject phrase is cut at these connectors so one forbidden clause ("with the bank logo")
+# can go while the rest of the subject stays.
+_CLAUSE_SPLIT = re.compile(
+    r"\s+(?=(?:with|and|featuring|showing|including|plus|next to|beside|alongside|while|"
+    r"where|wearing|holding a sign)\b)|[.:]\s+",
+    re.IGNORECASE,
+)
+
+
+def _is_banned(phrase: str, patterns: list[re.Pattern[str]]) -> bool:
+    return any(p.search(phrase) for p in patterns) or bool(_CLAIM.search(phrase))
+
+
+def _clean_subject(subject: str, patterns: list[re.Pattern[str]]) -> str:
+    """The subject without its banned clauses; without the banned words if the first is one."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(subject) if c.strip()]
+    kept = [clauses[0]] + [c for c in clauses[1:] if not _is_banned(c, patterns)]
+    first = kept[0]
+    if _is_banned(first, patterns):
+        for pattern in [*patterns, _CLAIM]:
+            first = pattern.sub(" ", first)
+        kept[0] = first
+    return _tidy_phrase(" ".join(kept))
+
+
+def _remove_banned(phrases: list[str], patterns: list[re.Pattern[str]]) -> list[str]:
+    """Drop every phrase naming a forbidden thing or a claim; clean the subject clause-wise.
+
+    A whole phrase goes rather than the single word, because half a phrase ("sign saying …
+    monthly") misleads the image model more than no phrase does.
+    """
+    kept: list[str] = []
+    for index, phrase in enumerate(phrases):
+        if not _is_banned(phrase, patterns):
+            kept.append(phrase)
+        elif index == 0:
+            cleaned = _clean_subject(phrase, patterns)
+            if cleaned:
+                kept.append(cleaned)
+    return kept
+
+
+def _has_phrase(phrases: list[str], wanted: str) -> bool:
+    pattern = term_pattern(wanted)
+    text = join_phrases(phrases)
+    return bool(pattern and pattern.search(text)) or wanted.lower() in text.lower()
+
+
+def _fit(phrases: list[str], required: list[str]) -> list[str]:
+    """Drop the last unprotected phrases until the prompt fits the CLIP window.
+
+    The first phrase (the subject) and every phrase carrying a required element (style preset,
+    always-include) always stay, even if that leaves the prompt over the limit: `validate`
+    reports such a prompt instead.
+    """
+    phrases = list(phrases)
+    while count_clip_tokens(join_phrases(phrases)) > CLIP_TOKEN_LIMIT:
+        droppable = [
+            i
+            for i in range(1, len(phrases))
+            if not any(_has_phrase([phrases[i]], r) for r in required)
+        ]
+        if not droppable:
+            break
+        del phrases[droppable[-1]]
+    return phrases
+
+
+def _guideline_phrases(items: list[str]) -> list[str]:
+    """Guideline/style entries as phrases (an entry may itself hold commas)."""
+    phrases: list[str] = []
+    for item in items:
+        for phrase in split_phrases(item):
+            if phrase.lower() not in {p.lower() for p in phrases}:
+                phrases.append(phrase)
+    return phrases
+
+
+# --- the two entry points -----------------------------------------------------------------
+
+
+def enforce(result: PromptResult, guidelines: Guidelines, style: StyleSpec) -> PromptResult:
+    """The result with the brand rules applied; idempotent (enforcing twice changes nothing)."""
+    forbidden = _guideline_phrases(list(guidelines.forbidden_terms))
+    patterns = [p for p in (term_pattern(t) for t in forbidden) if p is not None]
+    always = [p for p in _guideline_phrases(list(guidelines.always_include)) if p]
+    style_positive = split_phrases(style.positive)
+
+    phrases = _remove_banned(split_phrases(result.positive), patterns)
+    # The style preset and the always-include elements are added when the writer left them
+    # out; a guideline entry that is itself forbidden (a contradiction) is not added.
+    for required in [*style_positive, *always]:
+        if not _is_banned(required, patterns) and not _has_phrase(phrases, required):
+            phrases.append(required)
+    phrases = _fit(phrases, [*style_positive, *always])
+
+    mandated = _guideline_phrases(
+        [*forbidden, *guidelines.negative_terms, *split_phrases(style.negative)]
+    )
+    always_keys = {p.lower() for p in always}
+    negative = [p for p in split_phrases(result.negative) if p.lower() not in always_keys]
+    for phrase in mandated:
+        if phrase.lower() not in {n.lower() for n in negative}:
+            negative.append(phrase)
+    negative = _fit_negative(negative, {m.lower() for m in mandated})
+
+    return replace(result, positive=join_phrases(phrases), negative=join_phrases(negative))
+
+
+def _fit_negative(phrases: list[str], mandated: set[str]) -> list[str]:
+    """Drop the writer's own trailing negatives (never the mandated ones) to fit the window.
+
+    When the mandated phrases alone are over the estimate nothing is dropped: no drop could
+    make it fit, and the estimate is pessimistic, so the real tokens are usually fewer.
+    """
+    phrases = list(phrases)
+    only_mandated = [p for p in phrases if p.lower() in mandated]
+    if count_clip_tokens(join_phrases(only_mandated)) > CLIP_TOKEN_LIMIT:
+        return phrases
+    while count_clip_tokens(join_phrases(phrases)) > CLIP_TOKEN_LIMIT:
+        droppable = [i for i, p in enumerate(phrases) if p.lower() not in mandated]
+        if not droppable:
+            break
+        del phrases[droppable[-1]]
+    return phrases
+
+
+SPANISH_STOP_WORDS = frozenset(
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "que",
+        "y",
+        "con",
+        "para",
+        "una",
+        "un",
+        "en",
+        "por",
+        "al",
+        "se",
+        "su",
+        "sus",
+        "lo",
+        "como",
+        "más",
+        "pero",
+        "sin",
+        "sobre",
+        "este",
+        "esta",
+        "es",
+        "muy",
+    ]
+)
+ENGLISH_STOP_WORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "with",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "to",
+        "from",
+        "is",
+        "are",
+        "this",
+        "that",
+        "their",
+        "his",
+        "her",
+        "its",
+        "an",
+        "into",
+        "over",
+        "under",
+        "while",
+    ]
+)
+
+
+def spanish_words(text: str) -> list[str]:
+    """The Spanish stop words in `text` when it reads as Spanish, else an empty list.
+
+    Spanish: at least two Spanish stop-word occurrences and more of them than English ones.
+    """
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    spanish = [w for w in words if w in SPANISH_STOP_WORDS]
+    english = [w for w in words if w in ENGLISH_STOP_WORDS]
+    if len(spanish) >= 2 and len(spanish) > len(english):
+        return spanish
+    return []
+
+
+def validate(text: str, guidelines: Guidelines) -> list[str]:
+    """What is wrong with a model-written positive prompt: one English sentence per problem."""
+    problems: list[str] = []
+    words = re.findall(r"[^\W\d_]+", text or "")
+    if not words:
+        return ["The prompt is empty."]
+    if len(words) < MIN_PROMPT_WORDS:
+        problems.append(
+            f"The prompt is too short ({len(words)} words; at least {MIN_PROMPT_WORDS})."
+        )
+    spanish = spanish_words(text)
+    if spanish:
+        shown = ", ".join(dict.fromkeys(spanish))
+        problems.append(f"The prompt is not in English (Spanish words: {shown}).")
+    forbidden = find_terms(text, _guideline_phrases(list(guidelines.forbidden_terms)))
+    if forbidden:
+        problems.append(
+            f"The prompt contains forbidden terms: {', '.join(forbidden)} (a negation such as "
+            "'no text' belongs in the negative prompt)."
+        )
+    claims = find_claims(text)
+    if claims:
+        shown = ", ".join(dict.fromkeys(c.lower() for c in claims))
+        problems.append(f"The prompt asks for a rate or financial claim ({shown}).")
+    if _TEXT_OVERLAY.search(text):
+        problems.append("The prompt asks for written text in the image.")
+    phrases = split_phrases(text)
+    if phrases:
+        kept = [phrases[0], *_guideline_phrases(list(guidelines.always_include))]
+        needed = count_clip_tokens(join_phrases(kept))
+        if needed > CLIP_TOKEN_LIMIT:
+            problems.append(
+                f"The prompt is too long: its subject and always-include elements alone take "
+                f"about {needed} tokens, over the {CLIP_TOKEN_LIMIT} the image model reads "
+                "(use short comma-separated phrases)."
+            )
+    return problems

@@ -1,0 +1,550 @@
+"""Workflows that run the models: describe images, rank a brief, write its prompt, generate.
+
+Every model call goes through generation.backends.runtime (loaded once per worker) and every
+prompt, whoever wrote it, passes through prompt_rules.enforce with the brief's guidelines, so
+neither a brief's text nor a model's answer can drop the brand and compliance rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.demo.progress import Progress, SilentProgress
+from campaigns.ranking.selectors import BriefRanking, brief_ranking
+from creatives.models import CreativeImage, ImageDescription
+from generation import jobs
+from generation.backends import runtime
+from generation.backends.base import (
+    BackendUnavailable,
+    Description,
+    GenerateRequest,
+    ModelRole,
+    PromptRequest,
+    PromptResult,
+    ReferenceNote,
+)
+from generation.backends.prompt_rules import enforce
+from generation.models import (
+    Brief,
+    BriefReference,
+    GeneratedImage,
+    ImageBatch,
+    ModelJob,
+    PromptVersion,
+    StylePreset,
+)
+from generation.selectors import (
+    descriptions_for,
+    guidelines_for,
+    images_lacking_description,
+    style_spec,
+)
+
+log = logging.getLogger(__name__)
+
+# Images per describe job queued after ingestion: small enough to finish well within a timeout.
+DESCRIBE_JOB_CHUNK = 500
+# References the prompt writer reads.
+PROMPT_REFERENCES = 8
+
+
+# --- describe ------------------------------------------------------------------------------
+
+
+@dataclass
+class DescribeSummary:
+    backend: str
+    model_id: str
+    described: int = 0
+    skipped: int = 0
+    failed: dict[int, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    load_seconds: float = 0.0
+
+    @property
+    def images_per_second(self) -> float:
+        return self.described / self.seconds if self.seconds else 0.0
+
+
+def describe_config(backend: str | None = None) -> ModelRole:
+    """The describe role from settings, with another backend when one is named."""
+    config = runtime.role_config("describe")
+    if backend and backend != config.backend:
+        config = dataclasses.replace(config, backend=backend)
+    return config
+
+
+def images_describe(
+    *,
+    image_ids: Iterable[int] | None = None,
+    config: ModelRole | None = None,
+    redo: bool = False,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+    job: ModelJob | None = None,
+) -> DescribeSummary:
+    """Describe images (all, or those ids) that this backend and model have not described.
+
+    With `redo`, images already described are described again and their rows replaced. A bad
+    image is recorded in the summary and the others go on. Raises BackendUnavailable when the
+    backend cannot load.
+    """
+    config = config or describe_config()
+    progress = progress or SilentProgress()
+    started = time.perf_counter()
+    was_loaded = runtime.is_loaded(config)
+    describer = runtime.load(config)
+    summary = DescribeSummary(backend=config.backend, model_id=describer.model_id)
+    summary.load_seconds = 0.0 if was_loaded else time.perf_counter() - started
+    ids = None if image_ids is None else list(image_ids)
+    if redo:
+        todo = CreativeImage.objects.order_by("pk")
+        if ids is not None:
+            todo = todo.filter(pk__in=ids)
+    else:
+        todo = images_lacking_description(
+            backend=config.backend, model_id=describer.model_id, image_ids=ids
+        )
+    todo_ids = list(todo.values_list("pk", flat=True))
+    if ids is not None:
+        summary.skipped = len(set(ids)) - len(todo_ids)
+    size = batch_size or int(config.options.get("batch_size") or 16)
+    progress.stage(_("Describing"), len(todo_ids), _("images"))
+    if job is not None:
+        jobs.job_stage(job, "describing", progress_total=len(todo_ids), model_id=describer.model_id)
+    work_started = time.perf_counter()
+    for start in range(0, len(todo_ids), size):
+        chunk = list(CreativeImage.objects.filter(pk__in=todo_ids[start : start + size]))
+        payloads = _read_images(chunk, summary)
+        results = _describe_chunk(describer, payloads, summary)
+        _save_descriptions(results, config.backend, describer.model_id, redo=redo)
+        summary.described += len(results)
+        progress.advance(len(chunk))
+        if job is not None:
+            jobs.job_stage(job, "describing", progress_done=summary.described)
+    summary.seconds = time.perf_counter() - work_started
+    progress.done(f"{summary.images_per_second:.1f} images/s")
+    return summary
+
+
+def _read_images(images: list[CreativeImage], summary: DescribeSummary) -> list[tuple[int, bytes]]:
+    payloads = []
+    for image in images:
+        try:
+            with image.file.open("rb") as handle:
+                payloads.append((image.pk, handle.read()))
+        except (OSError, ValueError) as exc:  # a file missing from storage
+            summary.failed[image.pk] = _("The image file could not be read: {error}").format(
+                error=exc
+            )
+    return payloads
+
+
+def _describe_chunk(
+    describer, payloads: list[tuple[int, bytes]], summary: DescribeSummary
+) -> list[tuple[int, Description]]:
+    if not payloads:
+        return []
+    try:
+        found = describer.describe([data for _pk, data in payloads])
+        return [(pk, d) for (pk, _data), d in zip(payloads, found, strict=True)]
+    except ValueError:
+        # One unreadable image spoils the batch: describe one by one to keep the others.
+        results = []
+        for pk, data in payloads:
+            try:
+                results.append((pk, describer.describe([data])[0]))
+            except ValueError as exc:
+                summary.failed[pk] = str(exc)
+        return results
+
+
+def _save_descriptions(
+    results: list[tuple[int, Description]], backend: str, model_id: str, *, redo: bool
+) -> None:
+    rows = [
+        ImageDescription(
+            image_id=pk,
+            backend=backend,
+            model_id=model_id,
+            text=d.text,
+            text_es=d.text_es,
+            attributes=d.attributes,
+        )
+        for pk, d in results
+    ]
+    with transaction.atomic():
+        if redo:
+            ImageDescription.objects.filter(
+                image_id__in=[pk for pk, _d in results], backend=backend, model_id=model_id
+            ).delete()
+        # Another worker may have described the same image meanwhile: keep one row.
+        ImageDescription.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def describe_queue(image_ids: Iterable[int]) -> list[ModelJob]:
+    """Queue describe jobs for images, in chunks that fit a job's timeout."""
+    ids = sorted(set(image_ids))
+    config = describe_config()
+    queued = []
+    for start in range(0, len(ids), DESCRIBE_JOB_CHUNK):
+        chunk = ids[start : start + DESCRIBE_JOB_CHUNK]
+        queued.append(
+            jobs.job_queue(
+                kind=ModelJob.Kind.DESCRIBE,
+                backend=config.backend,
+                payload={"image_ids": chunk},
+                max_attempts=2,
+            )
+        )
+    return queued
+
+
+def images_added_receiver(sender, image_ids: list[int], **kwargs) -> None:
+    """New images from ingestion: describe them in the background."""
+    describe_queue(image_ids)
+
+
+def _describe_job(job: ModelJob) -> None:
+    config = describe_config(job.backend or None)
+    summary = images_describe(image_ids=job.payload.get("image_ids"), config=config, job=job)
+    jobs.job_finish(
+        job,
+        ModelJob.Status.SUCCEEDED,
+        load_seconds=summary.load_seconds,
+        inference_seconds=summary.seconds,
+        result={
+            "described": summary.described,
+            "skipped": summary.skipped,
+            "failed": {str(k): v for k, v in summary.failed.items()},
+        },
+    )
+
+
+# --- rank ----------------------------------------------------------------------------------
+
+
+def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
+    """Rank the node's history for the brief and store its references.
+
+    Pinned references stay (first, in their order); excluded images stay out; the rest are
+    replaced by the new ranking. Records the rule and version used.
+    """
+    excluded = list(brief.references.filter(excluded=True).values_list("image_id", flat=True))
+    ranking = brief_ranking(
+        node=brief.node, objective=brief.objective, as_of=as_of, exclude_image_ids=excluded
+    )
+    estimates = [r.estimate for r in ranking.references if r.estimate and r.estimate > 0]
+    best = (min(estimates) if ranking.lower_is_better else max(estimates)) if estimates else 0
+    with transaction.atomic():
+        pinned = {
+            ref.image_id: ref for ref in brief.references.select_for_update().filter(pinned=True)
+        }
+        brief.references.filter(pinned=False, excluded=False).delete()
+        order = len(pinned)
+        for ref in ranking.references:
+            weight = 1.0
+            if best and ref.estimate and ref.estimate > 0:
+                ratio = best / ref.estimate if ranking.lower_is_better else ref.estimate / best
+                weight = round(min(1.0, ratio), 4)
+            values = {
+                "metric": ranking.metric,
+                "estimate": ref.estimate,
+                "interval_low": ref.interval[0],
+                "interval_high": ref.interval[1],
+                "weight": weight,
+                "platforms": ref.platforms,
+                "figures": ref.figures,
+                "reason_es": ref.reason_es,
+                "reason_en": ref.reason_en,
+            }
+            if ref.image_id in pinned:
+                BriefReference.objects.filter(pk=pinned[ref.image_id].pk).update(**values)
+                continue
+            order += 1
+            BriefReference.objects.create(brief=brief, image_id=ref.image_id, order=order, **values)
+        brief.ranking_rule_id = ranking.rule_id
+        brief.ranking_rule_version = ranking.rule_version
+        brief.ranking = {
+            key: value
+            for key, value in ranking.as_dict().items()
+            if key not in {"references", "gate_misses"}
+        }
+        brief.ranked_at = timezone.now()
+        brief.save(
+            update_fields=[
+                "ranking_rule",
+                "ranking_rule_version",
+                "ranking",
+                "ranked_at",
+                "updated_at",
+            ]
+        )
+    return ranking
+
+
+# --- write the prompt ----------------------------------------------------------------------
+
+
+def prompt_request_for(brief: Brief) -> PromptRequest:
+    """What the prompt writer reads: the brief, its best references' descriptions, the rules."""
+    refs = list(
+        brief.references.filter(excluded=False).order_by("-pinned", "order")[:PROMPT_REFERENCES]
+    )
+    _ensure_described([ref.image_id for ref in refs])
+    found = descriptions_for([ref.image_id for ref in refs], backend=describe_config().backend)
+    notes = [
+        ReferenceNote(
+            text=found[ref.image_id].text,
+            attributes=found[ref.image_id].attributes,
+            weight=1.0 if ref.pinned else ref.weight,
+        )
+        for ref in refs
+        if ref.image_id in found
+    ]
+    return PromptRequest(
+        subject=brief.description,
+        title=brief.title,
+        objective=brief.objective,
+        node=brief.node.name,
+        audience=brief.audience,
+        tone=brief.tone,
+        references=notes,
+        guidelines=guidelines_for(brief.node),
+        style=style_spec(brief.style_preset),
+    )
+
+
+def _ensure_described(image_ids: list[int]) -> None:
+    """Describe references the background job has not reached yet (the heuristic if need be)."""
+    if not image_ids:
+        return
+    try:
+        images_describe(image_ids=image_ids)  # skips images this backend already described
+    except BackendUnavailable as exc:
+        log.warning("Describe backend unavailable (%s); using the heuristic for references.", exc)
+        images_describe(image_ids=image_ids, config=describe_config("heuristic"))
+
+
+def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVersion:
+    """Write a new prompt version with the configured writer (the composer if it can't run)."""
+    request = prompt_request_for(brief)
+    config = runtime.role_config("prompt")
+    started = time.perf_counter()
+    fallback_reason = ""
+    try:
+        was_loaded = runtime.is_loaded(config)
+        writer = runtime.load(config)
+        if job is not None:
+            load_seconds = 0.0 if was_loaded else time.perf_counter() - started
+            jobs.job_stage(job, "writing", load_seconds=load_seconds, model_id=writer.model_id)
+    except BackendUnavailable as exc:
+        if config.backend == "composer":
+            raise
+        fallback_reason = _(
+            "The language model could not be used ({problem}); the composer wrote this prompt."
+        ).format(problem=exc.message)
+        writer = runtime.load(dataclasses.replace(config, backend="composer"))
+    inference_started = time.perf_counter()
+    result = writer.write(request)
+    if job is not None:
+        job.inference_seconds = time.perf_counter() - inference_started
+    result = enforce(result, request.guidelines, request.style)
+    fallback_reason = fallback_reason or result.fallback_reason
+    source = (
+        PromptVersion.Source.COMPOSER
+        if fallback_reason or config.backend == "composer"
+        else PromptVersion.Source.LLM
+    )
+    return _prompt_version_create(
+        brief,
+        positive=result.positive,
+        negative=result.negative,
+        rationale=result.rationale,
+        source=source,
+        model_id=result.model_id,
+        fallback_reason=fallback_reason,
+    )
+
+
+def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -> PromptVersion:
+    """The analyst's edit, as a new version; the guidelines still apply to it."""
+    base = brief.latest_prompt
+    result = enforce(
+        PromptResult(
+            positive=positive,
+            negative=negative,
+            rationale=base.rationale if base else "",
+            model_id="",
+        ),
+        guidelines_for(brief.node),
+        style_spec(brief.style_preset),
+    )
+    return _prompt_version_create(
+        brief,
+        positive=result.positive,
+        negative=result.negative,
+        rationale=_("Edited by {name}.").format(name=author.get_full_name() or author.username),
+        source=PromptVersion.Source.ANALYST,
+        model_id="",
+        author=author,
+    )
+
+
+def _prompt_version_create(brief: Brief, **fields) -> PromptVersion:
+    # Two writers finishing together would pick the same number: retry on the unique clash.
+    for _attempt in range(3):
+        number = brief.prompt_versions.order_by("-number").values_list("number", flat=True)[:1]
+        next_number = (number[0] if number else 0) + 1
+        try:
+            with transaction.atomic():
+                return PromptVersion.objects.create(brief=brief, number=next_number, **fields)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not number the prompt version; try again.")
+
+
+def prompt_write_queue(brief: Brief) -> ModelJob:
+    config = runtime.role_config("prompt")
+    return jobs.job_queue(kind=ModelJob.Kind.WRITE, backend=config.backend, brief=brief)
+
+
+def _write_job(job: ModelJob) -> None:
+    jobs.job_stage(job, "writing")
+    version = brief_prompt_write(job.brief, job=job)
+    jobs.job_finish(
+        job,
+        ModelJob.Status.SUCCEEDED,
+        model_id=version.model_id,
+        inference_seconds=job.inference_seconds,
+        result={"prompt_version": version.number, "fallback": bool(version.fallback_reason)},
+    )
+
+
+# --- generate ------------------------------------------------------------------------------
+
+
+def batch_queue(
+    brief: Brief,
+    *,
+    prompt_version: PromptVersion | None = None,
+    seed: int | None = None,
+    guidance_scale: float | None = None,
+    style_preset: StylePreset | None = None,
+    image_count: int | None = None,
+    steps: int | None = None,
+    size: int | None = None,
+    from_sketch: bool | None = None,
+) -> ImageBatch:
+    """Queue a batch of images for the brief; the job writes the prompt first if there is none."""
+    config = runtime.role_config("image")
+    if seed is None:
+        seed = brief.seed if brief.seed is not None and not brief.batches.exists() else None
+    size = size or settings.YENNI_IMAGE_SIZE
+    with transaction.atomic():
+        job = jobs.job_queue(kind=ModelJob.Kind.GENERATE, backend=config.backend, brief=brief)
+        return ImageBatch.objects.create(
+            brief=brief,
+            job=job,
+            prompt_version=prompt_version or brief.latest_prompt,
+            style_preset=style_preset if style_preset is not None else brief.style_preset,
+            image_count=image_count or brief.image_count,
+            guidance_scale=guidance_scale if guidance_scale is not None else brief.guidance_scale,
+            steps=steps or settings.YENNI_IMAGE_STEPS,
+            width=size,
+            height=size,
+            seed=seed if seed is not None else secrets.randbelow(2**31),
+            from_sketch=bool(brief.sketch) if from_sketch is None else from_sketch,
+            sketch_strength=brief.sketch_strength,
+        )
+
+
+def _generate_job(job: ModelJob) -> None:
+    batch = ImageBatch.objects.select_related("brief__node", "prompt_version", "style_preset").get(
+        job=job
+    )
+    brief = batch.brief
+    if batch.prompt_version is None:
+        jobs.job_stage(job, "writing")
+        batch.prompt_version = brief.latest_prompt or brief_prompt_write(brief)
+        batch.save(update_fields=["prompt_version"])
+    jobs.job_stage(job, "loading")
+    config = runtime.role_config("image")
+    started = time.perf_counter()
+    was_loaded = runtime.is_loaded(config)
+    generator = runtime.load(config)
+    load_seconds = 0.0 if was_loaded else time.perf_counter() - started
+    jobs.job_stage(job, "generating", load_seconds=load_seconds, model_id=generator.model_id)
+    version = batch.prompt_version
+    prompt = enforce(
+        PromptResult(version.positive, version.negative, version.rationale, version.model_id),
+        guidelines_for(brief.node),
+        style_spec(batch.style_preset),
+    )
+    sketch = None
+    if batch.from_sketch and brief.sketch:
+        with brief.sketch.open("rb") as handle:
+            sketch = handle.read()
+    result = generator.generate(
+        GenerateRequest(
+            prompt=prompt.positive,
+            negative_prompt=prompt.negative,
+            count=batch.image_count,
+            seeds=batch.seeds,
+            guidance_scale=batch.guidance_scale,
+            steps=batch.steps,
+            width=batch.width,
+            height=batch.height,
+            init_image=sketch,
+            strength=batch.sketch_strength,
+        )
+    )
+    jobs.job_stage(job, "saving")
+    for index, image in enumerate(result.images):
+        row = GeneratedImage(
+            batch=batch, index=index, seed=image.seed, width=image.width, height=image.height
+        )
+        row.file.save(f"brief{brief.pk}-batch{batch.pk}-{index}.png", ContentFile(image.png))
+    ImageBatch.objects.filter(pk=batch.pk).update(model_id=result.model_id)
+    jobs.job_finish(
+        job,
+        ModelJob.Status.SUCCEEDED,
+        model_id=result.model_id,
+        inference_seconds=result.inference_seconds,
+        progress_done=len(result.images),
+        progress_total=batch.image_count,
+        result={"images": len(result.images), "notes": result.notes},
+    )
+
+
+def generated_image_pick(image: GeneratedImage, *, picked: bool) -> GeneratedImage:
+    image.picked = picked
+    image.picked_at = timezone.now() if picked else None
+    image.save(update_fields=["picked", "picked_at"])
+    return image
+
+
+# --- run a job -----------------------------------------------------------------------------
+
+JOB_HANDLERS = {
+    ModelJob.Kind.DESCRIBE: _describe_job,
+    ModelJob.Kind.WRITE: _write_job,
+    ModelJob.Kind.GENERATE: _generate_job,
+}
+
+
+def model_job_run(job_id: int) -> ModelJob | None:
+    """What the django-q2 task calls: reap dead jobs, then claim and run this one."""
+    jobs.jobs_reap_stale()
+    return jobs.job_run(job_id, JOB_HANDLERS)
