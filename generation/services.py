@@ -120,7 +120,7 @@ def images_describe(
     if ids is not None:
         summary.skipped = len(set(ids)) - len(todo_ids)
     size = batch_size or int(config.options.get("batch_size") or 16)
-    progress.stage(_("Describing"), len(todo_ids), _("images"))
+    progress.stage("Describing", len(todo_ids), "images")
     if job is not None:
         jobs.job_stage(job, "describing", progress_total=len(todo_ids), model_id=describer.model_id)
     work_started = time.perf_counter()

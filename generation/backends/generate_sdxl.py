@@ -80,7 +80,9 @@ def draw_seeds(count: int) -> list[int]:
 
 def png_bytes(image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    # zlib level 1: a 1024² PNG encodes several times faster than at the default level 6 for
+    # files about a fifth larger; at four images per batch that is a visible part of a GPU run.
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -161,6 +163,10 @@ class SdxlGenerator:
             # the pipeline decodes in float32 and casts back, costing memory but not quality.
             self.pipe.vae.register_to_config(force_upcast=True)
             notes.append("VAE upcast to float32 for decoding (no fp16-safe VAE configured)")
+        elif self.dtype == torch.bfloat16:
+            # bfloat16 has float32's range, so the VAE cannot overflow: decoding in bfloat16
+            # skips the pipeline's float32 upcast (SDXL's config asks for it, meant for fp16).
+            self.pipe.vae.register_to_config(force_upcast=False)
         self.pipe.to(self.device)
         self._tune(self.pipe, on_cuda)
         # Decode the batch's images one at a time: the same pictures, a much lower peak (a
