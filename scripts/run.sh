@@ -66,6 +66,12 @@ print("loaded" if loaded else "empty")')"
 else
     warn "This checkout has no yenni_demo command yet: starting without demo history."
 fi
+# Images not described yet (the demo's, on a first run) get the configured describer's words:
+# the heuristic does the demo's 1,590 images in about 15 s; later runs find nothing to do.
+if ! manage describe_images --pending --quiet; then
+    warn "Describing images failed (see above); briefs still work. Retry with
+         '.venv/bin/python manage.py describe_images --pending'."
+fi
 
 # 4. Demo users (same passwords on every run), and the daily ingestion schedule (07:00 Bogotá;
 #    it syncs active accounts that have tokens, so the demo's inactive accounts are left alone).

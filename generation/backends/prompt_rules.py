@@ -50,24 +50,52 @@ BASE_FORBIDDEN: tuple[str, ...] = (
 _PIECE = re.compile(r"[^\W\d_]+|\d|[^\w\s]|_")
 
 
+# Everyday English words of image prompts. CLIP's 49,408-entry vocabulary holds each of these
+# whole (one token), which the four-letters rule below would count two or three times, trimming
+# good phrases for nothing. Words not listed fall back to that cautious rule.
+_COMMON_WORDS_TEXT = """
+    a an the and or of with in on at for to from by over under near behind into its their his
+    her photo photograph photography portrait picture image illustration render style light
+    lighting natural warm cool soft bright dark dim golden hour sunlight daylight evening night
+    morning shadow shadows color colour colors colours palette tones tone blue red green yellow
+    orange purple pink white black grey gray brown beige teal gold silver pastel vivid muted
+    young adult adults woman women man men person people family friends group couple customer
+    customers student students worker workers entrepreneur owner mother father child children
+    smiling smile happy cheerful friendly confident calm relaxed trustworthy modern elegant
+    simple clean minimal candid authentic everyday moment life lifestyle home house kitchen
+    living room office desk street city park market shop store cafe restaurant outdoors indoors
+    beach travel car phone mobile laptop card credit debit payment payments paying pays money
+    bank banking savings loan business small local diverse colombian latin american colombia
+    close up shot medium wide angle view centered composition background foreground depth field
+    shallow sharp detail detailed focus blurry blur quality low high resolution deformed hands
+    fingers extra distorted face faces text logo logos watermark signature trademark brand name
+    celebrity famous real likeness cartoon studio seamless cinematic still film grain vector
+    flat shapes bold lines rounded mood holding using looking sitting standing walking together
+    """
+COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+
+
 def count_clip_tokens(text: str) -> int:
     """An upper estimate of how many CLIP BPE tokens `text` takes (start/end markers excluded).
 
     The rule, piece by piece as CLIP's pre-tokenizer cuts the lowercased text:
-    - a run of letters counts ceil(ascii letters / 4) (at least 1), plus 2 for every
+    - a word of COMMON_WORDS counts 1 (the vocabulary holds it whole);
+    - any other run of letters counts ceil(ascii letters / 4) (at least 1), plus 2 for every
       non-ASCII letter (byte-level BPE sees "é" or "ñ" as two bytes that may stay apart);
     - every digit counts 1 (CLIP never merges digits: its regex cuts numbers one digit at a time);
     - every other non-space character counts 1 (a run like "..." may merge, never split further).
 
     Every piece costs at least one real token, so the count never falls below the number of
-    pieces. For English words the vocabulary's 49,408 entries hold nearly every common word
-    whole ("photograph" is 1 token, counted 3), so words average far fewer than one token per
-    four letters; the rule only undercounts made-up or very rare words that BPE splits into
-    pieces shorter than four letters (brand names, typos), which prompts should not carry.
+    pieces. Other English words are mostly single tokens too ("photograph" is 1 token, counted
+    3 before it was listed), so the rule errs long; it only undercounts made-up or very rare
+    words that BPE splits into pieces shorter than four letters (brand names, typos), which
+    prompts should not carry.
     """
     total = 0
     for piece in _PIECE.findall(text.lower()):
-        if piece[0].isalpha():
+        if piece in COMMON_WORDS:
+            total += 1
+        elif piece[0].isalpha():
             ascii_letters = sum(1 for ch in piece if ch.isascii())
             other = len(piece) - ascii_letters
             total += (math.ceil(ascii_letters / 4) if ascii_letters else 0) + 2 * other

@@ -260,7 +260,7 @@ def test_a_spanish_brief_asking_for_logo_celebrity_and_a_rate_gets_none_of_them(
     assert validate(result.positive, guidelines) == []
 
 
-def test_the_prompt_fits_the_clip_window_and_the_rationale_says_what_was_left_out():
+def test_a_full_spanish_brief_fits_the_clip_window_without_dropping_reference_phrases():
     style = StyleSpec(
         name="Lifestyle",
         positive="candid lifestyle photography, 35mm, natural light",
@@ -282,4 +282,35 @@ def test_the_prompt_fits_the_clip_window_and_the_rationale_says_what_was_left_ou
     phrases = split_phrases(result.positive)
     assert phrases[0] == "credit card for young university students paying with the mobile phone"
     assert phrases[-1] == "natural diverse people"
+    # Everything fits now that common words count one token each: nothing had to be left out.
+    assert "left out" not in result.rationale
+    assert "lighting 'soft light'" in result.rationale
+
+
+def test_a_prompt_too_long_for_the_clip_window_says_which_reference_phrases_were_left_out():
+    style = StyleSpec(
+        name="Lifestyle",
+        positive="candid lifestyle photography, 35mm film, natural light, shallow depth of field",
+    )
+    guidelines = Guidelines(
+        always_include=["natural diverse Colombian people", "warm natural light"],
+        forbidden_terms=list(BASE_FORBIDDEN),
+    )
+    result = _write(
+        subject=(
+            "Familia joven en su casa nueva pagando con la tarjeta de crédito desde el celular, "
+            "emprendedora feliz en su tienda, viaje de vacaciones en la playa con amigos"
+        ),
+        audience="jóvenes y familias de 25 a 40 años",
+        tone="alegre, cercano, confiable y moderno",
+        references=_references(),
+        guidelines=guidelines,
+        style=style,
+    )
+
+    assert count_clip_tokens(result.positive) <= CLIP_TOKEN_LIMIT
     assert "left out to fit the image model's 77-token window: " in result.rationale
+    assert split_phrases(result.positive)[-2:] == [
+        "natural diverse Colombian people",
+        "warm natural light",
+    ]
