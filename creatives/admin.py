@@ -264,8 +264,10 @@ class DescribedFilter(admin.SimpleListFilter):
 
 @admin.register(CreativeImage)
 class CreativeImageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Not "thumbnail": that name is the image's stored WebP (ImageThumbnail), which the admin
+    # would read row by row.
     list_display = (
-        "thumbnail",
+        "picture",
         "short_hash",
         "size",
         "format",
@@ -275,7 +277,7 @@ class CreativeImageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "creatives_link",
         "described",
     )
-    list_display_links = ("thumbnail", "short_hash")
+    list_display_links = ("picture", "short_hash")
     list_filter = ("format", OrientationFilter, DescribedFilter)
     date_hierarchy = "first_seen"
     search_fields = ("=sha256", "=phash", "source_url")
@@ -308,7 +310,7 @@ class CreativeImageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("image"))
-    def thumbnail(self, image: CreativeImage) -> str:
+    def picture(self, image: CreativeImage) -> str:
         return image_thumbnail(image)
 
     @admin.display(description=_("preview"))

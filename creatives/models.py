@@ -181,3 +181,67 @@ class ImageDescription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.backend}: {self.text[:60]}"
+
+
+class ImageEmbedding(models.Model):
+    """A sentence embedding of an image's description: semantic search and "more like this".
+
+    The vector is float32, little-endian, unit length, `dims` values; `text_hash` is the
+    SHA-256 of the exact text embedded, so a changed description is embedded again and an
+    unchanged one never is.
+    """
+
+    image = models.ForeignKey(
+        CreativeImage,
+        on_delete=models.CASCADE,
+        related_name="embeddings",
+        verbose_name=_("image"),
+    )
+    model_id = models.CharField(_("model"), max_length=255)
+    dims = models.PositiveSmallIntegerField(_("dimensions"))
+    vector = models.BinaryField(_("vector"))
+    text_hash = models.CharField(_("SHA-256 of the text embedded"), max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image embedding")
+        verbose_name_plural = _("image embeddings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "model_id"], name="image_embedding_unique_model"
+            ),
+            models.CheckConstraint(condition=Q(dims__gt=0), name="image_embedding_dims_positive"),
+        ]
+        indexes = [models.Index(fields=["model_id", "text_hash"], name="embedding_text_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.model_id} ({self.dims})"
+
+
+class ImageThumbnail(models.Model):
+    """The small WebP the library grid shows, made once per image and kept beside it."""
+
+    image = models.OneToOneField(
+        CreativeImage,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="thumbnail",
+        verbose_name=_("image"),
+    )
+    file = models.FileField(_("file"), max_length=255)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    byte_size = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image thumbnail")
+        verbose_name_plural = _("image thumbnails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(width__gt=0) & Q(height__gt=0), name="image_thumbnail_positive_size"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}: {self.width}×{self.height}"

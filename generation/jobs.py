@@ -16,7 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+# Stored in English (the catalogue's msgids); pages translate them when they show them.
+from django.utils.translation import gettext_noop as _
 
 from generation.backends.runtime import GPU_BACKENDS
 from generation.models import ModelJob

@@ -411,3 +411,100 @@ class GeneratedImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.index} seed {self.seed}"
+
+
+class ShareLink(models.Model):
+    """A read-only link for an agency. The token is shown once; only its SHA-256 is stored."""
+
+    brief = models.ForeignKey(
+        Brief, on_delete=models.CASCADE, related_name="share_links", verbose_name=_("brief")
+    )
+    agency = models.CharField(_("agency"), max_length=120)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    # The first characters, so people can tell links apart without the secret.
+    token_hint = models.CharField(_("token starts with"), max_length=8, editable=False)
+    show_figures = models.BooleanField(_("show figures"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    view_count = models.PositiveIntegerField(_("views"), default=0)
+    last_viewed_at = models.DateTimeField(_("last view"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.token_hint}…"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+
+class Board(models.Model):
+    """An analyst's named collection of past pieces, to look at together or pin on a brief."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="boards",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("board")
+        verbose_name_plural = _("boards")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="board_unique_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoardItem(models.Model):
+    """One past image on a board; an image is on a board at most once."""
+
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, related_name="items", verbose_name=_("board")
+    )
+    image = models.ForeignKey(
+        "creatives.CreativeImage",
+        on_delete=models.CASCADE,
+        related_name="board_items",
+        verbose_name=_("image"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("board item")
+        verbose_name_plural = _("board items")
+        ordering = ["board", "added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "image"], name="board_item_unique_image"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board_id}: {self.image_id}"

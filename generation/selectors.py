@@ -10,7 +10,7 @@ from campaigns.models import Node
 from creatives.models import CreativeImage, ImageDescription
 from generation.backends.base import Guidelines, StyleSpec
 from generation.backends.prompt_rules import BASE_FORBIDDEN
-from generation.models import BrandGuideline, Brief, StylePreset
+from generation.models import BrandGuideline, StylePreset
 
 
 def guidelines_for(node: Node | None) -> Guidelines:
@@ -76,11 +76,3 @@ def descriptions_for(image_ids: Iterable[int], *, backend: str = "") -> dict[int
         if current is None or (row.backend == backend and current.backend != backend):
             best[row.image_id] = row
     return best
-
-
-def briefs_visible_to(user) -> QuerySet[Brief]:
-    """Leads see every brief; analysts their own."""
-    briefs = Brief.objects.select_related("node", "owner", "style_preset")
-    if user.is_superuser or user.groups.filter(name="Marketing leads").exists():
-        return briefs
-    return briefs.filter(owner=user)

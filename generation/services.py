@@ -18,7 +18,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+# Stored in English (the catalogue's msgids); pages translate them when they show them.
+from django.utils.translation import gettext_noop as _
 
 from campaigns.demo.progress import Progress, SilentProgress
 from campaigns.ranking.selectors import BriefRanking, brief_ranking
@@ -219,6 +221,12 @@ def images_added_receiver(sender, image_ids: list[int], **kwargs) -> None:
 def _describe_job(job: ModelJob) -> None:
     config = describe_config(job.backend or None)
     summary = images_describe(image_ids=job.payload.get("image_ids"), config=config, job=job)
+    # Sentence embeddings of the new descriptions, for the library's semantic search. Never
+    # raises when the embedding model cannot run here: `unavailable` says why.
+    from generation.embeddings import embed_described_images
+
+    jobs.job_stage(job, "embedding")
+    embedded = embed_described_images(job.payload.get("image_ids"))
     jobs.job_finish(
         job,
         ModelJob.Status.SUCCEEDED,
@@ -228,6 +236,8 @@ def _describe_job(job: ModelJob) -> None:
             "described": summary.described,
             "skipped": summary.skipped,
             "failed": {str(k): v for k, v in summary.failed.items()},
+            "embedded": embedded.embedded,
+            "embedding_unavailable": embedded.unavailable,
         },
     )
 
@@ -292,6 +302,93 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
             ]
         )
     return ranking
+
+
+def brief_create(
+    *,
+    owner,
+    node,
+    objective: str,
+    title: str,
+    description: str,
+    audience: str = "",
+    tone: str = "",
+    style_preset: StylePreset | None = None,
+    image_count: int = 4,
+    guidance_scale: float = 7.0,
+    seed: int | None = None,
+    sketch=None,
+    sketch_strength: float = 0.6,
+) -> Brief:
+    """Open a brief, rank its references and write its first prompt (or queue the writer).
+
+    Ranking takes milliseconds and the composer is instant, so the analyst sees references and
+    a prompt as soon as the page loads; a language-model writer runs as a job instead.
+    """
+    brief = Brief(
+        owner=owner,
+        node=node,
+        objective=objective,
+        title=title.strip(),
+        description=description.strip(),
+        audience=audience.strip(),
+        tone=tone.strip(),
+        style_preset=style_preset,
+        image_count=image_count,
+        guidance_scale=guidance_scale,
+        seed=seed,
+        sketch_strength=sketch_strength,
+    )
+    if sketch:
+        brief.sketch = sketch
+    brief.full_clean()
+    brief.save()
+    brief_refresh(brief)
+    return brief
+
+
+def brief_refresh(brief: Brief) -> ModelJob | None:
+    """Rank again (pins and exclusions kept) and write a new prompt from the new references."""
+    from campaigns.ranking.selectors import NoRuleError
+
+    try:
+        brief_rank(brief)
+    except NoRuleError:
+        brief.ranking = {
+            "message_en": "No ranking rule covers this business unit and objective yet.",
+            "message_es": "Aún no hay una regla de ranking para esta unidad y objetivo.",
+        }
+        brief.save(update_fields=["ranking", "updated_at"])
+    return brief_prompt_refresh(brief)
+
+
+def brief_prompt_refresh(brief: Brief) -> ModelJob | None:
+    """A new prompt version now with the composer, or a queued job for a language model."""
+    if runtime.role_config("prompt").backend == "composer":
+        brief_prompt_write(brief)
+        return None
+    return prompt_write_queue(brief)
+
+
+def brief_reference_mark(
+    brief: Brief, *, image_id: int, pinned: bool | None = None, excluded: bool | None = None
+) -> BriefReference:
+    """Pin or exclude one image for the brief (any past image may be pinned, ranked or not)."""
+    ref, _created = BriefReference.objects.get_or_create(
+        brief=brief,
+        image_id=image_id,
+        defaults={"order": brief.references.count() + 1, "weight": 1.0},
+    )
+    if pinned is not None:
+        ref.pinned = pinned
+        if pinned:
+            ref.excluded = False
+    if excluded is not None:
+        ref.excluded = excluded
+        if excluded:
+            ref.pinned = False
+    ref.save(update_fields=["pinned", "excluded"])
+    return ref
 
 
 # --- write the prompt ----------------------------------------------------------------------
@@ -434,6 +531,9 @@ def _write_job(job: ModelJob) -> None:
 
 # --- generate ------------------------------------------------------------------------------
 
+# batch_queue's "use what the brief says" (None already means "no style preset").
+BRIEF_DEFAULT = object()
+
 
 def batch_queue(
     brief: Brief,
@@ -441,7 +541,7 @@ def batch_queue(
     prompt_version: PromptVersion | None = None,
     seed: int | None = None,
     guidance_scale: float | None = None,
-    style_preset: StylePreset | None = None,
+    style_preset: StylePreset | object | None = BRIEF_DEFAULT,
     image_count: int | None = None,
     steps: int | None = None,
     size: int | None = None,
@@ -458,7 +558,8 @@ def batch_queue(
             brief=brief,
             job=job,
             prompt_version=prompt_version or brief.latest_prompt,
-            style_preset=style_preset if style_preset is not None else brief.style_preset,
+            # None is a choice ("no preset"); leaving the argument out keeps the brief's.
+            style_preset=brief.style_preset if style_preset is BRIEF_DEFAULT else style_preset,
             image_count=image_count or brief.image_count,
             guidance_scale=guidance_scale if guidance_scale is not None else brief.guidance_scale,
             steps=steps or settings.YENNI_IMAGE_STEPS,

@@ -86,13 +86,14 @@ def test_the_analyst_sees_the_summary_of_the_ad_history(client, analyst):
     assertContains(response, "Sin nodo todavía")
 
 
-def test_the_new_brief_button_is_disabled_and_says_it_is_coming_soon(client, analyst):
+def test_the_home_page_leads_an_analyst_to_a_new_brief(client, analyst):
     client.force_login(analyst)
 
     response = client.get(reverse("home"))
 
-    assertContains(response, 'class="btn btn-primary btn-large" disabled')
-    assertContains(response, "Próximamente", count=2)
+    assertContains(response, f'href="{reverse("brief_new")}"')
+    assertContains(response, 'data-testid="new-brief"', count=1)
+    assertNotContains(response, "Próximamente")
 
 
 def test_an_analyst_gets_no_admin_link_and_a_lead_does(client, analyst, lead):
@@ -144,8 +145,8 @@ def test_the_home_page_query_count_is_bounded(client, analyst, django_assert_num
     _catalog(nodes=3)
     client.force_login(analyst)
 
-    # Session and user, then the six summary queries.
-    with django_assert_num_queries(8):
+    # Session, user and groups, the briefs (count, page, thumbnails), then the summary queries.
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

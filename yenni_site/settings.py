@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN
     "django_q",
     "creatives",
     "campaigns",
@@ -115,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "generation.context_processors.navigation",
             ],
         },
     },
@@ -260,11 +264,24 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Yenni Ad API",
+    "DESCRIPTION": "Briefs, their references, prompts, image generation, picks and share links; "
+    "the ad history read-only. Session or token authentication (Authorization: Token …).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Product settings.
@@ -349,6 +366,11 @@ YENNI_MODELS = {
         },
     },
 }
+# Analysts also see (not change) every analyst's briefs when on; leads always see all.
+YENNI_ANALYSTS_SEE_TEAM = env_bool("YENNI_ANALYSTS_SEE_TEAM", False)
+# Days a new share link lasts unless the analyst picks otherwise (1–90).
+YENNI_SHARE_DAYS = env_int("YENNI_SHARE_DAYS", 14)
+
 # Defaults for a new image batch.
 YENNI_IMAGE_STEPS = env_int("YENNI_IMAGE_STEPS", 30)
 YENNI_IMAGE_SIZE = env_int("YENNI_IMAGE_SIZE", 1024)

@@ -20,4 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("library/", include("creatives.urls")),
+    path("api/", include("generation.api.urls")),
+    path("", include("generation.urls")),
+    path("", include("generation.library_urls")),
 ]

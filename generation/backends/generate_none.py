@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from generation.backends.base import BackendUnavailable, GenerateRequest, GenerateResult, ModelRole
 
-NO_IMAGE_MODEL = "No image model is installed, so Yenni wrote the prompt but made no images."
-HOW_TO_ADD = (
+
+def gettext_noop(message: str) -> str:
+    """Mark for the translation catalogue without importing Django (pages translate on show)."""
+    return message
+
+
+NO_IMAGE_MODEL = gettext_noop(
+    "No image model is installed, so Yenni wrote the prompt but made no images."
+)
+HOW_TO_ADD = gettext_noop(
     "An operator adds one by installing the model libraries (pip install -c constraints.txt "
     "-e '.[ml]'), putting Stable Diffusion XL weights in a local folder or the Hugging Face cache "
     "(python manage.py yenni_models fetch), and setting YENNI_IMAGE_BACKEND=sdxl; see "

@@ -114,7 +114,13 @@ def test_new_images_from_ingestion_are_described_by_a_background_job(
         3,
         3,
     )
-    assert job.result == {"described": 3, "skipped": 0, "failed": {}}
+    assert {k: job.result[k] for k in ("described", "skipped", "failed", "embedded")} == {
+        "described": 3,
+        "skipped": 0,
+        "failed": {},
+        "embedded": 3,
+    }
+    assert job.result["embedding_unavailable"] == ""
     assert job.queue_wait_seconds >= 0
     assert job.inference_seconds > 0
     rows = ImageDescription.objects.filter(backend="heuristic", model_id="heuristic-v1")

@@ -1,0 +1,448 @@
+"""Time the asset library's page at 20,000 images on PostgreSQL, against a naive page.
+
+    python bench/library.py                          # 20,000 images (first run loads ~15 min)
+    python bench/library.py --requests 80 --rounds 3 --naive 20
+
+It needs PostgreSQL (`--database-url`, default a `yenni_bench_library` database on 127.0.0.1,
+created if missing). The demo history is loaded once with enough creatives for `--images`
+images, described with the heuristic and embedded, and kept: later runs reuse it (the first
+lines printed say what it holds); `--reload` rebuilds it.
+
+Each request goes through the whole page in this process with Django's test client (URL
+routing, session, the view, the selectors, the template), DEBUG off, and is timed on the
+wall clock. The request list is drawn once from a seed: browsing pages deep and shallow,
+sorting by every metric, node / objective / platform / period scopes, colour, orientation and
+description filters, word searches, semantic searches in Spanish and English, and tiers.
+
+- cold: the list once, in a fresh process: every scope's first request sums the rollup, the
+  first semantic search loads the query encoder and the vector index.
+- warm: `--rounds` more passes over the same list in a new order each time: a server that
+  has seen these scopes before, which is what an analyst's next click meets.
+- naive: the first `--naive` requests of the list through a page written the obvious way, in
+  the same run: figures summed from the daily metric table through ads and slots (no rollup),
+  each card's description, places and figures read one image at a time (N+1), tiers ranked
+  again on every request, and every vector read from the database for a semantic search.
+  Ratios compare the same requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+IMAGES_PER_CREATIVE = 1.06  # the demo's carousels: 18,900 creatives give 20,034 images
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def request_list(count: int, seed: int, nodes: list[str]) -> list[dict]:
+    """A fixed mix of library requests: what analysts click, in rough proportion."""
+    rng = random.Random(seed)
+    metrics = [
+        "impressions",
+        "clicks",
+        "ctr",
+        "spend",
+        "cpc",
+        "cpm",
+        "conversions",
+        "conversion_rate",
+        "cost_per_conversion",
+        "leads",
+        "cost_per_lead",
+        "roas",
+    ]
+    objectives = ["awareness", "traffic", "engagement", "leads", "conversion"]
+    periods = [
+        ("2025-11-01", "2026-01-31"),
+        ("2026-02-01", "2026-04-30"),
+        ("2026-05-01", "2026-07-31"),
+        ("2026-08-01", "2026-10-31"),
+        ("2026-10-01", "2026-10-31"),
+    ]
+    words = ["celulares", "datafono", "credito libre", "naranja", "cuotas", "qr comercios", "azul"]
+    meanings = [
+        "mujer sonriendo con celular en tonos cálidos",
+        "imagen cálida naranja con mucho texto",
+        "cool blue image with little text",
+        "fondo oscuro con texto amarillo",
+        "bright square picture with one face",
+    ]
+    requests: list[dict] = []
+    for _ in range(count):
+        kind = rng.choices(
+            ["browse", "scope", "words", "meaning", "tier", "looks"],
+            weights=[25, 25, 15, 15, 10, 10],
+        )[0]
+        params: dict = {}
+        if kind == "browse":
+            params["sort"] = rng.choice(["recent", "oldest", *metrics])
+            params["page"] = rng.choice([1, 1, 2, 3, 10, 60, 400])
+        elif kind == "scope":
+            if rng.random() < 0.7:
+                params["node"] = rng.choice(nodes)
+            if rng.random() < 0.5:
+                params["objective"] = rng.choice(objectives)
+            if rng.random() < 0.3:
+                params["platform"] = rng.choice(["meta", "google_ads", "linkedin", "x"])
+            if rng.random() < 0.5:
+                params["date_from"], params["date_to"] = rng.choice(periods)
+            params["sort"] = rng.choice(metrics)
+            params["page"] = rng.choice([1, 1, 2, 5])
+        elif kind == "words":
+            params["q"] = rng.choice(words)
+            params["sort"] = rng.choice(["recent", *metrics])
+        elif kind == "meaning":
+            params["q"] = rng.choice(meanings)
+            params["semantic"] = "on"
+            if rng.random() < 0.3:
+                params["node"] = rng.choice(nodes)
+            params["page"] = rng.choice([1, 1, 2])
+        elif kind == "tier":
+            params["node"] = rng.choice(nodes)
+            params["objective"] = rng.choice(objectives)
+            params["tier"] = rng.choice(["top", "bottom", "middle"])
+            params["sort"] = rng.choice(["recent", *metrics])
+        else:
+            params["colour"] = rng.choice(["orange", "blue", "black", "yellow", ""])
+            params["orientation"] = rng.choice(["square", "portrait", "landscape", ""])
+            params["described"] = rng.choice(["yes", ""])
+            params["sort"] = rng.choice(["recent", *metrics])
+        requests.append({key: value for key, value in params.items() if value != ""})
+    return requests
+
+
+def describe(params: dict) -> str:
+    return "&".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"
+
+
+def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str = "es"):
+    """The library page written the obvious way (see the module docstring)."""
+    import math
+    from dataclasses import replace
+
+    from django.db.models import Count, F, FloatField, Max, Q, Sum
+    from django.db.models.functions import Cast, NullIf
+    from django.utils import timezone
+
+    from campaigns.models import DailyMetric, ImageWeeklyRollup
+    from campaigns.ranking import selectors as ranking
+    from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
+    from creatives.thumbnails import thumbnail_size
+    from generation import library_selectors as lib
+    from generation.embeddings import embed_query, from_bytes
+
+    tiers = None
+    if query.tier_scope:  # ranked again on every request
+        try:
+            rule = ranking.ranking_rule_for(node=query.node, objective=query.objective)
+        except ranking.NoRuleError:
+            rule = None
+        if rule is not None:
+            tiers = lib._compute_tiers(
+                rule, node=query.node, objective=query.objective, as_of=timezone.localdate()
+            )
+    if tiers is None:
+        query = replace(query, tier="")
+    metric_filter = Q()
+    prefix = "slots__creative__ads__"
+    if query.node:
+        metric_filter &= Q(**{f"{prefix}campaign__node": query.node})
+    if query.objective:
+        metric_filter &= Q(**{f"{prefix}campaign__objective": query.objective})
+    if query.platform:
+        metric_filter &= Q(**{f"{prefix}campaign__account__platform__slug": query.platform})
+    if query.date_from:
+        metric_filter &= Q(**{f"{prefix}daily_metrics__date__gte": query.date_from})
+    if query.date_to:
+        metric_filter &= Q(**{f"{prefix}daily_metrics__date__lte": query.date_to})
+
+    if query.semantic and query.text:
+        vector = embed_query(query.text)
+        rows = list(ImageEmbedding.objects.values_list("image_id", "vector"))
+        scores = {image_id: float(from_bytes(v) @ vector) for image_id, v in rows}
+        keep = None
+        if query.has_rollup_filter or query.colour or query.orientation or query.tier:
+            filtered = replace(query, text="", semantic=False)
+            keep = set(lib.library_images(filtered, tiers=tiers).values_list("pk", flat=True))
+        ranked = sorted(
+            (pk for pk in scores if keep is None or pk in keep), key=lambda pk: -scores[pk]
+        )[: lib.SEMANTIC_LIMIT]
+        count = len(ranked)
+        ids = ranked[(page - 1) * page_size : page * page_size]
+    else:
+        images = lib.library_images(query, tiers=tiers)
+        count = images.count()
+        page = min(page, max(1, math.ceil(count / page_size)))
+        offset = (page - 1) * page_size
+        spec = query.sort_spec
+        if spec.kind == "metric":
+            sums = {
+                name: Sum(
+                    Cast(f"{prefix}daily_metrics__{column}", FloatField()), filter=metric_filter
+                )
+                for name, column in (
+                    ("impressions", "impressions"),
+                    ("clicks", "clicks"),
+                    ("spend_micros", "spend_micros"),
+                    ("conversions", "conversions"),
+                    ("leads", "leads"),
+                    ("value_micros", "conversion_value_micros"),
+                )
+            }
+            ordered = images.annotate(**sums)
+            num, den, factor = lib._RATIOS.get(spec.key, (spec.key, None, 1.0))
+            if spec.key == "spend":
+                num = "spend_micros"
+            if den:
+                ordered = ordered.annotate(metric=F(num) * factor / NullIf(F(den), 0.0))
+            else:
+                ordered = ordered.annotate(metric=F(num))
+            order = F("metric").desc(nulls_last=True)
+            if not query.descending:
+                order = F("metric").asc(nulls_last=True)
+            ordered = ordered.order_by(order, "-pk")
+        else:
+            column = "last_seen" if spec.key == "recent" else "first_seen"
+            ordered = images.order_by(F(column).desc(nulls_last=True), "-pk")
+        ids = list(ordered.values_list("pk", flat=True)[offset : offset + page_size])
+        scores = {}
+
+    cards = []
+    for image_id in ids:  # one card at a time
+        image = CreativeImage.objects.get(pk=image_id)
+        width, height = thumbnail_size(image.width, image.height)
+        card = lib.LibraryCard(
+            image_id=image.pk,
+            width=image.width,
+            height=image.height,
+            thumb_width=width,
+            thumb_height=height,
+            first_seen=image.first_seen,
+            last_seen=image.last_seen,
+            similarity=scores.get(image_id),
+            tier=(tiers or {}).get(image_id, ""),
+        )
+        description = (
+            ImageDescription.objects.filter(image_id=image_id).order_by("-created_at").first()
+        )
+        if description:
+            card.described = True
+            card.summary = description.text_es or description.text
+        places = ImageWeeklyRollup.objects.filter(image_id=image_id)
+        card.nodes = sorted(set(places.values_list("node__name", flat=True)))
+        card.platforms = sorted(set(places.values_list("platform", flat=True)))
+        day_filter = Q(ad__creative__image_slots__image_id=image_id)
+        if query.date_from:
+            day_filter &= Q(date__gte=query.date_from)
+        if query.date_to:
+            day_filter &= Q(date__lte=query.date_to)
+        figures = DailyMetric.objects.filter(day_filter).aggregate(
+            impressions=Sum("impressions"),
+            clicks=Sum("clicks"),
+            link_clicks=Sum("link_clicks"),
+            spend_micros=Sum("spend_micros"),
+            conversions=Sum("conversions"),
+            value_micros=Sum("conversion_value_micros"),
+            leads=Sum("leads"),
+            days=Count("date", distinct=True),
+            last=Max("date"),
+        )
+        card.sums = {name: float(figures.get(name) or 0) for name in lib.SUMS}
+        card.figures = lib._figures(card.sums, lang)
+        cards.append(card)
+    return lib.LibraryPage(cards, count, page, page_size, bool(scores))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=20000, help="images in the catalog")
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=60, help="distinct requests drawn")
+    parser.add_argument("--rounds", type=int, default=3, help="warm passes over the list")
+    parser.add_argument("--naive", type=int, default=20, help="requests timed naively")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/yenni_bench_library"
+    )
+    parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
+    parser.add_argument("--verbose", action="store_true", help="print every request's time")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("YENNI_DATA_DIR", str(ROOT / "var" / "bench-library"))
+    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
+    os.environ["YENNI_DEBUG"] = "0"  # production templates: the cached loader, no debug data
+    os.environ["YENNI_ALLOWED_HOSTS"] = "testserver"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
+    ensure_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, Node
+    from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
+    from generation import library_views
+    from generation.embeddings import embed_described_images, images_lacking_embedding
+
+    call_command("migrate", verbosity=0)
+    images_now = CreativeImage.objects.count()
+    if args.reload or images_now < 0.95 * args.images or not Campaign.objects.exists():
+        creatives = max(12, round(args.images / IMAGES_PER_CREATIVE))
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "yenni_demo",
+                "--seed",
+                str(args.seed),
+                "--creatives",
+                str(creatives),
+                "--months",
+                str(args.months),
+                "--reset",
+            ],
+            check=True,
+            env=os.environ.copy(),
+        )
+        print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    call_command("describe_images", "--pending", "--quiet")
+    print(f"descriptions checked in {time.perf_counter() - started:.0f} s")
+    pending = images_lacking_embedding()
+    if pending:
+        started = time.perf_counter()
+        summary = embed_described_images(pending)
+        print(
+            f"embedded {summary.embedded:,} images in {summary.seconds:.0f} s "
+            f"({summary.reused:,} shared a text with another)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    print(
+        f"catalog: {CreativeImage.objects.count():,} images, "
+        f"{ImageDescription.objects.count():,} descriptions, "
+        f"{ImageEmbedding.objects.count():,} embeddings, "
+        f"{ImageWeeklyRollup.objects.count():,} weekly rollup rows, "
+        f"{DailyMetric.objects.count():,} daily metric rows; "
+        f"PostgreSQL {connection.pg_version // 10000}"
+    )
+
+    user, _ = User.objects.get_or_create(username="bench_library_lead")
+    user.groups.add(Group.objects.get(name="Marketing leads"))
+    client = Client()
+    client.force_login(user)
+    url = "/library/"
+    nodes = list(Node.objects.order_by("slug").values_list("slug", flat=True))
+    requests = request_list(args.requests, args.seed, nodes)
+
+    def timed(params: dict) -> tuple[float, int]:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url, params)
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (params, response.status_code)
+        return elapsed, len(queries)
+
+    client.get(url)  # the session row and the template loader's cache, not counted
+
+    cold, counts = [], []
+    for params in requests:
+        elapsed, queries = timed(params)
+        cold.append(elapsed)
+        counts.append(queries)
+        if args.verbose:
+            print(f"  cold {elapsed:7.1f} ms {queries:3d} queries  {describe(params)}")
+    warm: list[float] = []
+    by_request: dict[int, list[float]] = {i: [] for i in range(len(requests))}
+    rng = random.Random(args.seed + 1)
+    for _ in range(args.rounds):
+        order = list(range(len(requests)))
+        rng.shuffle(order)
+        for i in order:
+            elapsed, _queries = timed(requests[i])
+            warm.append(elapsed)
+            by_request[i].append(elapsed)
+
+    naive_times: list[float] = []
+    subset = list(range(min(args.naive, len(requests))))
+    original = library_views.lib.library_page
+    library_views.lib.library_page = naive_library_page
+    try:
+        for i in subset:
+            elapsed, queries = timed(requests[i])
+            naive_times.append(elapsed)
+            if args.verbose:
+                print(f"  naive {elapsed:7.1f} ms {queries:4d} queries  {describe(requests[i])}")
+    finally:
+        library_views.lib.library_page = original
+    same = [statistics.median(by_request[i]) for i in subset]
+
+    def line(name: str, values: list[float]) -> str:
+        return (
+            f"{name:<34} n={len(values):4d}  p50 {percentile(values, 0.5):8.1f} ms  "
+            f"p95 {percentile(values, 0.95):8.1f} ms  max {max(values):8.1f} ms"
+        )
+
+    print()
+    print(
+        f"{len(requests)} distinct requests (seed {args.seed}); queries per page: "
+        f"{min(counts)}–{max(counts)}"
+    )
+    print(line("yenni, cold (first pass)", cold))
+    print(line(f"yenni, warm ({args.rounds} passes)", warm))
+    print(line("yenni, all passes", cold + warm))
+    print(line(f"yenni, warm, first {len(subset)} requests", same))
+    print(line(f"naive, same {len(subset)} requests", naive_times))
+    print(
+        f"naive / yenni (warm, same requests): p50 "
+        f"{percentile(naive_times, 0.5) / percentile(same, 0.5):.1f}×, p95 "
+        f"{percentile(naive_times, 0.95) / percentile(same, 0.95):.1f}×"
+    )
+    print(
+        f"naive / yenni (cold, same requests): p50 "
+        f"{percentile(naive_times, 0.5) / percentile([cold[i] for i in subset], 0.5):.1f}×, "
+        f"p95 {percentile(naive_times, 0.95) / percentile([cold[i] for i in subset], 0.95):.1f}×"
+    )
+    slowest = sorted(range(len(requests)), key=lambda i: -max(by_request[i]))[:5]
+    print("slowest warm requests:")
+    for i in slowest:
+        print(f"  {max(by_request[i]):7.1f} ms  {describe(requests[i])}")
+    target = percentile(cold + warm, 0.95)
+    print(f"target p95 ≤ 150 ms over all passes: {'met' if target <= 150 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,580 @@
+"""What the API reads and writes. Thin: validation here, the work in generation.services.
+
+Input serializers (…Input) only validate; the views hand their data to a service. Output
+serializers read rows that the views fetched with everything they need already joined, so no
+serializer here triggers a query per row.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from campaigns.models import DailyMetric, Node, Objective
+from creatives.models import (
+    Creative,
+    CreativeImage,
+    CreativeImageSlot,
+    ImageDescription,
+    PlatformSlug,
+)
+from generation.forms import SEED_MAX
+from generation.models import (
+    Brief,
+    BriefReference,
+    GeneratedImage,
+    ImageBatch,
+    ModelJob,
+    PromptVersion,
+    ShareLink,
+    StylePreset,
+)
+from generation.permissions import can_change
+from generation.sharing import MAX_DAYS
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG.pattern, "maxLength": 50})
+class ActiveSlugField(serializers.Field):
+    """An active node or style preset named by its slug, with a message that says which."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no active {kind} with the slug “{value}”."),
+        "invalid": _("Give the {kind}'s slug as text (letters, digits, - and _)."),
+    }
+
+    def __init__(self, *, kind: str, queryset, **kwargs) -> None:
+        self.kind = kind
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        # "" means "none" for an optional preset, as the web form's empty choice does.
+        if data == "" and self.allow_null:
+            return (True, None)
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        # Checking the shape first keeps odd input (NUL bytes, huge strings) out of the query.
+        if not isinstance(data, str) or len(data) > 50 or not SLUG.match(data):
+            self.fail("invalid", kind=self.kind)
+        found = self.queryset.filter(slug=data, active=True).first()
+        if found is None:
+            self.fail("does_not_exist", kind=self.kind, value=data)
+        return found
+
+    def to_representation(self, value) -> str:
+        return value.slug
+
+
+# --- catalog -------------------------------------------------------------------------------
+
+
+class NodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Node
+        fields = ["id", "slug", "name", "description", "active"]
+
+
+class StylePresetSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField(help_text="The name in the request's language.")
+
+    class Meta:
+        model = StylePreset
+        fields = ["id", "slug", "name", "name_es", "name_en", "positive", "negative", "active"]
+
+    def get_name(self, preset: StylePreset) -> str:
+        return preset.name_for(get_language() or settings.LANGUAGE_CODE)
+
+
+class ImageDescriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImageDescription
+        fields = ["backend", "model_id", "text", "text_es", "attributes", "created_at"]
+
+
+class CreativeImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Serves the file to signed-in users.")
+    orientation = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CreativeImage
+        fields = [
+            "id",
+            "url",
+            "width",
+            "height",
+            "orientation",
+            "format",
+            "byte_size",
+            "sha256",
+            "first_seen",
+            "last_seen",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image: CreativeImage) -> str:
+        return _absolute(self.context.get("request"), image.get_file_url())
+
+
+class CreativeImageSlotSerializer(serializers.ModelSerializer):
+    """An image inside a creative, with what the describe models wrote about it."""
+
+    image = CreativeImageSerializer()
+    descriptions = ImageDescriptionSerializer(source="image.descriptions", many=True)
+
+    class Meta:
+        model = CreativeImageSlot
+        fields = ["position", "image", "descriptions"]
+
+
+class CreativeSerializer(serializers.ModelSerializer):
+    images = CreativeImageSlotSerializer(source="image_slots", many=True)
+
+    class Meta:
+        model = Creative
+        fields = [
+            "id",
+            "platform",
+            "external_id",
+            "name",
+            "headline",
+            "body",
+            "call_to_action",
+            "landing_url",
+            "images",
+            "created_at",
+        ]
+
+
+PLATFORM_CHOICES = PlatformSlug.choices
+
+
+class CreativeFilterInput(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, required=False)
+
+
+class MetricRangeInput(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD.")
+    end = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": [_("The end comes before the start.")]})
+        return attrs
+
+
+class DailyMetricSerializer(serializers.ModelSerializer):
+    """One ad's day. Money in micros of the account's currency: ads of one creative may run
+    in accounts with different currencies, so rows are never summed here."""
+
+    ad_id = serializers.IntegerField(source="ad.id")
+    ad_name = serializers.CharField(source="ad.name")
+    campaign_id = serializers.IntegerField(source="ad.campaign.id")
+    campaign_name = serializers.CharField(source="ad.campaign.name")
+    objective = serializers.CharField(source="ad.campaign.objective")
+    platform = serializers.CharField(source="ad.campaign.account.platform.slug")
+    currency = serializers.CharField(source="ad.campaign.account.currency")
+
+    class Meta:
+        model = DailyMetric
+        fields = [
+            "date",
+            "ad_id",
+            "ad_name",
+            "campaign_id",
+            "campaign_name",
+            "objective",
+            "platform",
+            "currency",
+            "impressions",
+            "reach",
+            "clicks",
+            "link_clicks",
+            "spend_micros",
+            "conversions",
+            "conversion_value_micros",
+            "leads",
+            "video_views",
+            "engagements",
+        ]
+
+
+class DailyMetricPageSerializer(serializers.Serializer):
+    """A page of daily rows, as every paginated list answers."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DailyMetricSerializer(many=True)
+
+
+# --- jobs, images, batches -----------------------------------------------------------------
+
+
+class ProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField(source="progress_done")
+    total = serializers.IntegerField(source="progress_total")
+
+
+class ModelJobSerializer(serializers.ModelSerializer):
+    progress = ProgressSerializer(source="*")
+    finished = serializers.BooleanField(read_only=True)
+    elapsed_seconds = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = ModelJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "status_label",
+            "finished",
+            "stage",
+            "brief",
+            "attempts",
+            "max_attempts",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "elapsed_seconds",
+            "queue_wait_seconds",
+            "load_seconds",
+            "inference_seconds",
+            "error",
+            "how_to_fix",
+            "progress",
+        ]
+
+    def get_elapsed_seconds(self, job: ModelJob) -> float:
+        return round(job.elapsed.total_seconds(), 3)
+
+
+class GeneratedImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Serves the PNG to signed-in users.")
+
+    class Meta:
+        model = GeneratedImage
+        fields = [
+            "id",
+            "batch",
+            "index",
+            "seed",
+            "width",
+            "height",
+            "url",
+            "picked",
+            "picked_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image: GeneratedImage) -> str:
+        path = reverse("generated_image_file", args=[image.pk])
+        return _absolute(self.context.get("request"), path)
+
+
+class ImageBatchSerializer(serializers.ModelSerializer):
+    job = ModelJobSerializer()
+    style_preset = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    prompt_version = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The prompt version's number; empty until the job has written one.",
+    )
+    seeds = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    images = GeneratedImageSerializer(many=True)
+
+    class Meta:
+        model = ImageBatch
+        fields = [
+            "id",
+            "job",
+            "prompt_version",
+            "style_preset",
+            "image_count",
+            "guidance_scale",
+            "steps",
+            "width",
+            "height",
+            "seed",
+            "seeds",
+            "from_sketch",
+            "model_id",
+            "images",
+            "created_at",
+        ]
+
+
+class ImageFilterInput(serializers.Serializer):
+    picked = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only picked (or unpicked) ones."
+    )
+
+
+class PickInput(serializers.Serializer):
+    picked = serializers.BooleanField(help_text="true to keep the image for the agency.")
+
+
+class GenerateInput(serializers.Serializer):
+    seed = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=SEED_MAX
+    )
+    guidance_scale = serializers.FloatField(required=False, min_value=1.0, max_value=20.0)
+    style_preset = ActiveSlugField(
+        kind=_("style preset"),
+        queryset=StylePreset.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    image_count = serializers.IntegerField(required=False, min_value=1, max_value=8)
+
+
+# --- briefs --------------------------------------------------------------------------------
+
+
+class PromptVersionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PromptVersion
+        fields = [
+            "number",
+            "positive",
+            "negative",
+            "rationale",
+            "source",
+            "model_id",
+            "fallback_reason",
+            "author",
+            "created_at",
+        ]
+
+
+class PromptEditInput(serializers.Serializer):
+    positive = serializers.CharField(max_length=2000)
+    negative = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class BriefReferenceSerializer(serializers.ModelSerializer):
+    image = CreativeImageSerializer()
+    reason = serializers.SerializerMethodField(help_text="The reason in the request's language.")
+
+    class Meta:
+        model = BriefReference
+        fields = [
+            "id",
+            "image",
+            "order",
+            "pinned",
+            "excluded",
+            "metric",
+            "estimate",
+            "interval_low",
+            "interval_high",
+            "weight",
+            "platforms",
+            "figures",
+            "reason",
+            "reason_es",
+            "reason_en",
+        ]
+
+    def get_reason(self, reference: BriefReference) -> str:
+        return reference.reason_for(get_language() or settings.LANGUAGE_CODE)
+
+
+class ReferenceMarkInput(serializers.Serializer):
+    pinned = serializers.BooleanField(required=False)
+    excluded = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError(_("Send pinned, excluded or both."))
+        if attrs.get("pinned") and attrs.get("excluded"):
+            raise serializers.ValidationError(
+                _("A reference cannot be pinned and excluded at once.")
+            )
+        return attrs
+
+
+class ShareLinkSerializer(serializers.ModelSerializer):
+    """A link without its secret: only its first characters, to tell links apart."""
+
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    is_active = serializers.BooleanField(read_only=True)
+    is_expired = serializers.BooleanField(read_only=True)
+    is_revoked = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ShareLink
+        fields = [
+            "id",
+            "brief",
+            "agency",
+            "token_hint",
+            "show_figures",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "is_active",
+            "is_expired",
+            "is_revoked",
+            "view_count",
+            "last_viewed_at",
+        ]
+
+
+class ShareLinkCreatedSerializer(ShareLinkSerializer):
+    url = serializers.URLField(
+        read_only=True, help_text="The agency's address. Shown once: only its hash is stored."
+    )
+
+    class Meta(ShareLinkSerializer.Meta):
+        fields = [*ShareLinkSerializer.Meta.fields, "url"]
+
+
+def _share_days() -> int:
+    return settings.YENNI_SHARE_DAYS
+
+
+class ShareLinkInput(serializers.Serializer):
+    agency = serializers.CharField(max_length=120)
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DAYS,
+        default=_share_days,
+        help_text="How long the link works; YENNI_SHARE_DAYS when left out.",
+    )
+    show_figures = serializers.BooleanField(required=False, default=False)
+
+
+class BriefNodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Node
+        fields = ["slug", "name"]
+
+
+class BriefSummarySerializer(serializers.ModelSerializer):
+    node = BriefNodeSerializer()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    style_preset = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:brief-detail")
+
+    class Meta:
+        model = Brief
+        fields = [
+            "id",
+            "url",
+            "title",
+            "node",
+            "objective",
+            "owner",
+            "style_preset",
+            "ranked_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BriefSerializer(BriefSummarySerializer):
+    """A brief with everything hanging off it, read from rows the view prefetched."""
+
+    references = BriefReferenceSerializer(many=True)
+    latest_prompt = serializers.SerializerMethodField()
+    batches = ImageBatchSerializer(many=True)
+    picks = serializers.SerializerMethodField(help_text="The picked images, newest batch first.")
+    share_links = ShareLinkSerializer(many=True)
+    can_change = serializers.SerializerMethodField()
+
+    class Meta(BriefSummarySerializer.Meta):
+        fields = [
+            *BriefSummarySerializer.Meta.fields,
+            "description",
+            "audience",
+            "tone",
+            "image_count",
+            "guidance_scale",
+            "seed",
+            "ranking_rule_version",
+            "ranking",
+            "can_change",
+            "references",
+            "latest_prompt",
+            "batches",
+            "picks",
+            "share_links",
+        ]
+
+    @extend_schema_field(PromptVersionSerializer(allow_null=True))
+    def get_latest_prompt(self, brief: Brief) -> dict | None:
+        # max() over the prefetched versions: brief.latest_prompt would query again.
+        versions = list(brief.prompt_versions.all())
+        if not versions:
+            return None
+        return PromptVersionSerializer(max(versions, key=lambda v: v.number)).data
+
+    @extend_schema_field(GeneratedImageSerializer(many=True))
+    def get_picks(self, brief: Brief) -> list[dict]:
+        picked = [image for batch in brief.batches.all() for image in batch.images.all()]
+        return GeneratedImageSerializer(
+            [image for image in picked if image.picked], many=True, context=self.context
+        ).data
+
+    def get_can_change(self, brief: Brief) -> bool:
+        return can_change(self.context["request"].user, brief)
+
+
+class BriefFilterInput(serializers.Serializer):
+    node = serializers.SlugField(required=False, max_length=50)
+    objective = serializers.ChoiceField(choices=Objective.choices, required=False)
+
+    def validate_node(self, slug: str) -> Node:
+        node = Node.objects.filter(slug=slug).first()
+        if node is None:
+            raise serializers.ValidationError(
+                _("There is no node with the slug “{slug}”.").format(slug=slug)
+            )
+        return node
+
+
+class BriefCreateInput(serializers.Serializer):
+    """The new-brief form's rules: the same limits as the model and the web page."""
+
+    node = ActiveSlugField(kind=_("node"), queryset=Node.objects.all())
+    objective = serializers.ChoiceField(choices=Objective.choices)
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(min_length=10, max_length=2000)
+    audience = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    tone = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    style_preset = ActiveSlugField(
+        kind=_("style preset"),
+        queryset=StylePreset.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    image_count = serializers.IntegerField(min_value=1, max_value=8, required=False, default=4)
+    guidance_scale = serializers.FloatField(
+        min_value=1.0, max_value=20.0, required=False, default=7.0
+    )
+    seed = serializers.IntegerField(
+        min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None
+    )

@@ -1,0 +1,141 @@
+"""A small ranked catalog, a brief on it, and API clients that sign in with a token.
+
+The catalog gives one node five pieces with recent results, so the default ranking rule ranks
+them and the composer writes a prompt from their descriptions, exactly as for a real brief.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from PIL import Image
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from campaigns.models import Node, Objective
+from campaigns.rollups import image_rollup_refresh
+from creatives.models import CreativeImage
+from generation import services
+from generation.models import Brief, StylePreset
+from tests.factories import make_account, make_ad, make_campaign, make_creative, make_metric
+
+BRIEF_FIELDS = {
+    "node": "wompi",
+    "objective": Objective.TRAFFIC,
+    "title": "Links de pago",
+    "description": "Emprendedora recibiendo pagos con el celular, con el logo del banco",
+    "audience": "Emprendedores jóvenes",
+    "tone": "cercano y alegre",
+}
+
+
+def _jpeg(n: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), (230, (120 + n * 7) % 256, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _piece(n: int, day: dt.date) -> CreativeImage:
+    from creatives.services import creative_image_store
+
+    image, _created = creative_image_store(data=_jpeg(n), seen_on=day)
+    # Plain colours share a perceptual hash; distinct hashes keep the pieces apart in ranking.
+    CreativeImage.objects.filter(pk=image.pk).update(
+        phash=f"{random.Random(n).getrandbits(64):016x}"
+    )
+    return image
+
+
+@pytest.fixture
+def wompi(db, media_storage) -> Node:
+    """The node "wompi" with five pieces that ran for five days three weeks ago."""
+    node = Node.objects.create(name="Wompi", slug="wompi")
+    start = timezone.localdate() - dt.timedelta(days=21)
+    account = make_account(platform="meta", default_node=node)
+    campaign = make_campaign(
+        account=account,
+        node=node,
+        objective=Objective.TRAFFIC,
+        start_date=start - dt.timedelta(days=5),
+        end_date=start + dt.timedelta(days=10),
+    )
+    for n in range(1, 6):
+        ad = make_ad(campaign=campaign, creative=make_creative(images=[_piece(n, start)]))
+        for offset in range(5):
+            make_metric(
+                ad=ad,
+                date=start + dt.timedelta(days=offset),
+                impressions=4_000,
+                clicks=40 + 10 * n,
+            )
+    image_rollup_refresh()
+    return node
+
+
+@pytest.fixture
+def preset(db) -> StylePreset:
+    return StylePreset.objects.create(
+        slug="photo", name_es="Fotografía", name_en="Photograph", positive="photograph"
+    )
+
+
+@pytest.fixture
+def other_analyst(db) -> User:
+    user = User.objects.create_user(username="olga_analyst", password="s3cret-pass")
+    user.groups.add(Group.objects.get(name="Analysts"))
+    return user
+
+
+@pytest.fixture
+def brief(wompi, analyst) -> Brief:
+    """The analyst's brief on the wompi catalog: ranked, with a composer prompt."""
+    fields = {**BRIEF_FIELDS, "node": wompi}
+    return services.brief_create(owner=analyst, **fields)
+
+
+@pytest.fixture
+def api_for() -> Callable[[User | None], APIClient]:
+    """An API client for a user (token authentication), or an anonymous one for None."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        # English, so DRF's own messages are compared as written (Spanish is the default).
+        client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+        if user is not None:
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tiny_sdxl(tmp_path_factory) -> Path:
+    """A random SDXL at toy size, built once per test process (a few seconds)."""
+    from generation.backends.tiny_sdxl import build_tiny_sdxl
+
+    return build_tiny_sdxl(tmp_path_factory.mktemp("tiny-models") / "sdxl")
+
+
+@pytest.fixture
+def tiny_image_model(settings, tiny_sdxl) -> Path:
+    settings.YENNI_MODELS = {
+        **settings.YENNI_MODELS,
+        "image": {
+            "backend": "sdxl",
+            "model": str(tiny_sdxl),
+            "device": "cpu",
+            "dtype": "float32",
+            "options": {},
+        },
+    }
+    settings.YENNI_IMAGE_SIZE = 64
+    settings.YENNI_IMAGE_STEPS = 2
+    return tiny_sdxl

@@ -1,0 +1,102 @@
+"""What the browser tests share: Debian's Chromium, the tiny image model, a screenshot folder.
+
+The browser is the system package (`apt-get install chromium`), never `playwright install`,
+which downloads its own build and cannot run on machines without internet access.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, no sandbox (CI runs as root, where Chromium refuses its sandbox) and no calls home:
+# the test must not reach the network or slow down on first-run and update checks.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def _chromium_or_skip() -> Path:
+    """The browser's path; without it the test fails in CI and is skipped on a laptop."""
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    message = f"{CHROMIUM} is missing. Install it with: sudo apt-get install -y chromium"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI must run the browser test, so it fails rather than skips)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The browser's path. Session-scoped, and listed first by a test, so it is checked before
+    the live server starts and the tiny model is built."""
+    return _chromium_or_skip()
+
+
+@contextmanager
+def launched(chromium: Path) -> Iterator[Browser]:
+    """A headless Chromium for the length of the block.
+
+    Not a fixture on purpose: Playwright's sync API keeps an asyncio loop marked as running on
+    this thread while it is started, and Django then refuses every ORM call here
+    (SynchronousOnlyOperation), pytest-django's database setup and teardown included. So a test
+    writes its data first, drives the browser inside this block, and checks the database after.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="session")
+def browser_tiny_sdxl_dir(tmp_path_factory) -> Path:
+    """The tiny random SDXL pipeline (tests/generation builds its own; fixtures do not cross)."""
+    from generation.backends.tiny_sdxl import build_tiny_sdxl
+
+    return build_tiny_sdxl(tmp_path_factory.mktemp("browser-models") / "sdxl")
+
+
+@pytest.fixture
+def tiny_image_model(settings, browser_tiny_sdxl_dir):
+    """Generate with the tiny SDXL on the CPU: 64×64 images in 2 steps."""
+    settings.YENNI_MODELS = {
+        **settings.YENNI_MODELS,
+        "image": {
+            "backend": "sdxl",
+            "model": str(browser_tiny_sdxl_dir),
+            "device": "cpu",
+            "dtype": "float32",
+            "options": {},
+        },
+    }
+    settings.YENNI_IMAGE_SIZE = 64
+    settings.YENNI_IMAGE_STEPS = 2
+    return browser_tiny_sdxl_dir
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """var/screenshots/ in the repository: ignored by git, kept after the run to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

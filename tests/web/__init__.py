@@ -1,0 +1,1 @@
+"""Page tests of the analyst's brief workflow."""
