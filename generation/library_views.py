@@ -13,6 +13,7 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.db import OperationalError
 from django.http import (
     FileResponse,
     Http404,
@@ -212,6 +213,10 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
         thumb = thumbnail_ensure(image)
     except ThumbnailError as exc:
         raise Http404(str(exc)) from exc
+    except OperationalError:
+        # SQLite busy with another writer (many thumbnails made at once on a first visit):
+        # show the full image this time; the thumbnail is made on a later request.
+        return HttpResponseRedirect(image.get_file_url())
     name = thumb.file.name
     try:
         default_storage.path(name)

@@ -124,7 +124,13 @@ def test_an_analyst_saves_a_piece_from_the_library_to_a_board_and_pins_it_on_a_b
             page.locator('[data-testid="library-card"]:not([data-tier="bottom"])')
         ).to_have_count(0)
         shot(page, "01-library-filtered")
-        card.locator(f'a[href$="/creatives/{image_id}/"]').first.click()
+        link = card.locator(f'a[href$="/creatives/{image_id}/"]').first
+        expect(
+            link,
+            "The library card should link to the piece's creative page "
+            "(templates/library/partials/card.html)",
+        ).to_be_visible()
+        link.click()
         page.wait_for_url(re.compile(rf"/creatives/{image_id}/$"))
 
         # 3. The creative page: its three daily charts are drawn from the page's figures.

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from campaigns.models import Objective
@@ -95,7 +96,7 @@ def test_two_analysts_may_each_have_a_board_of_the_same_name(analyst, other_anal
     ],
 )
 def test_a_board_needs_a_short_non_empty_name(analyst, name, message):
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         boards.board_create(owner=analyst, name=name)
 
     assert caught.value.messages == [message]
