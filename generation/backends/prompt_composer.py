@@ -398,9 +398,29 @@ def _people_phrase(people: object) -> str:
     return f"{base} aged {age}" if age[0].isdigit() else f"{base}, {age}"
 
 
+# The heuristic describer writes one-word levels ("moderate", "medium"); alone in a prompt they
+# mean nothing to the image model, so they become the phrase they stand for.
+_LEVEL_PHRASES = {
+    "composition": {
+        "simple": "simple uncluttered composition",
+        "moderate": "balanced composition",
+        "busy": "rich detailed composition",
+    },
+    "lighting": {
+        "bright": "bright lighting",
+        "medium": "even lighting",
+        "dim": "dim moody lighting",
+        "dark": "low-key lighting",
+    },
+}
+
+
 def _phrases_of(key: str, attributes: dict) -> list[str]:
     """The attribute's phrases in one reference (a palette gives one phrase per colour)."""
     value = attributes.get(key)
+    if key in _LEVEL_PHRASES:
+        phrase = _clean(value)
+        return [_LEVEL_PHRASES[key].get(phrase, phrase)] if phrase else []
     if key == "palette":
         colours = value if isinstance(value, (list, tuple)) else [value]
         return list(dict.fromkeys(c for c in (_clean(v) for v in colours) if c))

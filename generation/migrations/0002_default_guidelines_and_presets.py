@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-ALWAYS_INCLUDE = """natural, diverse Colombian people
+ALWAYS_INCLUDE = """natural diverse Colombian people
 warm natural light
 authentic everyday moment"""
 

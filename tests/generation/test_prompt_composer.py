@@ -314,3 +314,17 @@ def test_a_prompt_too_long_for_the_clip_window_says_which_reference_phrases_were
         "natural diverse Colombian people",
         "warm natural light",
     ]
+
+
+def test_the_heuristic_describers_one_word_levels_become_phrases_the_image_model_understands():
+    result = _write(
+        subject="Pagos con el celular",
+        references=[
+            _reference(1.0, composition="moderate", lighting="medium", palette=["blue"]),
+        ],
+    )
+
+    phrases = split_phrases(result.positive)
+    assert "balanced composition" in phrases
+    assert "even lighting" in phrases
+    assert "moderate" not in phrases and "medium" not in phrases
