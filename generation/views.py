@@ -8,7 +8,6 @@ generation.page_selectors.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from functools import wraps
 
@@ -16,8 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import (
-    FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -32,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns.selectors import catalog_summary
+from creatives.serving import stored_file_response
 from generation import page_selectors, services, sharing
 from generation.forms import BriefForm, GenerateForm, PromptForm, ShareForm
 from generation.models import Brief, GeneratedImage, ModelJob
@@ -381,17 +379,7 @@ def generated_image_file(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         batch__brief__in=briefs_visible_to(request.user),
     )
-    storage = image.file.storage
-    name = image.file.name
-    if not name or not storage.exists(name):
-        raise Http404("The image file is missing from storage.")
-    try:
-        storage.path(name)
-    except NotImplementedError:
-        # Remote storage (S3) has no local path: hand the browser a short-lived signed address.
-        return HttpResponseRedirect(storage.url(name))
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
     # A generated file never changes; "private" keeps shared caches from holding it.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored_file_response(
+        image.file.name, cache_control="private, max-age=86400", storage=image.file.storage
+    )
