@@ -80,6 +80,9 @@ class FullRanking:
     considered: int
     pieces: list[RankedPiece]  # every piece that passed the gates, best first
     considered_image_ids: frozenset[int]
+    # Read from the prebuilt window totals, which keep each piece under its first image only
+    # (its near-copies are not among the members); else from the weekly rollup, folded here.
+    from_window_totals: bool = False
 
     @property
     def spec(self) -> MetricSpec:
@@ -108,7 +111,7 @@ class FullRanking:
 def tier_of(position: int, passed: int) -> str:
     """Return "top", "middle" or "bottom": the best and worst fifths, at least one piece each.
 
-    The same cut as the library's tier filter (generation.library_selectors), so a piece shows
+    The library's tier filter (generation.library_selectors) uses this function, so a piece shows
     the same tier on both pages.
     """
     band = max(1, round(passed * TIER_SHARE))
@@ -185,6 +188,7 @@ def full_ranking(
         considered=result.considered,
         pieces=pieces,
         considered_image_ids=considered_ids,
+        from_window_totals=table is not None,
     )
 
 

@@ -45,7 +45,6 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign, ImageWeeklyRollup, Node, Objective, RankingRule
 from campaigns.ranking import selectors as ranking
 from campaigns.ranking.reasons import compact, format_metric
-from campaigns.ranking.scoring import rank_pieces
 from creatives.models import (
     Creative,
     CreativeImage,
@@ -63,6 +62,7 @@ from generation.embeddings import (
     similar_by_phash,
     vector_index,
 )
+from generation.insight_selectors import full_ranking, tier_of
 
 PAGE_SIZE = 48
 MAX_PAGE_SIZE = 96
@@ -132,7 +132,6 @@ TIERS = {
     "bottom": _("Bottom 20 %"),
     "thin": _("Not enough data"),
 }
-TIER_SHARE = 0.2
 
 
 # --- sorting -----------------------------------------------------------------------------------
@@ -446,50 +445,18 @@ def tier_map(*, node: Node, objective: str, as_of: dt.date | None = None) -> dic
 def _compute_tiers(
     rule: RankingRule, *, node: Node, objective: str, as_of: dt.date
 ) -> dict[int, str]:
-    pieces = None
-    if not rule.half_life_days:
-        pieces = ranking.window_total_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_days=rule.window_days,
-            as_of=as_of,
-        )
-    folded_already = pieces is not None
-    if pieces is None:
-        pieces = ranking.ranking_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_start=as_of - dt.timedelta(days=rule.window_days - 1),
-            window_end=as_of,
-            half_life_days=rule.half_life_days,
-        )
-    considered = (
-        [int(i) for i in pieces.image_ids] if folded_already else [p.image_id for p in pieces]
-    )
-    if not considered:
+    # The insights page's full ranking and tier cut, so a piece shows the same tier on both.
+    ranked = full_ranking(node=node, objective=objective, rule=rule, as_of=as_of)
+    if not ranked.considered_image_ids:
         return {}
-    spec = ranking.rule_spec(rule)
-    # Every passing piece in order, none skipped for diversity: a tier is a place in the order.
-    result = rank_pieces(
-        pieces, replace(spec, top_n=len(considered)), fold=not folded_already, diverse_distance=-1
-    )
-    passed = len(result.references)
-    band = max(1, round(passed * TIER_SHARE)) if passed else 0
     tiers: dict[int, str] = {}
-    for ref in result.references:
-        if ref.position <= band:
-            tier = "top"
-        elif ref.position > passed - band:
-            tier = "bottom"
-        else:
-            tier = "middle"
-        for member in ref.piece.members:
+    for piece in ranked.pieces:
+        tier = tier_of(piece.position, ranked.passed)
+        for member in piece.member_image_ids:
             tiers[member] = tier
-    for image_id in considered:
+    for image_id in ranked.considered_image_ids:
         tiers.setdefault(image_id, "thin")
-    if folded_already:
+    if ranked.from_window_totals:
         # The window totals keep each piece under its first image: give its near-copies its tier.
         copies = CreativeImage.objects.filter(near_duplicate_of__in=list(tiers)).values_list(
             "pk", "near_duplicate_of"
