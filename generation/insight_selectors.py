@@ -33,10 +33,9 @@ from campaigns.ranking.scoring import PieceFigures, rank_pieces
 from campaigns.ranking.selectors import (
     NoRuleError,
     node_objective_pairs,
-    ranking_pieces,
     ranking_rule_for,
+    rule_pieces,
     rule_spec,
-    window_total_pieces,
 )
 from creatives.models import CreativeImage, ImageDescription
 from generation.page_selectors import page_language
@@ -133,37 +132,20 @@ def full_ranking(
     rule = rule or ranking_rule_for(node=node, objective=objective)
     window_end = as_of or timezone.localdate()
     window_start = window_end - dt.timedelta(days=rule.window_days - 1)
-    table = None
-    if not rule.half_life_days:
-        table = window_total_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_days=rule.window_days,
-            as_of=window_end,
-        )
-    if table is not None:
-        pieces_in = table
-        considered_ids = frozenset(int(i) for i in table.image_ids)
-        count = len(table)
+    pieces_in, from_window_totals = rule_pieces(
+        rule=rule, node=node, objective=objective, as_of=window_end
+    )
+    if from_window_totals:
+        considered_ids = frozenset(int(i) for i in pieces_in.image_ids)
     else:
-        listed = ranking_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_start=window_start,
-            window_end=window_end,
-            half_life_days=rule.half_life_days,
-        )
-        pieces_in = listed
-        considered_ids = frozenset(p.image_id for p in listed)
-        count = len(listed)
+        considered_ids = frozenset(p.image_id for p in pieces_in)
+    count = len(pieces_in)
     # Every piece, and no diversity filter (a distance of -1 never matches): the insights
     # need the whole order, not a visibly varied handful.
     result = rank_pieces(
         pieces_in,
         rule_spec(rule, top_n=max(count, 1)),
-        fold=table is None,
+        fold=not from_window_totals,
         diverse_distance=-1,
     )
     pieces = [
@@ -188,7 +170,7 @@ def full_ranking(
         considered=result.considered,
         pieces=pieces,
         considered_image_ids=considered_ids,
-        from_window_totals=table is not None,
+        from_window_totals=from_window_totals,
     )
 
 

@@ -311,6 +311,44 @@ def rule_spec(rule: RankingRule, *, top_n: int | None = None) -> RuleSpec:
     )
 
 
+def rule_pieces(
+    *,
+    rule: RankingRule,
+    node: Node,
+    objective: str,
+    as_of: dt.date,
+    exclude_image_ids: Iterable[int] = (),
+) -> tuple[PieceTable | list[PieceFigures], bool]:
+    """The pieces a rule ranks, and whether they came from the prebuilt window totals.
+
+    The window totals hold pieces already folded with their near-copies (each under its first
+    image); fading results, or a window the totals were not built for, sum the weekly rollup,
+    which rank_pieces folds itself.
+    """
+    excluded = list(exclude_image_ids)
+    if not rule.half_life_days:
+        table = window_total_pieces(
+            node=node,
+            objective=objective,
+            platforms=rule.platforms or (),
+            window_days=rule.window_days,
+            as_of=as_of,
+            exclude_image_ids=excluded,
+        )
+        if table is not None:
+            return table, True
+    listed = ranking_pieces(
+        node=node,
+        objective=objective,
+        platforms=rule.platforms or (),
+        window_start=as_of - dt.timedelta(days=rule.window_days - 1),
+        window_end=as_of,
+        half_life_days=rule.half_life_days,
+        exclude_image_ids=excluded,
+    )
+    return listed, False
+
+
 def brief_ranking(
     *,
     node: Node,
@@ -324,29 +362,13 @@ def brief_ranking(
     rule = rule or ranking_rule_for(node=node, objective=objective)
     window_end = as_of or timezone.localdate()
     window_start = window_end - dt.timedelta(days=rule.window_days - 1)
-    excluded = list(exclude_image_ids)
-    pieces = None
-    if not rule.half_life_days:
-        pieces = window_total_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_days=rule.window_days,
-            as_of=window_end,
-            exclude_image_ids=excluded,
-        )
-    folded_already = pieces is not None
-    if pieces is None:
-        # Fading results, or a window the totals were not built for: sum the weekly rollup.
-        pieces = ranking_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_start=window_start,
-            window_end=window_end,
-            half_life_days=rule.half_life_days,
-            exclude_image_ids=excluded,
-        )
+    pieces, folded_already = rule_pieces(
+        rule=rule,
+        node=node,
+        objective=objective,
+        as_of=window_end,
+        exclude_image_ids=exclude_image_ids,
+    )
     spec = rule_spec(rule, top_n=top_n)
     result = rank_pieces(pieces, spec, fold=not folded_already)
     if folded_already:
