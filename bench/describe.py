@@ -72,7 +72,7 @@ def naive_decode(data: bytes):
     import numpy as np
     from PIL import Image
 
-    from generation.backends import describe_heuristic as heuristic
+    from generation.backends.describe import heuristic as heuristic
 
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -82,7 +82,7 @@ def naive_decode(data: bytes):
 
 def naive_analyse(data: bytes):
     """The same measures on the full-resolution image: no draft, no thumbnail."""
-    from generation.backends import describe_heuristic as heuristic
+    from generation.backends.describe import heuristic as heuristic
 
     return heuristic.compose(heuristic.measure(naive_decode(data)))
 
@@ -130,7 +130,7 @@ def main() -> None:
 
     import cv2
 
-    from generation.backends.describe_heuristic import analyse, decode
+    from generation.backends.describe.heuristic import analyse, decode
 
     if args.cv_threads:
         cv2.setNumThreads(args.cv_threads)

@@ -63,7 +63,7 @@ def main() -> None:
 
     from campaigns.models import Ad, AdAccount, Campaign, DailyMetric, Platform
     from ingestion.connectors.records import DailyMetricRecord
-    from ingestion.services import METRIC_FIELDS, _Counts, daily_metrics_upsert
+    from ingestion.services import METRIC_FIELDS, UpsertCounts, daily_metrics_upsert
 
     call_command("migrate", verbosity=0)
     account, _ = AdAccount.objects.get_or_create(
@@ -108,8 +108,8 @@ def main() -> None:
 
     chunks = [(d, min(d + CHUNK_DAYS - 1, days - 1)) for d in range(0, days, CHUNK_DAYS)]
 
-    def upsert_pass(bump: int) -> tuple[float, _Counts]:
-        counts, elapsed = _Counts(), 0.0
+    def upsert_pass(bump: int) -> tuple[float, UpsertCounts]:
+        counts, elapsed = UpsertCounts(), 0.0
         for first, last in chunks:
             records = chunk_records(first, last, bump)
             began = time.perf_counter()

@@ -153,8 +153,8 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
     from campaigns.ranking import selectors as ranking
     from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
     from creatives.thumbnails import thumbnail_size
-    from generation import library_selectors as lib
-    from generation.embeddings import embed_query, from_bytes
+    from library import selectors as lib
+    from library.embeddings import embed_query, from_bytes
 
     tiers = None
     if query.tier_scope:  # ranked again on every request
@@ -312,8 +312,8 @@ def main() -> None:
 
     from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, Node
     from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
-    from generation import library_views
-    from generation.embeddings import embed_described_images, images_lacking_embedding
+    from library.embeddings import embed_described_images, images_lacking_embedding
+    from library.views import browse as library_views
 
     call_command("migrate", verbosity=0)
     images_now = CreativeImage.objects.count()

@@ -6,7 +6,7 @@
 Unlike bench/sdxl_gpu.py (the bare UNet and VAE), this goes through the product's code path:
 it saves a full StableDiffusionXLPipeline folder — the published UNet, VAE and both text-encoder
 configurations with random weights (the same FLOPs as the real model) and the tiny test
-tokenizer — then loads it with `generation.backends.generate_sdxl.SdxlGenerator` exactly as a
+tokenizer — then loads it with `generation.backends.image.sdxl.SdxlGenerator` exactly as a
 GPU worker does and asks it for a batch of 4 images at 1024², 30 steps, with guidance. Each
 figure is the backend's own inference time (text encoding, denoising, VAE decode, PNG
 encoding); the eager run is the baseline the compiled run is compared with, in the same process.
@@ -73,7 +73,7 @@ def build_real_size_pipeline(folder: Path, device: str = "cuda") -> Path:
         CLIPTokenizer,
     )
 
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     if (folder / "model_index.json").exists():
         return folder
@@ -148,7 +148,7 @@ def main() -> None:
     import torch
 
     from generation.backends.base import GenerateRequest, ModelRole
-    from generation.backends.generate_sdxl import SdxlGenerator
+    from generation.backends.image.sdxl import SdxlGenerator
 
     assert args.dry_run_cpu or torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
     started = time.perf_counter()

@@ -111,8 +111,9 @@ def prepare(args: argparse.Namespace) -> dict:
     from campaigns.models import Campaign, DailyMetric
     from campaigns.ranking.selectors import node_objective_pairs
     from campaigns.rollups import near_duplicates_refresh, window_totals_refresh
-    from generation import services, sharing
+    from generation.briefs import services
     from generation.models import GeneratedImage, ImageBatch, ModelJob
+    from generation.sharing import links as sharing
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)

@@ -121,7 +121,7 @@ class CreativeImage(models.Model):
 
     def get_file_url(self) -> str:
         """Return the address that serves this image to signed-in users."""
-        return reverse("creatives:image-file", args=[self.pk])
+        return reverse("library_image_file", args=[self.pk])
 
 
 class CreativeImageSlot(models.Model):

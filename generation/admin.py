@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from creatives.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline, change_link
-from generation import jobs
+from generation.jobs import queue as jobs
 from generation.models import (
     BrandGuideline,
     Brief,

@@ -11,14 +11,18 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         from creatives.signals import images_added
-        from generation.services import images_added_receiver
+        from generation.briefs import selectors
+        from generation.descriptions import images_added_receiver
+        from library import extensions
 
         images_added.connect(images_added_receiver, dispatch_uid="generation-describe-new")
+        extensions.page_context_add(extensions.BOARD_DETAIL, selectors.board_brief_choices)
+        extensions.page_context_add(extensions.CREATIVE_DETAIL, selectors.image_brief_references)
         post_migrate.connect(_ensure_reaper_schedule, sender=self)
 
 
 def _ensure_reaper_schedule(sender, using: str = "default", **kwargs) -> None:
-    """Every few minutes, re-queue or fail model jobs whose worker died (see jobs.py)."""
+    """Every few minutes, re-queue or fail model jobs whose worker died (see generation.jobs.queue)."""
     from django_q.models import Schedule
 
     Schedule.objects.using(using).update_or_create(

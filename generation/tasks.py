@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from generation import jobs, services
+from generation.jobs import handlers, queue
 
 
 def model_job_task(job_id: int) -> str:
-    job = services.model_job_run(job_id)
+    job = handlers.model_job_run(job_id)
     return "skipped (taken, finished or out of attempts)" if job is None else job.status
 
 
 def reap_model_jobs_task() -> dict[str, int]:
-    return jobs.jobs_reap_stale()
+    return queue.jobs_reap_stale()

@@ -150,7 +150,7 @@ def test_the_image_view_redirects_to_a_signed_url_that_serves_the_bytes(
     image, _ = creative_image_store(data=data)
     client.force_login(analyst)
 
-    response = client.get(reverse("creatives:image-file", args=[image.pk]))
+    response = client.get(reverse("library_image_file", args=[image.pk]))
 
     assert response.status_code == 302
     location = response["Location"]
@@ -164,7 +164,7 @@ def test_the_image_view_redirects_to_a_signed_url_that_serves_the_bytes(
 def test_the_image_view_sends_an_anonymous_visitor_to_login(client, db, s3_storage):
     image, _ = creative_image_store(data=_png((90, 90, 90)))
 
-    response = client.get(reverse("creatives:image-file", args=[image.pk]))
+    response = client.get(reverse("library_image_file", args=[image.pk]))
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")

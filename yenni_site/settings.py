@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "creatives",
     "campaigns",
     "ingestion",
+    "library",
     "generation",
 ]
 
@@ -118,7 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "generation.context_processors.navigation",
+                "yenni_site.context_processors.navigation",
             ],
         },
     },

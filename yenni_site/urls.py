@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from generation import views as generation_views
+from generation.briefs import views as generation_views
 
 admin.site.site_header = _("Yenni Ad administration")
 admin.site.site_title = _("Yenni Ad")
@@ -19,8 +19,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("library/", include("creatives.urls")),
     path("api/", include("generation.api.urls")),
-    path("", include("generation.urls")),
-    path("", include("generation.library_urls")),
+    path("", include("generation.briefs.urls")),
+    path("", include("generation.sharing.urls")),
+    path("", include("library.urls")),
 ]

@@ -2,7 +2,7 @@
 
 The data endpoints are for analysts and marketing leads only; anyone else signed in (an agency
 given a login by mistake) gets 403 everywhere. Which briefs a user sees, and whether they may
-change one, comes from generation.permissions so the pages and the API can never disagree.
+change one, comes from generation.briefs.permissions so the pages and the API can never disagree.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
+from generation.briefs.permissions import can_change
 from generation.models import Brief
-from generation.permissions import can_change, uses_briefs
+from yenni_site.roles import uses_briefs
 
 # Token first: DRF takes the WWW-Authenticate header of the first class, so an anonymous
 # request gets 401 with `WWW-Authenticate: Token` (the session class has no header: 403).

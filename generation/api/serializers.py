@@ -1,4 +1,4 @@
-"""What the API reads and writes. Thin: validation here, the work in generation.services.
+"""What the API reads and writes. Thin: validation here, the work in generation.briefs.services.
 
 Input serializers (…Input) only validate; the views hand their data to a service. Output
 serializers read rows that the views fetched with everything they need already joined, so no
@@ -25,7 +25,8 @@ from creatives.models import (
     ImageDescription,
     PlatformSlug,
 )
-from generation.forms import SEED_MAX
+from generation.briefs.forms import SEED_MAX
+from generation.briefs.permissions import can_change
 from generation.models import (
     Brief,
     BriefReference,
@@ -36,8 +37,7 @@ from generation.models import (
     ShareLink,
     StylePreset,
 )
-from generation.permissions import can_change
-from generation.sharing import MAX_DAYS
+from generation.sharing.links import MAX_DAYS
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 

@@ -24,9 +24,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from campaigns.models import DailyMetric, Node
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
-from generation import services, sharing
 from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
+from generation.briefs import services
+from generation.briefs.permissions import briefs_visible_to
 from generation.models import (
     Brief,
     BriefReference,
@@ -37,7 +38,8 @@ from generation.models import (
     ShareLink,
     StylePreset,
 )
-from generation.permissions import briefs_visible_to, is_lead
+from generation.sharing import links as sharing
+from yenni_site.roles import is_lead
 
 # Ids in addresses: digits only, at most 18 so any of them fits a 64-bit column; anything else
 # is a JSON 404 from api_not_found before it gets near the database.

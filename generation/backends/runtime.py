@@ -20,17 +20,17 @@ ROLES = ("describe", "prompt", "image")
 # role -> backend name -> "module:Class". Each class takes a ModelRole and loads in __init__.
 BACKENDS: dict[str, dict[str, str]] = {
     "describe": {
-        "heuristic": "generation.backends.describe_heuristic:HeuristicDescriber",
-        "interrogator": "generation.backends.describe_interrogator:InterrogatorDescriber",
-        "clip-interrogator": "generation.backends.describe_interrogator:ClipInterrogatorDescriber",
+        "heuristic": "generation.backends.describe.heuristic:HeuristicDescriber",
+        "interrogator": "generation.backends.describe.interrogator:InterrogatorDescriber",
+        "clip-interrogator": "generation.backends.describe.interrogator:ClipInterrogatorDescriber",
     },
     "prompt": {
-        "composer": "generation.backends.prompt_composer:ComposerWriter",
-        "llm": "generation.backends.prompt_llm:LlmPromptWriter",
+        "composer": "generation.backends.prompt.composer:ComposerWriter",
+        "llm": "generation.backends.prompt.llm:LlmPromptWriter",
     },
     "image": {
-        "none": "generation.backends.generate_none:NoImageModel",
-        "sdxl": "generation.backends.generate_sdxl:SdxlGenerator",
+        "none": "generation.backends.image.none:NoImageModel",
+        "sdxl": "generation.backends.image.sdxl:SdxlGenerator",
     },
 }
 

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from campaigns.models import Node, Objective
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage
-from generation import services
+from generation.briefs import services
 from generation.models import Brief, StylePreset
 from tests.factories import make_account, make_ad, make_campaign, make_creative, make_metric
 
@@ -119,7 +119,7 @@ def api_for() -> Callable[[User | None], APIClient]:
 @pytest.fixture(scope="session")
 def tiny_sdxl(tmp_path_factory) -> Path:
     """A random SDXL at toy size, built once per test process (a few seconds)."""
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     return build_tiny_sdxl(tmp_path_factory.mktemp("tiny-models") / "sdxl")
 

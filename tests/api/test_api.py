@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Node
 from creatives.models import CreativeImage, ImageDescription
-from generation import services
-from generation.backends.generate_none import HOW_TO_ADD, NO_IMAGE_MODEL
+from generation.backends.image.none import HOW_TO_ADD, NO_IMAGE_MODEL
+from generation.briefs import services
 from generation.models import (
     Brief,
     BriefReference,
@@ -34,7 +34,7 @@ from generation.models import (
     ShareLink,
     StylePreset,
 )
-from generation.sharing import share_link_create, token_hash
+from generation.sharing.links import share_link_create, token_hash
 from tests.api.conftest import BRIEF_FIELDS
 from tests.factories import make_ad, make_creative, make_description, make_image, make_metric
 

@@ -23,9 +23,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from generation import services
+from generation.briefs import services
 from generation.models import Brief, GeneratedImage
-from generation.sharing import share_link_create
+from generation.sharing.links import share_link_create
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Node
 from creatives.models import CreativeImage
-from generation import services
+from generation.briefs import services
 from generation.models import (
     Brief,
     BriefReference,
@@ -28,7 +28,7 @@ from generation.models import (
     PromptVersion,
     ShareLink,
 )
-from generation.sharing import share_link_create
+from generation.sharing.links import share_link_create
 from tests.factories import make_ad, make_creative, make_image, make_metric
 
 USERS = ("owner", "other_analyst", "lead", "outsider", "anonymous")

@@ -72,7 +72,7 @@ def launched(chromium: Path) -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def browser_tiny_sdxl_dir(tmp_path_factory) -> Path:
     """The tiny random SDXL pipeline (tests/generation builds its own; fixtures do not cross)."""
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     return build_tiny_sdxl(tmp_path_factory.mktemp("browser-models") / "sdxl")
 

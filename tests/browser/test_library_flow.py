@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from campaigns.models import Node
 from campaigns.ranking.selectors import node_objective_pairs
-from generation import services
-from generation.insight_selectors import full_ranking
-from generation.models import Board, Brief
+from generation.briefs import services
+from generation.models import Brief
+from library.insights import full_ranking
+from library.models import Board
 from tests.browser.conftest import launched
 
 pytestmark = pytest.mark.browser

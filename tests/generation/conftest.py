@@ -18,27 +18,27 @@ def tiny_models_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_sdxl_dir(tiny_models_root) -> Path:
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     return build_tiny_sdxl(tiny_models_root / "sdxl")
 
 
 @pytest.fixture(scope="session")
 def tiny_llm_dir(tiny_models_root) -> Path:
-    from generation.backends.tiny_llm import build_tiny_llm
+    from generation.backends.tiny.llm import build_tiny_llm
 
     return build_tiny_llm(tiny_models_root / "llm")
 
 
 @pytest.fixture(scope="session")
 def tiny_blip_dir(tiny_models_root) -> Path:
-    from generation.backends.tiny_vision import build_tiny_blip
+    from generation.backends.tiny.vision import build_tiny_blip
 
     return build_tiny_blip(tiny_models_root / "blip")
 
 
 @pytest.fixture(scope="session")
 def tiny_clip_dir(tiny_models_root) -> Path:
-    from generation.backends.tiny_vision import build_tiny_clip
+    from generation.backends.tiny.vision import build_tiny_clip
 
     return build_tiny_clip(tiny_models_root / "clip")

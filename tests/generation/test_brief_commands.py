@@ -18,9 +18,9 @@ from campaigns.models import Objective
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage
 from creatives.services import creative_image_store
-from generation import sharing
-from generation.backends.generate_none import HOW_TO_ADD, NO_IMAGE_MODEL
+from generation.backends.image.none import HOW_TO_ADD, NO_IMAGE_MODEL
 from generation.models import Brief, GeneratedImage, ModelJob, ShareLink
+from generation.sharing import links as sharing
 from tests.factories import (
     make_account,
     make_ad,
@@ -152,7 +152,8 @@ def test_run_brief_with_the_tiny_image_model_prints_four_images_with_their_seeds
 
 def test_a_job_a_worker_ran_first_is_reported_without_running_it_again(catalog, analyst):
     from campaigns.models import Node
-    from generation import services
+    from generation.briefs import services
+    from generation.jobs import handlers
     from generation.management.commands.run_brief import Command
 
     brief = services.brief_create(
@@ -163,7 +164,7 @@ def test_a_job_a_worker_ran_first_is_reported_without_running_it_again(catalog, 
         description="Pagos con el celular",
     )
     batch = services.batch_queue(brief)
-    services.model_job_run(batch.job_id)  # a worker took the broker's copy first
+    handlers.model_job_run(batch.job_id)  # a worker took the broker's copy first
 
     job = Command(stdout=io.StringIO(), stderr=io.StringIO())._run(batch.job)
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from generation.backends.base import ATTRIBUTE_KEYS, Description, ModelRole
-from generation.backends.describe_heuristic import (
+from generation.backends.describe.heuristic import (
     MODEL_ID,
     HeuristicDescriber,
     analyse,

@@ -18,12 +18,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from generation.backends.base import BackendUnavailable, Description, ModelRole
-from generation.backends.describe_interrogator import (
+from generation.backends.describe.interrogator import (
     ClipInterrogatorDescriber,
     InterrogatorDescriber,
     load_image,
 )
-from generation.backends.describe_labels import (
+from generation.backends.describe.labels import (
     COLOUR_TEMPERATURE,
     DEPTHS,
     GROUP_ORDER,
@@ -318,9 +318,9 @@ def test_the_clip_interrogator_package_is_unavailable_here_and_says_why():
 def test_importing_the_describer_loads_neither_torch_nor_transformers():
     code = (
         "import sys\n"
-        "import generation.backends.describe_interrogator\n"
-        "import generation.backends.describe_labels\n"
-        "import generation.backends.tiny_vision\n"
+        "import generation.backends.describe.interrogator\n"
+        "import generation.backends.describe.labels\n"
+        "import generation.backends.tiny.vision\n"
         "print(sorted(m for m in ('torch', 'transformers', 'PIL') if m in sys.modules))\n"
     )
     result = subprocess.run(
@@ -384,7 +384,7 @@ def test_the_tiny_clip_tokenizer_reads_label_words_as_whole_tokens(tiny_clip_dir
 
 
 def test_the_tiny_builders_do_not_rebuild_an_existing_checkpoint(tiny_blip_dir, tiny_clip_dir):
-    from generation.backends.tiny_vision import build_tiny_blip, build_tiny_clip
+    from generation.backends.tiny.vision import build_tiny_blip, build_tiny_clip
 
     before = {
         path: path.stat().st_mtime_ns

@@ -21,7 +21,7 @@ from generation.backends.base import (
     ModelRole,
     OutOfMemory,
 )
-from generation.backends.generate_sdxl import SdxlGenerator
+from generation.backends.image.sdxl import SdxlGenerator
 
 pytest.importorskip("diffusers")
 torch = pytest.importorskip("torch")
@@ -355,7 +355,7 @@ def test_img2img_keeps_the_pipeline_in_its_dtype(tiny_sdxl_dir):
 def test_the_tiny_checkpoint_is_deterministic_and_built_once(tiny_sdxl_dir, tmp_path):
     from transformers import CLIPTokenizer
 
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     def digests(folder: Path) -> dict[str, bytes]:
         return {
@@ -388,7 +388,7 @@ def test_the_tiny_checkpoint_is_deterministic_and_built_once(tiny_sdxl_dir, tmp_
 def test_importing_the_module_loads_neither_torch_nor_diffusers():
     code = (
         "import sys\n"
-        "import generation.backends.generate_sdxl\n"
+        "import generation.backends.image.sdxl\n"
         "print(sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))\n"
     )
     result = subprocess.run(

@@ -139,7 +139,7 @@ def test_the_web_process_imports_no_model_library():
         "from django.test import Client\n"
         "from django.test.utils import setup_test_environment\n"
         "setup_test_environment()\n"
-        "import yenni_site.urls, generation.admin, generation.services, generation.tasks\n"
+        "import yenni_site.urls, generation.admin, generation.briefs.services, generation.tasks\n"
         "Client().get('/')\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'diffusers', 'accelerate') "
         "if m in sys.modules)\n"

@@ -13,8 +13,11 @@ from PIL import Image
 from campaigns.models import Objective
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage, ImageDescription
-from generation import jobs, services
+from generation import descriptions
 from generation.backends import runtime
+from generation.briefs import services
+from generation.jobs import handlers
+from generation.jobs import queue as jobs
 from generation.models import BrandGuideline, Brief, GeneratedImage, ModelJob, PromptVersion
 from generation.tasks import model_job_task
 from ingestion.services import images_new_queue_description
@@ -131,12 +134,12 @@ def test_new_images_from_ingestion_are_described_by_a_background_job(
 
 def test_describing_again_skips_images_this_backend_and_model_already_described(db, media_storage):
     images = [_image(n) for n in range(1, 4)]
-    first = services.images_describe(image_ids=[i.pk for i in images])
+    first = descriptions.images_describe(image_ids=[i.pk for i in images])
     ImageDescription.objects.create(
         image=images[0], backend="interrogator", model_id="other", text="x"
     )
 
-    second = services.images_describe(image_ids=[i.pk for i in images])
+    second = descriptions.images_describe(image_ids=[i.pk for i in images])
 
     assert (first.described, first.skipped) == (3, 0)
     assert (second.described, second.skipped) == (0, 3)
@@ -145,9 +148,9 @@ def test_describing_again_skips_images_this_backend_and_model_already_described(
 
 def test_describe_all_replaces_descriptions_instead_of_duplicating_them(db, media_storage):
     images = [_image(n) for n in range(1, 3)]
-    services.images_describe(image_ids=[i.pk for i in images])
+    descriptions.images_describe(image_ids=[i.pk for i in images])
 
-    again = services.images_describe(image_ids=[i.pk for i in images], redo=True)
+    again = descriptions.images_describe(image_ids=[i.pk for i in images], redo=True)
 
     assert again.described == 2
     assert ImageDescription.objects.filter(backend="heuristic").count() == 2
@@ -160,7 +163,7 @@ def test_an_unreadable_image_is_reported_and_the_others_are_still_described(db, 
     with broken.file.storage.open(broken.file.name, "wb") as handle:
         handle.write(b"not an image at all")
 
-    summary = services.images_describe(image_ids=[good.pk, broken.pk])
+    summary = descriptions.images_describe(image_ids=[good.pk, broken.pk])
 
     assert summary.described == 1
     assert list(summary.failed) == [broken.pk]
@@ -292,7 +295,7 @@ def test_the_tiny_language_model_answer_is_rejected_and_the_composer_takes_over(
     }
 
     job = ModelJob.objects.create(kind=ModelJob.Kind.WRITE, backend="llm", brief=brief)
-    services.model_job_run(job.pk)
+    handlers.model_job_run(job.pk)
 
     job.refresh_from_db()
     version = PromptVersion.objects.get(brief=brief)

@@ -12,8 +12,8 @@ from generation.backends.base import (
     ReferenceNote,
     StyleSpec,
 )
-from generation.backends.prompt_composer import BASE_NEGATIVE, ComposerWriter, translate
-from generation.backends.prompt_rules import (
+from generation.backends.prompt.composer import BASE_NEGATIVE, ComposerWriter, translate
+from generation.backends.prompt.rules import (
     BASE_FORBIDDEN,
     CLIP_TOKEN_LIMIT,
     SPANISH_STOP_WORDS,

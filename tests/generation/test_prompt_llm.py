@@ -22,9 +22,9 @@ from generation.backends.base import (
     ReferenceNote,
     StyleSpec,
 )
-from generation.backends.prompt_composer import ComposerWriter
-from generation.backends.prompt_llm import LlmPromptWriter, build_messages, parse_answer
-from generation.backends.prompt_rules import BASE_FORBIDDEN, split_phrases
+from generation.backends.prompt.composer import ComposerWriter
+from generation.backends.prompt.llm import LlmPromptWriter, build_messages, parse_answer
+from generation.backends.prompt.rules import BASE_FORBIDDEN, split_phrases
 
 GUIDELINES = Guidelines(
     always_include=["natural diverse people"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generation.backends.base import Guidelines, PromptResult, StyleSpec
-from generation.backends.prompt_rules import (
+from generation.backends.prompt.rules import (
     BASE_FORBIDDEN,
     CLIP_TOKEN_LIMIT,
     count_clip_tokens,

@@ -14,8 +14,10 @@ from PIL import Image
 
 from campaigns.models import Objective
 from creatives.models import CreativeImage
-from generation import boards, services
-from generation.models import Board, BoardItem, Brief, BriefReference
+from generation.briefs import services
+from generation.models import Brief, BriefReference
+from library import boards
+from library.models import Board, BoardItem
 from tests.factories import make_node
 
 
@@ -138,7 +140,7 @@ def test_a_board_on_a_brief_pins_each_piece_in_the_boards_order(analyst, images)
     BriefReference.objects.create(brief=brief, image=images[2], order=2, excluded=True)
     board = _board(analyst, "Favoritas", [images[2], images[0], images[1]])
 
-    refs = boards.board_to_brief(board, brief)
+    refs = services.board_to_brief(board, brief)
 
     assert [ref.image_id for ref in refs] == [images[2].pk, images[0].pk, images[1].pk]
     assert sorted(
@@ -156,8 +158,8 @@ def test_pinning_a_board_twice_adds_no_duplicate_references(analyst, images):
     brief = _brief(analyst)
     board = _board(analyst, "Favoritas", images[:2])
 
-    boards.board_to_brief(board, brief)
-    boards.board_to_brief(board, brief)
+    services.board_to_brief(board, brief)
+    services.board_to_brief(board, brief)
 
     assert brief.references.count() == 2
 
@@ -169,7 +171,7 @@ def test_a_board_cannot_be_pinned_on_a_brief_its_owner_may_not_change(
     board = _board(analyst, "Favoritas", images[:2])
 
     with pytest.raises(PermissionDenied):
-        boards.board_to_brief(board, brief)
+        services.board_to_brief(board, brief)
 
     assert not brief.references.exists()
 
@@ -429,7 +431,7 @@ def test_the_board_pages_answer_only_their_methods(en, analyst, db):
 def test_pinned_board_pieces_survive_ranking_again(analyst, images, media_storage):
     brief = _brief(analyst)
     board = _board(analyst, "Favoritas", images[:2])
-    boards.board_to_brief(board, brief)
+    services.board_to_brief(board, brief)
 
     services.brief_refresh(brief)
 

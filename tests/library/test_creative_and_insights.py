@@ -29,9 +29,10 @@ from campaigns.models import DailyMetric, ExchangeRate, Objective, RankingRule
 from campaigns.ranking.selectors import brief_ranking
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage, ImageDescription
-from generation import services
-from generation.creative_selectors import creative_page, daily_series
-from generation.insight_selectors import (
+from generation.briefs import services
+from generation.models import Brief
+from library.creative_page import creative_page, daily_series
+from library.insights import (
     MIN_PIECES,
     attribute_rows,
     full_ranking,
@@ -43,7 +44,6 @@ from generation.insight_selectors import (
     tier_of,
     wilson_interval,
 )
-from generation.models import Brief
 from tests.factories import (
     make_account,
     make_ad,

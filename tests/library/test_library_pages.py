@@ -19,8 +19,8 @@ from campaigns.models import ImageWeeklyRollup, Objective
 from creatives.models import ImageDescription, ImageEmbedding, ImageThumbnail
 from creatives.services import creative_image_store
 from creatives.thumbnails import LONG_SIDE, thumbnail_name, thumbnails_make_missing
-from generation import library_selectors
-from generation.backends import describe_heuristic
+from generation.backends.describe import heuristic as describe_heuristic
+from library import selectors as library_selectors
 from tests.factories import make_node
 
 MONDAY = dt.date(2026, 3, 2)

@@ -34,9 +34,10 @@ from creatives.models import (
     ImageDescription,
     ImageEmbedding,
 )
-from generation import embeddings, library_selectors
-from generation.backends import describe_heuristic
-from generation.services import images_describe
+from generation.backends.describe import heuristic as describe_heuristic
+from generation.descriptions import images_describe
+from library import embeddings
+from library import selectors as library_selectors
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -485,7 +486,7 @@ def test_a_semantic_search_in_the_web_process_loads_no_model_library(tmp_path):
         "setup_test_environment()\n"
         "from tests.factories import make_image\n"
         "from creatives.models import ImageDescription, ImageEmbedding\n"
-        "from generation import embeddings\n"
+        "from library import embeddings\n"
         "image = make_image()\n"
         "d = ImageDescription.objects.create(image=image, backend='heuristic', model_id='m',\n"
         "    text='Square image, warm, mostly orange.', attributes={'palette': ['orange']})\n"

@@ -30,7 +30,8 @@ from campaigns.models import Objective
 from campaigns.ranking.reasons import format_interval, format_metric
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage
-from generation import services, sharing
+from generation.briefs import services
+from generation.briefs.selectors import brief_thumbnails
 from generation.models import (
     BrandGuideline,
     Brief,
@@ -42,7 +43,7 @@ from generation.models import (
     ShareLink,
     StylePreset,
 )
-from generation.page_selectors import brief_thumbnails
+from generation.sharing import links as sharing
 from tests.factories import make_account, make_ad, make_campaign, make_creative, make_metric
 from tests.factories import make_node as factory_node
 from tests.test_storage_s3 import BUCKET, PREFIX, bucket, s3_endpoint, s3_storage  # noqa: F401 (fixtures)
@@ -137,7 +138,7 @@ def other_analyst(db):
 
 @pytest.fixture(scope="session")
 def tiny_sdxl(tmp_path_factory):
-    from generation.backends.tiny_sdxl import build_tiny_sdxl
+    from generation.backends.tiny.sdxl import build_tiny_sdxl
 
     return build_tiny_sdxl(tmp_path_factory.mktemp("web-tiny-models") / "sdxl")
 
@@ -205,7 +206,7 @@ def test_home_lists_the_analysts_own_briefs_newest_first_with_their_thumbnails(
         older.references.order_by("-pinned", "order").values_list("image_id", flat=True)
     )[:4]
     assert [t.url for t in rows[1].thumbnails] == [
-        reverse("creatives:image-file", args=[pk]) for pk in top_images
+        reverse("library_image_file", args=[pk]) for pk in top_images
     ]
     assertContains(response, 'data-testid="brief-card"', count=2)
     assertContains(response, 'data-testid="new-brief"', count=1)
@@ -259,7 +260,7 @@ def test_thumbnails_prefer_picked_images_then_the_latest_batch_then_the_referenc
     ]
     references = plain.references.order_by("order").values_list("image_id", flat=True)[:4]
     assert [t.url for t in found[plain.pk]] == [
-        reverse("creatives:image-file", args=[pk]) for pk in references
+        reverse("library_image_file", args=[pk]) for pk in references
     ]
 
 
@@ -528,7 +529,7 @@ def test_the_brief_page_shows_the_request_the_ranking_and_each_reference_with_it
             response, format_interval(ref.metric, ref.interval_low, ref.interval_high, "en", "COP")
         )
         assertContains(response, escape(ref.reason_en), count=2)  # the card and the alt text
-        assertContains(response, reverse("creatives:image-file", args=[ref.image_id]))
+        assertContains(response, reverse("library_image_file", args=[ref.image_id]))
     assertContains(response, "<dt>Impressions</dt><dd>20k</dd>", count=4, html=False)
     assertContains(response, "Meta", count=4)
     assertContains(response, 'data-testid="pin"', count=4)

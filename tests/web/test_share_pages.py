@@ -20,8 +20,10 @@ from campaigns.models import Objective
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import CreativeImage
 from creatives.services import creative_image_store
-from generation import pack, services, sharing
+from generation.briefs import services
 from generation.models import Brief, GeneratedImage, ImageBatch, ModelJob, ShareLink
+from generation.sharing import links as sharing
+from generation.sharing import pack
 from tests.factories import (
     make_account,
     make_ad,

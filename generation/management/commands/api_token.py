@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from generation.permissions import uses_briefs
+from yenni_site.roles import uses_briefs
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from campaigns.demo.progress import ProgressBar, SilentProgress
 from generation.backends.base import BackendUnavailable
 from generation.backends.runtime import BACKENDS
-from generation.services import describe_config, images_describe
+from generation.descriptions import describe_config, images_describe
 
 
 class Command(BaseCommand):

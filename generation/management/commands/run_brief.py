@@ -17,9 +17,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import NoReverseMatch, reverse
 
 from campaigns.models import Node, Objective
-from generation import services
+from generation.briefs import services
+from generation.jobs import handlers
 from generation.models import Brief, GeneratedImage, ModelJob, StylePreset
-from generation.permissions import LEADS
+from yenni_site.roles import LEADS
 
 # How long to wait for a job another worker claimed first (the broker got it before us).
 WAIT_SECONDS = 3600
@@ -137,7 +138,7 @@ class Command(BaseCommand):
 
     def _run(self, job: ModelJob) -> ModelJob:
         """Run the job here; if a worker claimed it first, wait for that worker to finish."""
-        ran = services.model_job_run(job.pk)
+        ran = handlers.model_job_run(job.pk)
         if ran is not None:
             return ran
         deadline = time.monotonic() + WAIT_SECONDS

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import timezone
 
-from generation import sharing
 from generation.models import Brief
+from generation.sharing import links as sharing
 
 DEFAULT_DAYS = 14
 FALLBACK_BASE_URL = "http://127.0.0.1:8000"

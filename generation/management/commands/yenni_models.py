@@ -100,9 +100,9 @@ class Command(BaseCommand):
 
     def _tiny(self, folder: Path) -> None:
         try:
-            from generation.backends.tiny_llm import build_tiny_llm
-            from generation.backends.tiny_sdxl import build_tiny_sdxl
-            from generation.backends.tiny_vision import build_tiny_blip, build_tiny_clip
+            from generation.backends.tiny.llm import build_tiny_llm
+            from generation.backends.tiny.sdxl import build_tiny_sdxl
+            from generation.backends.tiny.vision import build_tiny_blip, build_tiny_clip
         except ImportError as exc:
             raise CommandError(runtime.INSTALL_HINT) from exc
         folder = folder.expanduser().resolve()

@@ -1,0 +1,625 @@
+"""The composer: a deterministic prompt writer that needs no model.
+
+It merges what the best past ads have in common (weighted by their rank) with the analyst's
+brief, translated from Spanish with a small glossary of bank-campaign words, and the style
+preset and brand guidelines. Same request in, byte-identical prompt out, whatever the order
+of the references: weights are summed as exact fractions and every tie is broken
+alphabetically. It is the default prompt writer and the language model's fallback.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from generation.backends.base import ModelRole, PromptRequest, PromptResult, ReferenceNote
+from generation.backends.prompt import rules as prompt_rules
+
+# Photographic defects every SDXL negative prompt carries.
+BASE_NEGATIVE = "blurry, low quality, deformed hands, extra fingers, distorted face"
+# The subject when neither the brief nor the references give one.
+FALLBACK_SUBJECT = "a bank customer in everyday life"
+# A reference subject joins the prompt only when references holding half the weight share it:
+# a single reference's subject would pull the image away from the brief.
+REFERENCE_SUBJECT_SHARE = Fraction(1, 2)
+
+# Parts of speech: "n" noun, "a" adjective (Spanish puts it after the noun), "x" anything else.
+# An adjective's third field is what it means standing alone ("para jóvenes" → "young adults").
+# Keys are lowercase and without accents; multi-word keys win over their parts.
+GLOSSARY: dict[str, tuple[str, str, str]] = {
+    # products and money
+    "tarjeta de credito": ("credit card", "n", ""),
+    "tarjetas de credito": ("credit cards", "n", ""),
+    "tarjeta de debito": ("debit card", "n", ""),
+    "tarjeta": ("card", "n", ""),
+    "tarjetas": ("cards", "n", ""),
+    "cuenta de ahorros": ("savings account", "n", ""),
+    "cuenta de ahorro": ("savings account", "n", ""),
+    "cuenta": ("account", "n", ""),
+    "ahorro": ("savings", "n", ""),
+    "ahorros": ("savings", "n", ""),
+    "credito hipotecario": ("mortgage", "n", ""),
+    "hipoteca": ("mortgage", "n", ""),
+    "credito": ("loan", "n", ""),
+    "creditos": ("loans", "n", ""),
+    "prestamo": ("loan", "n", ""),
+    "prestamos": ("loans", "n", ""),
+    "inversion": ("investment", "n", ""),
+    "inversiones": ("investments", "n", ""),
+    "seguro de vida": ("life insurance", "n", ""),
+    "seguro": ("insurance", "n", ""),
+    "seguros": ("insurance", "n", ""),
+    "banca movil": ("mobile banking", "n", ""),
+    "banca en linea": ("online banking", "n", ""),
+    "banco": ("bank", "n", ""),
+    "pago": ("payment", "n", ""),
+    "pagos": ("payments", "n", ""),
+    "transferencia": ("transfer", "n", ""),
+    "transferencias": ("transfers", "n", ""),
+    "dinero": ("money", "n", ""),
+    "efectivo": ("cash", "n", ""),
+    "compras": ("shopping", "n", ""),
+    "celular": ("mobile phone", "n", ""),
+    "movil": ("mobile phone", "n", ""),
+    "telefono": ("phone", "n", ""),
+    "aplicacion": ("app", "n", ""),
+    "computador": ("laptop", "n", ""),
+    "portatil": ("laptop", "n", ""),
+    # people
+    "familia": ("family", "n", ""),
+    "familias": ("families", "n", ""),
+    "mujer": ("woman", "n", ""),
+    "mujeres": ("women", "n", ""),
+    "hombre": ("man", "n", ""),
+    "hombres": ("men", "n", ""),
+    "pareja": ("couple", "n", ""),
+    "amigos": ("friends", "n", ""),
+    "persona": ("person", "n", ""),
+    "personas": ("people", "n", ""),
+    "cliente": ("customer", "n", ""),
+    "clientes": ("customers", "n", ""),
+    "estudiante": ("student", "n", ""),
+    "estudiantes": ("students", "n", ""),
+    "universitarios": ("university students", "n", ""),
+    "adultos mayores": ("older adults", "n", ""),
+    "adultos": ("adults", "n", ""),
+    "abuelos": ("grandparents", "n", ""),
+    "padres": ("parents", "n", ""),
+    "madre": ("mother", "n", ""),
+    "padre": ("father", "n", ""),
+    "emprendedor": ("entrepreneur", "n", ""),
+    "emprendedora": ("entrepreneur", "n", ""),
+    "emprendedores": ("entrepreneurs", "n", ""),
+    "celebridad": ("celebrity", "n", ""),
+    "joven": ("young", "a", "young adult"),
+    "jovenes": ("young", "a", "young adults"),
+    # places and occasions
+    "hogar": ("home", "n", ""),
+    "casa": ("home", "n", ""),
+    "vivienda": ("house", "n", ""),
+    "carro": ("car", "n", ""),
+    "auto": ("car", "n", ""),
+    "coche": ("car", "n", ""),
+    "viaje": ("travel", "n", ""),
+    "viajes": ("travel", "n", ""),
+    "vacaciones": ("vacation", "n", ""),
+    "playa": ("beach", "n", ""),
+    "ciudad": ("city", "n", ""),
+    "calle": ("street", "n", ""),
+    "oficina": ("office", "n", ""),
+    "negocio": ("business", "n", ""),
+    "pyme": ("small business", "n", ""),
+    "empresa": ("company", "n", ""),
+    "tienda": ("shop", "n", ""),
+    "cafe": ("café", "n", ""),
+    "parque": ("park", "n", ""),
+    "naturaleza": ("nature", "n", ""),
+    "montana": ("mountains", "n", ""),
+    "educacion": ("education", "n", ""),
+    "salud": ("health", "n", ""),
+    "futuro": ("future", "n", ""),
+    "suenos": ("dreams", "n", ""),
+    "metas": ("goals", "n", ""),
+    "navidad": ("christmas", "n", ""),
+    "regalos": ("gifts", "n", ""),
+    "celebracion": ("celebration", "n", ""),
+    "logo": ("logo", "n", ""),
+    "texto": ("text", "n", ""),
+    "tasa": ("rate", "n", ""),
+    "anos": ("years old", "n", ""),
+    # qualities and tone
+    "calido": ("warm", "a", ""),
+    "calida": ("warm", "a", ""),
+    "alegre": ("cheerful", "a", ""),
+    "alegres": ("cheerful", "a", ""),
+    "confiable": ("trustworthy", "a", ""),
+    "cercano": ("friendly", "a", ""),
+    "cercana": ("friendly", "a", ""),
+    "moderno": ("modern", "a", ""),
+    "moderna": ("modern", "a", ""),
+    "feliz": ("happy", "a", ""),
+    "felices": ("happy", "a", ""),
+    "tranquilo": ("calm", "a", ""),
+    "tranquila": ("calm", "a", ""),
+    "segura": ("safe", "a", ""),
+    "sencillo": ("simple", "a", ""),
+    "facil": ("easy", "a", ""),
+    "rapido": ("fast", "a", ""),
+    "juvenil": ("youthful", "a", ""),
+    "fresco": ("fresh", "a", ""),
+    "elegante": ("elegant", "a", ""),
+    "profesional": ("professional", "a", ""),
+    "optimista": ("optimistic", "a", ""),
+    "inspirador": ("inspiring", "a", ""),
+    "divertido": ("fun", "a", ""),
+    "colorido": ("colorful", "a", ""),
+    "luminoso": ("bright", "a", ""),
+    "natural": ("natural", "a", ""),
+    "autentico": ("authentic", "a", ""),
+    "nuevo": ("new", "a", ""),
+    "nueva": ("new", "a", ""),
+    "primera": ("first", "x", ""),
+    "primer": ("first", "x", ""),
+    "famoso": ("famous", "a", ""),
+    "famosa": ("famous", "a", ""),
+    "mensual": ("monthly", "a", ""),
+    # actions
+    "usando": ("using", "x", ""),
+    "usa": ("using", "x", ""),
+    "usan": ("using", "x", ""),
+    "paga": ("paying", "x", ""),
+    "pagan": ("paying", "x", ""),
+    "compra": ("buying", "x", ""),
+    "compran": ("buying", "x", ""),
+    "ahorra": ("saving", "x", ""),
+    "ahorran": ("saving", "x", ""),
+    "viaja": ("traveling", "x", ""),
+    "viajan": ("traveling", "x", ""),
+    "pagando": ("paying", "x", ""),
+    "sonriendo": ("smiling", "x", ""),
+    "comprando": ("buying", "x", ""),
+    "viajando": ("traveling", "x", ""),
+    "ahorrando": ("saving", "x", ""),
+    "trabajando": ("working", "x", ""),
+    "celebrando": ("celebrating", "x", ""),
+    "caminando": ("walking", "x", ""),
+    "disfrutando": ("enjoying", "x", ""),
+}
+
+# Grammar words, translated only when the text reads as Spanish ("a" and "con" are English too).
+CONNECTORS: dict[str, str] = {
+    "el": "the",
+    "la": "the",
+    "los": "the",
+    "las": "the",
+    "un": "a",
+    "una": "a",
+    "unos": "some",
+    "unas": "some",
+    "de": "of",
+    "del": "of the",
+    "al": "to the",
+    "y": "and",
+    "e": "and",
+    "o": "or",
+    "con": "with",
+    "para": "for",
+    "en": "in",
+    "por": "for",
+    "a": "to",
+    "sin": "without",
+    "su": "their",
+    "sus": "their",
+    "sobre": "on",
+    "entre": "among",
+    "frente a": "in front of",
+    "junto a": "next to",
+    "mientras": "while",
+    "muy": "very",
+    # Relative pronouns carry no picture: "jóvenes que pagan" reads "young adults paying".
+    "que": "",
+    "quien": "",
+    "quienes": "",
+    "mas": "more",
+}
+
+# Words spelt the same in both languages that a Spanish brief may carry.
+SHARED_WORDS = frozenset(
+    [
+        "app",
+        "apps",
+        "online",
+        "smartphone",
+        "laptop",
+        "selfie",
+        "digital",
+        "hotel",
+        "internet",
+        "web",
+        "wifi",
+        "taxi",
+        "bar",
+        "marketing",
+        "piano",
+    ]
+)
+
+_MAX_KEY_WORDS = max(len(k.split()) for k in [*GLOSSARY, *CONNECTORS])
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
+
+
+def _plain(word: str) -> str:
+    """Lowercase without accents, so "crédito" and "credito" find the same entry."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ñ", "n")
+
+
+@dataclass(frozen=True)
+class Translation:
+    text: str
+    dropped: tuple[str, ...]  # Spanish words with no glossary entry, left out
+
+
+def _reads_spanish(tokens: list[str]) -> bool:
+    plain = [_plain(t) for t in tokens]
+    if prompt_rules.spanish_words(" ".join(tokens)):
+        return True
+    english = [w for w in plain if w in prompt_rules.ENGLISH_STOP_WORDS]
+    hits = [w for w in plain if w in GLOSSARY and w not in SHARED_WORDS]
+    accented = any(_plain(t) != t.lower() for t in tokens)
+    return not english and (bool(hits) or accented)
+
+
+def translate(text: str) -> Translation:
+    """English for a brief field: glossary words translated, untranslatable Spanish dropped.
+
+    Text that reads as English keeps its words (only glossary entries are replaced); Spanish
+    text is translated word by word, its adjectives moved before their noun ("familia feliz"
+    → "happy family"), and any word with no entry is dropped rather than left in Spanish.
+    """
+    tokens = _TOKEN.findall(text or "")
+    if not tokens:
+        return Translation("", ())
+    spanish = _reads_spanish(tokens)
+    plain = [_plain(t) for t in tokens]
+    items: list[tuple[str, str, str]] = []  # (english, part of speech, standalone form)
+    dropped: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_KEY_WORDS, len(tokens) - i), 0, -1):
+            key = " ".join(plain[i : i + size])
+            if key in GLOSSARY:
+                items.append(GLOSSARY[key])
+                break
+            if spanish and key in CONNECTORS:
+                if CONNECTORS[key]:
+                    items.append((CONNECTORS[key], "c", ""))
+                break
+        else:
+            size = 1
+            token = tokens[i]
+            if not token[0].isalpha():
+                items.append((token, "p", ""))
+            elif not spanish or plain[i] in SHARED_WORDS:
+                items.append((token, "w", ""))
+            else:
+                dropped.append(token)
+        i += size
+    if spanish:
+        items = _adjectives_first(items)
+    words = [english for english, _, _ in items]
+    joined = " ".join(words)
+    joined = re.sub(r"\s+([,.;:%!?)])", r"\1", joined)
+    # "1 , 2" back to "1,2" and "18 - 25" to "18-25": the rules read them as one figure.
+    joined = re.sub(r"(\d)\s*([-/.,])\s*(\d)", r"\1\2\3", joined)
+    joined = re.sub(r"\(\s+", "(", joined)
+    # "de 18 a 25 años", translated word by word, reads "of 18 to 25 years old".
+    joined = re.sub(r"(?:\bof )?(\d+) to (\d+) years old\b", r"aged \1-\2", joined)
+    return Translation(re.sub(r"\s+", " ", joined).strip(), tuple(dropped))
+
+
+def _adjectives_first(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Spanish noun + adjectives ("mujer joven alegre") → English order ("cheerful young woman").
+
+    An adjective standing alone (no noun before or after it) takes its noun form when it has
+    one ("para jóvenes" → "for young adults").
+    """
+    out: list[tuple[str, str, str]] = []
+    i = 0
+    while i < len(items):
+        _, pos, alone = items[i]
+        if pos == "n":
+            j = i + 1
+            adjectives: list[tuple[str, str, str]] = []
+            # "mujer joven y alegre": the run of adjectives may hold an "and".
+            while j < len(items) and (
+                items[j][1] == "a"
+                or (items[j] == ("and", "c", "") and j + 1 < len(items) and items[j + 1][1] == "a")
+            ):
+                adjectives.append(items[j])
+                j += 1
+            out.extend(reversed(adjectives))
+            out.append(items[i])
+            i = j
+            continue
+        if pos == "a" and alone:
+            followed_by_noun = i + 1 < len(items) and items[i + 1][1] in ("n", "a")
+            if not followed_by_noun:
+                out.append((alone, "n", ""))
+                i += 1
+                continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+# --- scoring the references ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    phrase: str
+    share: Fraction  # of the total reference weight
+    support: int  # references holding it
+
+
+def _weights(references: list[ReferenceNote]) -> list[Fraction]:
+    """Rank weights as exact fractions summing to 1 (equal when none is positive)."""
+    raw = [Fraction(max(float(r.weight), 0.0)) for r in references]
+    total = sum(raw, Fraction(0))
+    if total == 0:
+        return [Fraction(1, len(references))] * len(references)
+    return [w / total for w in raw]
+
+
+def _clean(value: object) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip().strip(".").lower()
+
+
+_COUNT_WORDS = {1: "one person", 2: "two people", 3: "three people"}
+
+
+def _people_phrase(people: object) -> str:
+    if not isinstance(people, dict):
+        return ""
+    try:
+        count = int(people.get("count") or 0)
+    except (TypeError, ValueError):
+        return ""
+    if count <= 0:
+        return ""  # "no people" in a positive prompt tends to bring people in
+    base = _COUNT_WORDS.get(count, "a small group of people" if count <= 6 else "a crowd")
+    age = _clean(people.get("age_range"))
+    if not age:
+        return base
+    # "two people aged 25-35"; a worded range becomes its own phrase ("two people, young adults").
+    return f"{base} aged {age}" if age[0].isdigit() else f"{base}, {age}"
+
+
+# The heuristic describer writes one-word levels ("moderate", "medium"); alone in a prompt they
+# mean nothing to the image model, so they become the phrase they stand for.
+_LEVEL_PHRASES = {
+    "composition": {
+        "simple": "simple uncluttered composition",
+        "moderate": "balanced composition",
+        "busy": "rich detailed composition",
+    },
+    "lighting": {
+        "bright": "bright lighting",
+        "medium": "even lighting",
+        "dim": "dim moody lighting",
+        "dark": "low-key lighting",
+    },
+}
+
+
+def _phrases_of(key: str, attributes: dict) -> list[str]:
+    """The attribute's phrases in one reference (a palette gives one phrase per colour)."""
+    value = attributes.get(key)
+    if key in _LEVEL_PHRASES:
+        phrase = _clean(value)
+        return [_LEVEL_PHRASES[key].get(phrase, phrase)] if phrase else []
+    if key == "palette":
+        colours = value if isinstance(value, (list, tuple)) else [value]
+        return list(dict.fromkeys(c for c in (_clean(v) for v in colours) if c))
+    if key == "people":
+        phrase = _people_phrase(value)
+        return [phrase] if phrase else []
+    if key == "temperature":
+        tone = _clean(value)
+        return [f"{tone} tones"] if tone in ("warm", "cool") else []
+    phrase = _clean(value)
+    return [phrase] if phrase else []
+
+
+def rank(key: str, references: list[ReferenceNote], weights: list[Fraction]) -> list[Choice]:
+    """Every phrase of an attribute, best supported first, ties alphabetical."""
+    share: dict[str, Fraction] = {}
+    support: dict[str, int] = {}
+    for reference, weight in zip(references, weights, strict=True):
+        for phrase in _phrases_of(key, reference.attributes or {}):
+            share[phrase] = share.get(phrase, Fraction(0)) + weight
+            support[phrase] = support.get(phrase, 0) + 1
+    ordered = sorted(share, key=lambda p: (-share[p], p))
+    return [Choice(p, share[p], support[p]) for p in ordered]
+
+
+def _percent(share: Fraction) -> int:
+    return int(share * 100 + Fraction(1, 2))  # round half up, exactly
+
+
+# --- the writer ----------------------------------------------------------------------------
+
+
+class ComposerWriter:
+    """Writes the prompt by rule; needs no weights, no model library and no device."""
+
+    model_id = "composer-v1"
+    usable = True
+    device = ""
+    weights_path = ""
+    status_message = "The composer writes prompts by rule; it needs no model."
+    how_to_fix = ""
+
+    def __init__(self, config: ModelRole | None = None) -> None:
+        self.config = config
+
+    def write(self, request: PromptRequest) -> PromptResult:
+        references = list(request.references)
+        weights = _weights(references) if references else []
+        total = len(references)
+
+        subject = translate(request.subject)
+        audience = translate(request.audience)
+        tone = translate(request.tone)
+        dropped = list(dict.fromkeys([*subject.dropped, *audience.dropped, *tone.dropped]))
+
+        def top(key: str) -> Choice | None:
+            ranked = rank(key, references, weights) if references else []
+            return ranked[0] if ranked else None
+
+        subject_text = subject.text or translate(request.title).text
+        reference_subject = top("subject")
+        if not subject_text:
+            subject_text = reference_subject.phrase if reference_subject else FALLBACK_SUBJECT
+
+        setting, people, lighting = top("setting"), top("people"), top("lighting")
+        composition, mood, style = top("composition"), top("mood"), top("style")
+        temperature = top("temperature")
+        colours = (rank("palette", references, weights) if references else [])[:2]
+
+        palette_phrase = " and ".join(c.phrase for c in colours)
+        palette_share = sum(
+            (w for r, w in zip(references, weights, strict=True) if _has_colour(r, colours)),
+            Fraction(0),
+        )
+        palette_support = sum(1 for r in references if _has_colour(r, colours))
+        palette = Choice(palette_phrase, palette_share, palette_support) if colours else None
+
+        # The brief first (subject, audience, tone), then the style preset, then what the
+        # references share, best supported first: when the prompt is too long, enforce() drops
+        # from the end, so the weakest reference evidence goes first.
+        phrases: list[str] = [subject_text]
+        if audience.text and audience.text.lower() not in subject_text.lower():
+            phrases.append(audience.text)
+        if tone.text:
+            phrases.append(f"{tone.text} mood")
+        phrases.extend(prompt_rules.split_phrases(request.style.positive))
+        evidence: list[tuple[Choice, str]] = []
+        if setting:
+            evidence.append((setting, setting.phrase))
+        if lighting:
+            evidence.append((lighting, lighting.phrase))
+        if palette:
+            evidence.append((palette, f"{palette_phrase} color palette"))
+        if people:
+            evidence.append((people, people.phrase))
+        if reference_subject and reference_subject.share >= REFERENCE_SUBJECT_SHARE:
+            evidence.append((reference_subject, reference_subject.phrase))
+        if temperature:
+            evidence.append((temperature, temperature.phrase))
+        if composition:
+            evidence.append((composition, composition.phrase))
+        if mood and (not tone.text or mood.phrase not in tone.text.lower()):
+            evidence.append((mood, f"{mood.phrase} atmosphere"))
+        if style and not request.style.positive:
+            evidence.append((style, style.phrase))
+        # A stable sort: equal shares keep the attribute order above.
+        phrases.extend(phrase for _, phrase in sorted(evidence, key=lambda e: -e[0].share))
+        if not style and not request.style.positive:
+            phrases.append("advertising photograph")
+        phrases.extend(request.guidelines.always_include)
+
+        negative = [
+            BASE_NEGATIVE,
+            request.style.negative,
+            *request.guidelines.negative_terms,
+            *request.guidelines.forbidden_terms,
+        ]
+        # (label, how the rationale names it, its support, the phrase it put in the prompt)
+        choices: list[tuple[str, str, Choice, str]] = []
+        if setting:
+            choices.append(("setting", f"'{setting.phrase}'", setting, setting.phrase))
+        if people:
+            choices.append(("people", f"'{people.phrase}'", people, people.phrase))
+        if lighting:
+            choices.append(("lighting", f"'{lighting.phrase}'", lighting, lighting.phrase))
+        if palette:
+            choices.append(("palette", palette_phrase, palette, f"{palette_phrase} color palette"))
+        if style and not request.style.positive:
+            choices.append(("style", f"'{style.phrase}'", style, style.phrase))
+
+        draft = PromptResult(
+            positive=prompt_rules.join_phrases(
+                [p for phrase in phrases for p in prompt_rules.split_phrases(phrase)]
+            ),
+            negative=", ".join(n for n in negative if n),
+            rationale="",
+            model_id=self.model_id,
+        )
+        result = prompt_rules.enforce(draft, request.guidelines, request.style)
+        # The rationale tells only what survived the rules and the token limit.
+        final = prompt_rules.split_phrases(result.positive.lower())
+        kept = [c for c in choices if prompt_rules.split_phrases(c[3].lower())[0] in final]
+        cut = [c[0] for c in choices if c not in kept]
+        rationale = _rationale(
+            total=total,
+            choices=[(label, value, choice) for label, value, choice, _ in kept],
+            tone=tone.text,
+            style_name=request.style.name if request.style.positive else "",
+            dropped=dropped,
+            cut=cut,
+        )
+        return replace(result, rationale=rationale)
+
+
+def _has_colour(reference: ReferenceNote, colours: list[Choice]) -> bool:
+    held = set(_phrases_of("palette", reference.attributes or {}))
+    return any(c.phrase in held for c in colours)
+
+
+def _rationale(
+    *,
+    total: int,
+    choices: list[tuple[str, str, Choice]],
+    tone: str,
+    style_name: str,
+    dropped: list[str],
+    cut: list[str],
+) -> str:
+    # Choices with the same support ("2 of 3 references, 83 %") are told together; that keys
+    # on numbers, not on which references, so the order of the references cannot change it.
+    groups: dict[tuple[int, Fraction], list[str]] = {}
+    for label, value, choice in choices:
+        groups.setdefault((choice.support, choice.share), []).append(f"{label} {value}")
+    parts = [
+        f"{_and_list(items)} from {support} of {total} references "
+        f"({_percent(share)} % of the weight)"
+        for (support, share), items in sorted(groups.items(), key=lambda g: -g[0][1])
+    ]
+    if parts:
+        first = "; ".join(parts)
+        first = first[0].upper() + first[1:] + "."
+    elif total:
+        first = f"The {total} references share no setting, light or palette, so the brief led."
+    else:
+        first = "No reference images were given, so the prompt comes from the brief alone."
+    extras = []
+    if tone:
+        extras.append(f"tone: {tone}")
+    if style_name:
+        extras.append(f"style preset: {style_name}")
+    if dropped:
+        extras.append(f"brief words left out (no translation): {', '.join(dropped)}")
+    if cut:
+        extras.append(f"left out to fit the image model's 77-token window: {', '.join(cut)}")
+    if not extras:
+        return first
+    second = "; ".join(extras)
+    return f"{first} {second[0].upper()}{second[1:]}."
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,395 @@
+"""The brief workflow: create and rank a brief, write and edit its prompt, queue its images.
+
+Model runs happen in jobs (generation.jobs.handlers); these services queue them and hold what
+a job and a page both need. Every prompt, whoever wrote it, passes through
+`generation.backends.prompt.rules.enforce` with the brief's guidelines, so neither a brief's text
+nor a model's answer can drop the brand and compliance rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+# Stored in English (the catalogue's msgids); pages translate them when they show them.
+from django.utils.translation import gettext_noop as _
+
+from campaigns.ranking.selectors import BriefRanking, brief_ranking
+from generation.backends import runtime
+from generation.backends.base import (
+    BackendUnavailable,
+    PromptRequest,
+    PromptResult,
+    ReferenceNote,
+)
+from generation.backends.prompt.rules import enforce
+from generation.briefs.guidelines import guidelines_for, style_spec
+from generation.briefs.permissions import can_change
+from generation.descriptions import describe_config, descriptions_for, images_describe
+from generation.jobs import queue as jobs
+from generation.models import (
+    Brief,
+    BriefReference,
+    GeneratedImage,
+    ImageBatch,
+    ModelJob,
+    PromptVersion,
+    StylePreset,
+)
+from library.models import Board
+
+log = logging.getLogger(__name__)
+
+# References the prompt writer reads.
+PROMPT_REFERENCES = 8
+
+
+# --- rank ----------------------------------------------------------------------------------
+
+
+def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
+    """Rank the node's history for the brief and store its references.
+
+    Pinned references stay (first, in their order); excluded images stay out; the rest are
+    replaced by the new ranking. Records the rule and version used.
+    """
+    excluded = list(brief.references.filter(excluded=True).values_list("image_id", flat=True))
+    ranking = brief_ranking(
+        node=brief.node, objective=brief.objective, as_of=as_of, exclude_image_ids=excluded
+    )
+    estimates = [r.estimate for r in ranking.references if r.estimate and r.estimate > 0]
+    best = (min(estimates) if ranking.lower_is_better else max(estimates)) if estimates else 0
+    with transaction.atomic():
+        pinned = {
+            ref.image_id: ref for ref in brief.references.select_for_update().filter(pinned=True)
+        }
+        brief.references.filter(pinned=False, excluded=False).delete()
+        order = len(pinned)
+        for ref in ranking.references:
+            weight = 1.0
+            if best and ref.estimate and ref.estimate > 0:
+                ratio = best / ref.estimate if ranking.lower_is_better else ref.estimate / best
+                weight = round(min(1.0, ratio), 4)
+            values = {
+                "metric": ranking.metric,
+                "estimate": ref.estimate,
+                "interval_low": ref.interval[0],
+                "interval_high": ref.interval[1],
+                "weight": weight,
+                "platforms": ref.platforms,
+                "figures": ref.figures,
+                "reason_es": ref.reason_es,
+                "reason_en": ref.reason_en,
+            }
+            if ref.image_id in pinned:
+                BriefReference.objects.filter(pk=pinned[ref.image_id].pk).update(**values)
+                continue
+            order += 1
+            BriefReference.objects.create(brief=brief, image_id=ref.image_id, order=order, **values)
+        brief.ranking_rule_id = ranking.rule_id
+        brief.ranking_rule_version = ranking.rule_version
+        brief.ranking = {
+            key: value
+            for key, value in ranking.as_dict().items()
+            if key not in {"references", "gate_misses"}
+        }
+        brief.ranked_at = timezone.now()
+        brief.save(
+            update_fields=[
+                "ranking_rule",
+                "ranking_rule_version",
+                "ranking",
+                "ranked_at",
+                "updated_at",
+            ]
+        )
+    return ranking
+
+
+def brief_create(
+    *,
+    owner,
+    node,
+    objective: str,
+    title: str,
+    description: str,
+    audience: str = "",
+    tone: str = "",
+    style_preset: StylePreset | None = None,
+    image_count: int = 4,
+    guidance_scale: float = 7.0,
+    seed: int | None = None,
+    sketch=None,
+    sketch_strength: float = 0.6,
+) -> Brief:
+    """Open a brief, rank its references and write its first prompt (or queue the writer).
+
+    Ranking takes milliseconds and the composer is instant, so the analyst sees references and
+    a prompt as soon as the page loads; a language-model writer runs as a job instead.
+    """
+    brief = Brief(
+        owner=owner,
+        node=node,
+        objective=objective,
+        title=title.strip(),
+        description=description.strip(),
+        audience=audience.strip(),
+        tone=tone.strip(),
+        style_preset=style_preset,
+        image_count=image_count,
+        guidance_scale=guidance_scale,
+        seed=seed,
+        sketch_strength=sketch_strength,
+    )
+    if sketch:
+        brief.sketch = sketch
+    brief.full_clean()
+    brief.save()
+    brief_refresh(brief)
+    return brief
+
+
+def brief_refresh(brief: Brief) -> ModelJob | None:
+    """Rank again (pins and exclusions kept) and write a new prompt from the new references."""
+    from campaigns.ranking.selectors import NoRuleError
+
+    try:
+        brief_rank(brief)
+    except NoRuleError:
+        brief.ranking = {
+            "message_en": "No ranking rule covers this business unit and objective yet.",
+            "message_es": "Aún no hay una regla de ranking para esta unidad y objetivo.",
+        }
+        brief.save(update_fields=["ranking", "updated_at"])
+    return brief_prompt_refresh(brief)
+
+
+def brief_prompt_refresh(brief: Brief) -> ModelJob | None:
+    """A new prompt version now with the composer, or a queued job for a language model."""
+    if runtime.role_config("prompt").backend == "composer":
+        brief_prompt_write(brief)
+        return None
+    return prompt_write_queue(brief)
+
+
+def brief_reference_mark(
+    brief: Brief, *, image_id: int, pinned: bool | None = None, excluded: bool | None = None
+) -> BriefReference:
+    """Pin or exclude one image for the brief (any past image may be pinned, ranked or not)."""
+    ref, _created = BriefReference.objects.get_or_create(
+        brief=brief,
+        image_id=image_id,
+        defaults={"order": brief.references.count() + 1, "weight": 1.0},
+    )
+    if pinned is not None:
+        ref.pinned = pinned
+        if pinned:
+            ref.excluded = False
+    if excluded is not None:
+        ref.excluded = excluded
+        if excluded:
+            ref.pinned = False
+    ref.save(update_fields=["pinned", "excluded"])
+    return ref
+
+
+# --- write the prompt ----------------------------------------------------------------------
+
+
+def prompt_request_for(brief: Brief) -> PromptRequest:
+    """What the prompt writer reads: the brief, its best references' descriptions, the rules."""
+    refs = list(
+        brief.references.filter(excluded=False).order_by("-pinned", "order")[:PROMPT_REFERENCES]
+    )
+    _ensure_described([ref.image_id for ref in refs])
+    found = descriptions_for([ref.image_id for ref in refs], backend=describe_config().backend)
+    notes = [
+        ReferenceNote(
+            text=found[ref.image_id].text,
+            attributes=found[ref.image_id].attributes,
+            weight=1.0 if ref.pinned else ref.weight,
+        )
+        for ref in refs
+        if ref.image_id in found
+    ]
+    return PromptRequest(
+        subject=brief.description,
+        title=brief.title,
+        objective=brief.objective,
+        node=brief.node.name,
+        audience=brief.audience,
+        tone=brief.tone,
+        references=notes,
+        guidelines=guidelines_for(brief.node),
+        style=style_spec(brief.style_preset),
+    )
+
+
+def _ensure_described(image_ids: list[int]) -> None:
+    """Describe references the background job has not reached yet (the heuristic if need be)."""
+    if not image_ids:
+        return
+    try:
+        images_describe(image_ids=image_ids)  # skips images this backend already described
+    except BackendUnavailable as exc:
+        log.warning("Describe backend unavailable (%s); using the heuristic for references.", exc)
+        images_describe(image_ids=image_ids, config=describe_config("heuristic"))
+
+
+def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVersion:
+    """Write a new prompt version with the configured writer (the composer if it can't run)."""
+    request = prompt_request_for(brief)
+    config = runtime.role_config("prompt")
+    started = time.perf_counter()
+    fallback_reason = ""
+    try:
+        was_loaded = runtime.is_loaded(config)
+        writer = runtime.load(config)
+        if job is not None:
+            load_seconds = 0.0 if was_loaded else time.perf_counter() - started
+            jobs.job_stage(job, "writing", load_seconds=load_seconds, model_id=writer.model_id)
+    except BackendUnavailable as exc:
+        if config.backend == "composer":
+            raise
+        fallback_reason = _(
+            "The language model could not be used ({problem}); the composer wrote this prompt."
+        ).format(problem=exc.message)
+        writer = runtime.load(dataclasses.replace(config, backend="composer"))
+    inference_started = time.perf_counter()
+    result = writer.write(request)
+    if job is not None:
+        job.inference_seconds = time.perf_counter() - inference_started
+    result = enforce(result, request.guidelines, request.style)
+    fallback_reason = fallback_reason or result.fallback_reason
+    source = (
+        PromptVersion.Source.COMPOSER
+        if fallback_reason or config.backend == "composer"
+        else PromptVersion.Source.LLM
+    )
+    return _prompt_version_create(
+        brief,
+        positive=result.positive,
+        negative=result.negative,
+        rationale=result.rationale,
+        source=source,
+        model_id=result.model_id,
+        fallback_reason=fallback_reason,
+    )
+
+
+def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -> PromptVersion:
+    """The analyst's edit, as a new version; the guidelines still apply to it."""
+    base = brief.latest_prompt
+    result = enforce(
+        PromptResult(
+            positive=positive,
+            negative=negative,
+            rationale=base.rationale if base else "",
+            model_id="",
+        ),
+        guidelines_for(brief.node),
+        style_spec(brief.style_preset),
+    )
+    return _prompt_version_create(
+        brief,
+        positive=result.positive,
+        negative=result.negative,
+        rationale=_("Edited by {name}.").format(name=author.get_full_name() or author.username),
+        source=PromptVersion.Source.ANALYST,
+        model_id="",
+        author=author,
+    )
+
+
+def _prompt_version_create(brief: Brief, **fields) -> PromptVersion:
+    # Two writers finishing together would pick the same number: retry on the unique clash.
+    for _attempt in range(3):
+        number = brief.prompt_versions.order_by("-number").values_list("number", flat=True)[:1]
+        next_number = (number[0] if number else 0) + 1
+        try:
+            with transaction.atomic():
+                return PromptVersion.objects.create(brief=brief, number=next_number, **fields)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not number the prompt version; try again.")
+
+
+def prompt_write_queue(brief: Brief) -> ModelJob:
+    config = runtime.role_config("prompt")
+    return jobs.job_queue(kind=ModelJob.Kind.WRITE, backend=config.backend, brief=brief)
+
+
+# --- generate ------------------------------------------------------------------------------
+
+# batch_queue's "use what the brief says" (None already means "no style preset").
+BRIEF_DEFAULT = object()
+
+
+def batch_queue(
+    brief: Brief,
+    *,
+    prompt_version: PromptVersion | None = None,
+    seed: int | None = None,
+    guidance_scale: float | None = None,
+    style_preset: StylePreset | object | None = BRIEF_DEFAULT,
+    image_count: int | None = None,
+    steps: int | None = None,
+    size: int | None = None,
+    from_sketch: bool | None = None,
+) -> ImageBatch:
+    """Queue a batch of images for the brief; the job writes the prompt first if there is none."""
+    config = runtime.role_config("image")
+    if seed is None:
+        seed = brief.seed if brief.seed is not None and not brief.batches.exists() else None
+    size = size or settings.YENNI_IMAGE_SIZE
+    with transaction.atomic():
+        job = jobs.job_queue(kind=ModelJob.Kind.GENERATE, backend=config.backend, brief=brief)
+        return ImageBatch.objects.create(
+            brief=brief,
+            job=job,
+            prompt_version=prompt_version or brief.latest_prompt,
+            # None is a choice ("no preset"); leaving the argument out keeps the brief's.
+            style_preset=brief.style_preset if style_preset is BRIEF_DEFAULT else style_preset,
+            image_count=image_count or brief.image_count,
+            guidance_scale=guidance_scale if guidance_scale is not None else brief.guidance_scale,
+            steps=steps or settings.YENNI_IMAGE_STEPS,
+            width=size,
+            height=size,
+            seed=seed if seed is not None else secrets.randbelow(2**31),
+            from_sketch=bool(brief.sketch) if from_sketch is None else from_sketch,
+            sketch_strength=brief.sketch_strength,
+        )
+
+
+def generated_image_pick(image: GeneratedImage, *, picked: bool) -> GeneratedImage:
+    image.picked = picked
+    image.picked_at = timezone.now() if picked else None
+    image.save(update_fields=["picked", "picked_at"])
+    return image
+
+
+# --- boards from the library -----------------------------------------------------------
+
+
+def board_to_brief(board: Board, brief: Brief) -> list[BriefReference]:
+    """Pin every image of the board on the brief, in the board's order; return the references.
+
+    Only for a brief the board's owner may change (PermissionDenied otherwise, with nothing
+    pinned). An image the brief had excluded becomes pinned: choosing it by hand again says so.
+    The prompt is not rewritten here; the brief page's "rewrite" does that when the analyst
+    wants it.
+    """
+    if not can_change(board.owner, brief):
+        raise PermissionDenied(_("Only the brief's owner can pin references on it."))
+    image_ids = list(board.items.order_by("added_at", "pk").values_list("image_id", flat=True))
+    with transaction.atomic():
+        return [
+            brief_reference_mark(brief, image_id=image_id, pinned=True) for image_id in image_ids
+        ]

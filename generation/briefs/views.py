@@ -1,0 +1,405 @@
+"""Pages of the analyst's workflow: home, the brief form, the brief page and its actions.
+
+Every brief page goes through `brief_view`: sign-in first, then the brief must be one the user
+may see (else 404, so nobody learns which briefs exist), and every POST needs the right to
+change it (else 403). Views only read forms and call services; the reads live in
+generation.briefs.selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns.selectors import catalog_summary
+from creatives.serving import stored_file_response
+from generation.briefs import selectors as page_selectors
+from generation.briefs import services
+from generation.briefs.forms import BriefForm, GenerateForm, PromptForm, ShareForm
+from generation.briefs.permissions import briefs_visible_to, can_change
+from generation.models import Brief, GeneratedImage, ModelJob
+from generation.sharing import links as sharing
+from library.models import Board
+from yenni_site.http import int_or_404
+from yenni_site.roles import briefs_required, is_lead, uses_briefs
+
+HOME_PAGE_SIZE = 20
+
+BriefView = Callable[..., HttpResponse]
+
+
+def _refuse(request: HttpRequest, reason: str) -> HttpResponse:
+    """A polite 403 page that says why, instead of the bare "Forbidden"."""
+    return render(request, "generation/no_access.html", {"reason": reason}, status=403)
+
+
+def brief_view(view: BriefView) -> BriefView:
+    """Load the brief the user may see (404 otherwise); a POST also needs the right to change it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+        brief = get_object_or_404(briefs_visible_to(request.user), pk=pk)
+        if request.method == "POST" and not can_change(request.user, brief):
+            return _refuse(request, "not_owner")
+        return view(request, brief, *args, **kwargs)
+
+    return briefs_required(wrapped)
+
+
+def _back_to(brief: Brief, anchor: str = "") -> HttpResponseRedirect:
+    url = reverse("brief_detail", args=[brief.pk])
+    return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
+# --- home and the new brief ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's briefs (every brief for a lead) above the ad history Yenni draws on."""
+    context: dict = {"summary": catalog_summary(), "uses_briefs": uses_briefs(request.user)}
+    if context["uses_briefs"]:
+        page = Paginator(
+            page_selectors.home_briefs(request.user), HOME_PAGE_SIZE, allow_empty_first_page=True
+        ).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["all_briefs"] = is_lead(request.user)
+        context["rows"] = page_selectors.home_rows(list(page.object_list))
+    return render(request, "generation/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@briefs_required
+def brief_new(request: HttpRequest) -> HttpResponse:
+    """The brief form; a valid one opens the brief, ranks it and writes its first prompt."""
+    form = BriefForm(request.POST, request.FILES) if request.method == "POST" else BriefForm()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        brief = services.brief_create(
+            owner=request.user,
+            node=data["node"],
+            objective=data["objective"],
+            title=data["title"],
+            description=data["description"],
+            audience=data["audience"],
+            tone=data["tone"],
+            style_preset=data["style_preset"],
+            image_count=data["image_count"],
+            guidance_scale=data["guidance_scale"],
+            seed=data["seed"],
+            sketch=data["sketch"],
+            sketch_strength=data["sketch_strength"],
+        )
+        count = brief.references.filter(excluded=False).count()
+        if brief.prompt_versions.exists():
+            note = _("Brief created: Yenni chose {count} references and wrote the prompt.")
+        else:
+            note = _("Brief created: Yenni chose {count} references; the prompt is being written.")
+        messages.success(request, note.format(count=count))
+        return redirect("brief_detail", pk=brief.pk)
+    return render(request, "generation/brief_new.html", {"form": form})
+
+
+# --- the brief page ------------------------------------------------------------------------
+
+
+def _detail(
+    request: HttpRequest,
+    brief: Brief,
+    *,
+    prompt_form: PromptForm | None = None,
+    generate_form: GenerateForm | None = None,
+) -> HttpResponse:
+    page = page_selectors.brief_page(brief)
+    if prompt_form is None:
+        prompt = page.prompt
+        prompt_form = PromptForm(
+            initial={"positive": prompt.positive, "negative": prompt.negative} if prompt else None
+        )
+    context = {
+        "brief": brief,
+        "page": page,
+        "can_change": can_change(request.user, brief),
+        "prompt_form": prompt_form,
+        "generate_form": generate_form or _generate_form(brief),
+        "share_form": ShareForm(),
+    }
+    return render(request, "generation/brief_detail.html", context)
+
+
+def _generate_form(brief: Brief, data=None) -> GenerateForm:
+    return GenerateForm(
+        data,
+        initial={
+            "guidance_scale": brief.guidance_scale,
+            "style_preset": brief.style_preset_id,
+            "image_count": brief.image_count,
+        },
+    )
+
+
+@require_GET
+@brief_view
+def brief_detail(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """The brief, its references, prompt, batches and share links; read-only for non-owners."""
+    return _detail(request, brief)
+
+
+REFERENCE_ACTIONS = {
+    "pin": ({"pinned": True}, gettext_lazy("Pinned: this reference stays when you rank again.")),
+    "unpin": ({"pinned": False}, gettext_lazy("Unpinned.")),
+    "exclude": (
+        {"excluded": True},
+        gettext_lazy("Excluded: this image will not come back when you rank again."),
+    ),
+    "include": ({"excluded": False}, gettext_lazy("Included again.")),
+}
+
+
+@require_POST
+@brief_view
+def brief_reference(request: HttpRequest, brief: Brief, image_id: int) -> HttpResponse:
+    """Pin, unpin, exclude or include one of the brief's references."""
+    action = REFERENCE_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        return HttpResponseBadRequest(_("Unknown action: use pin, unpin, exclude or include."))
+    get_object_or_404(brief.references, image_id=image_id)
+    changes, note = action
+    services.brief_reference_mark(brief, image_id=image_id, **changes)
+    messages.success(request, note)
+    return _back_to(brief, "references")
+
+
+@require_POST
+@brief_view
+def brief_rerank(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """Rank again (pins kept, exclusions left out) and write a prompt from the new references."""
+    job = services.brief_refresh(brief)
+    count = brief.references.filter(excluded=False).count()
+    if job is None:
+        note = _("Ranked again: {count} references, and a new prompt from them.")
+    else:
+        note = _("Ranked again: {count} references. The language model is writing a new prompt.")
+    messages.success(request, note.format(count=count))
+    return _back_to(brief, "references")
+
+
+@require_POST
+@brief_view
+def brief_prompt_edit(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """Save the analyst's prompt as a new version (the brand guidelines still apply)."""
+    form = PromptForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, brief, prompt_form=form)
+    version = services.prompt_version_edit(
+        brief,
+        positive=form.cleaned_data["positive"],
+        negative=form.cleaned_data["negative"],
+        author=request.user,
+    )
+    messages.success(request, _("Prompt saved as version {number}.").format(number=version.number))
+    if " ".join(version.positive.split()) != " ".join(form.cleaned_data["positive"].split()):
+        messages.info(
+            request,
+            _("The brand guidelines were applied: the saved prompt differs from what you typed."),
+        )
+    return _back_to(brief, "prompt")
+
+
+@require_POST
+@brief_view
+def brief_prompt_rewrite(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """Write a new prompt version from the current references."""
+    job = services.brief_prompt_refresh(brief)
+    if job is None:
+        number = brief.prompt_versions.order_by("-number").values_list("number", flat=True)[0]
+        messages.success(
+            request, _("Yenni wrote version {number} from the references.").format(number=number)
+        )
+    else:
+        messages.info(
+            request, _("The language model is writing a new prompt; it appears here when ready.")
+        )
+    return _back_to(brief, "prompt")
+
+
+@require_POST
+@brief_view
+def brief_generate(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """Queue a batch of images; the page follows its progress."""
+    form = _generate_form(brief, request.POST)
+    if not form.is_valid():
+        return _detail(request, brief, generate_form=form)
+    data = form.cleaned_data
+    services.batch_queue(
+        brief,
+        seed=data["seed"],
+        guidance_scale=data["guidance_scale"],
+        style_preset=data["style_preset"],
+        image_count=data["image_count"],
+    )
+    messages.success(request, _("Images queued. They appear below as soon as they are ready."))
+    return _back_to(brief, "batches")
+
+
+@require_GET
+@brief_view
+def brief_progress(request: HttpRequest, brief: Brief) -> JsonResponse:
+    """Where the brief's jobs stand, for the page to update itself without reloading."""
+    changeable = can_change(request.user, brief)
+    jobs = []
+    for job in page_selectors.progress_jobs(brief):
+        line = page_selectors.job_line(job)
+        batch = page_selectors.job_batch(job)
+        html = None
+        if batch is not None and job.finished:
+            html = render_to_string(
+                "generation/partials/batch.html",
+                {
+                    "card": page_selectors.batch_card(batch),
+                    "brief": brief,
+                    "can_change": changeable,
+                },
+                request=request,
+            )
+        jobs.append(
+            {
+                "id": job.pk,
+                "kind": job.kind,
+                "status": job.status,
+                "stage": job.stage,
+                "label": line.label,
+                "elapsed_seconds": line.elapsed_seconds,
+                # Stored in English; shown in the page's language where the catalogue has it.
+                "error": _(job.error) if job.error else "",
+                "how_to_fix": _(job.how_to_fix) if job.how_to_fix else "",
+                "batch_id": batch.pk if batch is not None else None,
+                "html": html,
+            }
+        )
+    pending = any(job["status"] not in ModelJob.FINISHED for job in jobs)
+    return JsonResponse({"pending": pending, "jobs": jobs})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@brief_view
+def image_pick(request: HttpRequest, brief: Brief, image_pk: int) -> HttpResponse:
+    """Pick or unpick a generated image: JSON for the page's script, a redirect without it."""
+    image = get_object_or_404(GeneratedImage, pk=image_pk, batch__brief=brief)
+    value = request.POST.get("picked", "")
+    if value not in {"true", "false"}:
+        return HttpResponseBadRequest(_("Say picked=true or picked=false."))
+    services.generated_image_pick(image, picked=value == "true")
+    if _wants_json(request):
+        return JsonResponse({"id": image.pk, "picked": image.picked})
+    return _back_to(brief, f"image-{image.pk}")
+
+
+# --- sharing -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@brief_view
+def brief_share(request: HttpRequest, brief: Brief) -> HttpResponse:
+    """The brief's share links; a POST creates one and shows its address this once."""
+    form = ShareForm(request.POST) if request.method == "POST" else ShareForm()
+    new_url = ""
+    if form.is_bound and form.is_valid():
+        link, token = sharing.share_link_create(
+            brief=brief,
+            agency=form.cleaned_data["agency"],
+            days=form.cleaned_data["days"],
+            show_figures=form.cleaned_data["show_figures"],
+            created_by=request.user,
+        )
+        # Shown in this response only: the token is not stored, so no later page can show it.
+        new_url = request.build_absolute_uri(reverse("share_page", args=[token]))
+        messages.success(request, _("Link created for {agency}.").format(agency=link.agency))
+        form = ShareForm()
+    context = {
+        "brief": brief,
+        "can_change": can_change(request.user, brief),
+        "share_form": form,
+        "share_links": list(brief.share_links.all()),
+        "new_url": new_url,
+    }
+    return render(request, "generation/brief_share.html", context)
+
+
+@require_POST
+@brief_view
+def share_revoke(request: HttpRequest, brief: Brief, link_pk: int) -> HttpResponse:
+    """Stop one of the brief's links from opening; it stays listed as revoked."""
+    link = get_object_or_404(brief.share_links, pk=link_pk)
+    sharing.share_link_revoke(link)
+    messages.success(
+        request, _("The link for {agency} no longer opens.").format(agency=link.agency)
+    )
+    return redirect("brief_share", pk=brief.pk)
+
+
+# --- generated images ----------------------------------------------------------------------
+
+
+@require_GET
+@briefs_required
+def generated_image_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve a generated image to someone who may see its brief."""
+    image = get_object_or_404(
+        GeneratedImage.objects.select_related("batch"),
+        pk=pk,
+        batch__brief__in=briefs_visible_to(request.user),
+    )
+    # A generated file never changes; "private" keeps shared caches from holding it.
+    return stored_file_response(
+        image.file.name, cache_control="private, max-age=86400", storage=image.file.storage
+    )
+
+
+@require_POST
+@briefs_required
+def board_to_brief(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pin the board's pieces on one of the user's briefs, then open that brief."""
+    board = get_object_or_404(Board, pk=pk, owner=request.user)
+    brief = get_object_or_404(
+        briefs_visible_to(request.user), pk=int_or_404(request.POST.get("brief"))
+    )
+    if not can_change(request.user, brief):
+        return render(request, "generation/no_access.html", {"reason": "not_owner"}, status=403)
+    if not board.items.exists():
+        messages.info(request, _("The board is empty: add pieces to it first."))
+        return redirect("board_detail", pk=board.pk)
+    try:
+        pinned = services.board_to_brief(board, brief)
+    except PermissionDenied:
+        return render(request, "generation/no_access.html", {"reason": "not_owner"}, status=403)
+    messages.success(
+        request,
+        _("{count} pieces from “{board}” are pinned on this brief.").format(
+            count=len(pinned), board=board.name
+        ),
+    )
+    return HttpResponseRedirect(reverse("brief_detail", args=[brief.pk]) + "#references")

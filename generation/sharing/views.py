@@ -1,0 +1,150 @@
+"""The agency's read-only pages: the token in the URL is the only key, no account, no cookies.
+
+Every response is private to whoever holds the link: not indexed, not cached, and sent with no
+Referer, so the token in the address never travels to another site. Pages are Spanish unless
+the address asks for English (?lang=en); nothing links back into the app.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.db.models.fields.files import FieldFile
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from generation.models import ShareLink
+from generation.sharing import links as sharing
+from generation.sharing import pack
+from generation.sharing import selectors as share_selectors
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+# The share page loads only its own stylesheet and images: no script, no form, no frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src 'self'; style-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@require_GET
+def share_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the brief, its picked images and its evidence; each page view is counted."""
+    language = _language(request)
+    with translation.override(language):
+        try:
+            link = sharing.share_link_open(token)
+        except sharing.ShareLinkUnknown:
+            return _not_found(request, language)
+        except sharing.ShareLinkGone as gone:
+            return _gone(request, language, gone.link)
+        shared = share_selectors.shared_brief(link, language=language)
+        response = render(
+            request,
+            "share/page.html",
+            {"shared": shared, "token": token, "lang": language},
+        )
+    return _private(response, language)
+
+
+@require_GET
+def share_pack(request: HttpRequest, token: str) -> HttpResponse:
+    """Stream the ZIP pack (not counted as a view)."""
+    language = _language(request)
+    link_or_response = _resolve(request, token, language)
+    if isinstance(link_or_response, HttpResponse):
+        return link_or_response
+    with translation.override(language):
+        plan = pack.pack_plan(share_selectors.shared_brief(link_or_response, language=language))
+    response = StreamingHttpResponse(pack.pack_stream(plan), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{pack.pack_filename(plan.shared)}"'
+    return _private(response, language)
+
+
+@require_GET
+def share_image(request: HttpRequest, token: str, image_pk: int) -> HttpResponse:
+    """Serve one picked image of the link's brief; any other image is "not found"."""
+    language = _language(request)
+    link_or_response = _resolve(request, token, language)
+    if isinstance(link_or_response, HttpResponse):
+        return link_or_response
+    image = share_selectors.shared_image(link_or_response.brief, image_pk)
+    response = _file_response(image.file) if image else None
+    if response is None:
+        return _not_found(request, language)
+    return _private(response, language)
+
+
+@require_GET
+def share_reference_image(request: HttpRequest, token: str, image_id: int) -> HttpResponse:
+    """Serve the image of one of the brief's kept references (never an excluded one)."""
+    language = _language(request)
+    link_or_response = _resolve(request, token, language)
+    if isinstance(link_or_response, HttpResponse):
+        return link_or_response
+    image = share_selectors.shared_reference_image(link_or_response.brief, image_id)
+    response = _file_response(image.file) if image else None
+    if response is None:
+        return _not_found(request, language)
+    return _private(response, language)
+
+
+def _language(request: HttpRequest) -> str:
+    asked = request.GET.get("lang", "")
+    return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _resolve(request: HttpRequest, token: str, language: str) -> ShareLink | HttpResponse:
+    """The active link, or the page that says why there is none (without counting a view)."""
+    try:
+        return sharing.share_link_resolve(token)
+    except sharing.ShareLinkUnknown:
+        return _not_found(request, language)
+    except sharing.ShareLinkGone as gone:
+        return _gone(request, language, gone.link)
+
+
+def _not_found(request: HttpRequest, language: str) -> HttpResponse:
+    with translation.override(language):
+        response = render(request, "share/not_found.html", {"lang": language}, status=404)
+    return _private(response, language)
+
+
+def _gone(request: HttpRequest, language: str, link: ShareLink) -> HttpResponse:
+    with translation.override(language):
+        response = render(
+            request,
+            "share/gone.html",
+            {"lang": language, "revoked": link.is_revoked, "expired_on": link.expires_at},
+            status=410,
+        )
+    return _private(response, language)
+
+
+def _file_response(file: FieldFile) -> HttpResponse | None:
+    """The stored file's bytes, or None when storage has lost it.
+
+    Sent through the app even from S3, rather than redirecting to a signed storage address:
+    such an address keeps working after the link is revoked and can be passed on.
+    """
+    storage, name = file.storage, file.name
+    if not name or not storage.exists(name):
+        return None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(storage.open(name, "rb"), content_type=content_type)
+
+
+def _private(response: HttpResponse, language: str) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["Content-Language"] = language
+    return response
