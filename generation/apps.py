@@ -22,7 +22,7 @@ class GenerationConfig(AppConfig):
 
 
 def _ensure_reaper_schedule(sender, using: str = "default", **kwargs) -> None:
-    """Every few minutes, re-queue or fail model jobs whose worker died (see generation.jobs.queue)."""
+    """Every few minutes, re-queue or fail model jobs whose worker died (generation.jobs.queue)."""
     from django_q.models import Schedule
 
     Schedule.objects.using(using).update_or_create(
