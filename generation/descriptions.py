@@ -18,12 +18,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 # Stored in English (the catalogue's msgids); pages translate them when they show them.
 from django.utils.translation import gettext_noop as _
 
-from campaigns.demo.progress import Progress, SilentProgress
 from creatives.models import CreativeImage, ImageDescription
 from generation.backends import runtime
 from generation.backends.base import Description, ModelRole
 from generation.jobs import queue as jobs
 from generation.models import ModelJob
+from yenni_site.progress import Progress
 
 # Images per describe job queued after ingestion: small enough to finish well within a timeout.
 DESCRIBE_JOB_CHUNK = 500
@@ -68,7 +68,7 @@ def images_describe(
     backend cannot load.
     """
     config = config or describe_config()
-    progress = progress or SilentProgress()
+    progress = progress or Progress()
     started = time.perf_counter()
     was_loaded = runtime.is_loaded(config)
     describer = runtime.load(config)

@@ -35,8 +35,8 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, Max
 
-from campaigns.demo.progress import Progress, SilentProgress
 from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
+from yenni_site.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -490,7 +490,7 @@ def embed_described_images(
     model. Never raises because the model cannot run: the summary's `unavailable` says why,
     so a describe job that calls this still succeeds with its descriptions saved.
     """
-    progress = progress or SilentProgress()
+    progress = progress or Progress()
     summary = EmbedSummary()
     started = time.perf_counter()
     if image_ids is None:

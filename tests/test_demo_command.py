@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from io import StringIO
 from itertools import combinations
@@ -14,7 +15,6 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
 from campaigns.demo.history import DemoParameters, plan_history, simulate_daily_metrics
-from campaigns.demo.progress import ProgressBar
 from campaigns.models import (
     Ad,
     AdAccount,
@@ -28,6 +28,7 @@ from campaigns.models import (
 from campaigns.objectives import map_objective
 from creatives.imaging import phash_distance
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
+from yenni_site.progress import Progress
 
 SMALL = ["--creatives", "40", "--months", "2"]
 IMAGE_FIELDS = (
@@ -341,36 +342,40 @@ def test_it_writes_the_true_quality_file_with_one_entry_per_image(db):
     assert all(e["variant_of"] in document["images"] for e in variants)
 
 
-def test_progress_prints_a_few_lines_when_not_on_a_terminal():
-    lines: list[str] = []
-    progress = ProgressBar(write=lines.append, interactive=False, clock=lambda: 0.0)
+def test_progress_off_a_terminal_draws_each_stage_once_at_start_and_once_at_the_end():
+    stream = io.StringIO()
+    progress = Progress(stream)
 
     progress.stage("images", 100, "images")
     for _ in range(100):
         progress.advance()
+    progress.done("3 images/s")
+
+    draws = [draw for draw in stream.getvalue().replace("\n", "\r").split("\r") if draw]
+    assert len(draws) == 2
+    assert draws[0].startswith("images:   0%|")
+    assert "0/100" in draws[0]
+    assert draws[1].startswith("images: 100%|##########| 100/100")
+    assert draws[1].endswith("3 images/s]")
+
+
+def test_progress_without_a_stream_reports_nothing_and_a_new_stage_closes_the_last():
+    silent = Progress()
+    silent.stage("images", 10, "images")
+    silent.advance(10)
+    silent.done()
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress.stage("catalog", 3)
+    progress.advance(3)
+    progress.stage("rollup", 1)
+    progress.advance()
     progress.done()
 
-    assert "".join(lines).splitlines() == [
-        "images: starting (100 images)",
-        "images: 25% (25 images of 100 images, 0.0 s)",
-        "images: 50% (50 images of 100 images, 0.0 s)",
-        "images: 75% (75 images of 100 images, 0.0 s)",
-        "images: done in 0.0 s",
-    ]
-
-
-def test_progress_redraws_one_line_on_a_terminal():
-    writes: list[str] = []
-    ticks = iter(range(1000))
-    progress = ProgressBar(write=writes.append, interactive=True, clock=lambda: next(ticks))
-
-    progress.stage("metrics", 10, "ad-days")
-    progress.advance(5)
-    progress.done()
-
-    assert all(text.startswith("\r") for text in writes[:-1])
-    assert "50%" in writes[1]
-    assert writes[-1].endswith("\n")
+    assert stream.getvalue().count("\n") == 2
+    assert "catalog: 100%" in stream.getvalue()
+    assert "rollup: 100%" in stream.getvalue()
 
 
 def test_it_refuses_too_few_creatives_and_bad_dates_before_writing_anything(db):

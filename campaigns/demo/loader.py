@@ -26,7 +26,6 @@ from django.db.models import Q
 from campaigns.demo import cast, history
 from campaigns.demo.artwork import draw
 from campaigns.demo.history import HistoryPlan, MetricChunk
-from campaigns.demo.progress import Progress, SilentProgress
 from campaigns.models import (
     DAILY_METRIC_FIGURES,
     Ad,
@@ -42,6 +41,7 @@ from campaigns.rollups import image_rollup_refresh
 from campaigns.services import node_mapping_apply
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
 from creatives.services import creative_image_store
+from yenni_site.progress import Progress
 
 METRIC_COLUMNS = ("ad_id", "date", *DAILY_METRIC_FIGURES)
 
@@ -108,7 +108,7 @@ def _delete_files(names: list[str]) -> None:
 
 def demo_history_load(*, plan: HistoryPlan, progress: Progress | None = None) -> DemoLoadResult:
     """Write `plan` into an empty catalog, then the hidden truth file beside the data."""
-    progress = progress or SilentProgress()
+    progress = progress or Progress()
     with transaction.atomic():
         nodes = _save_nodes(plan)
         accounts = _save_accounts(plan, nodes)

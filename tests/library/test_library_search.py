@@ -439,7 +439,7 @@ def test_the_embed_command_embeds_only_pending_images(demo, db):
     call_command("embed_images", "--pending", stdout=out, stderr=err)
 
     assert out.getvalue().startswith("Embedded 3 images with all-MiniLM-L6-v2 in ")
-    assert "Embedding: done in" in err.getvalue()
+    assert "Embedding: 100%|##########| 3/3 " in err.getvalue()
     assert ImageEmbedding.objects.count() == 128
 
 

@@ -68,7 +68,7 @@ from campaigns.demo.history import (
     plan_history,
 )
 from campaigns.demo.loader import demo_catalog_campaign_count, demo_catalog_wipe, demo_history_load
-from campaigns.demo.progress import ProgressBar
+from yenni_site.progress import Progress
 
 
 def _date(value: str) -> dt.date:
@@ -147,11 +147,8 @@ class Command(BaseCommand):
                 ) from exc
             self.stderr.write(f"Catalog wiped ({removed:,} images removed).")
 
-        progress = ProgressBar(
-            write=lambda text: self.stderr.write(text, ending=""),
-            flush=self.stderr.flush,
-            interactive=self.stderr.isatty(),
-        )
+        # tqdm writes to the stream itself (OutputWrapper.write would add a newline per redraw).
+        progress = Progress(self.stderr._out)
         plan = plan_history(parameters)
         result = demo_history_load(plan=plan, progress=progress)
         self.stdout.write(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.demo.progress import ProgressBar, SilentProgress
 from generation.backends.base import BackendUnavailable
 from generation.backends.runtime import BACKENDS
 from generation.descriptions import describe_config, images_describe
+from yenni_site.progress import Progress
 
 
 class Command(BaseCommand):
@@ -38,15 +38,8 @@ class Command(BaseCommand):
         if options["batch_size"] is not None and options["batch_size"] < 1:
             raise CommandError("--batch-size must be 1 or more.")
         config = describe_config(options["backend"])
-        progress = (
-            SilentProgress()
-            if options["quiet"]
-            else ProgressBar(
-                write=lambda text: self.stderr.write(text, ending=""),
-                flush=self.stderr.flush,
-                interactive=self.stderr.isatty(),
-            )
-        )
+        # tqdm writes to the stream itself (OutputWrapper.write would add a newline to each redraw).
+        progress = Progress(None if options["quiet"] else self.stderr._out)
         try:
             summary = images_describe(
                 config=config,

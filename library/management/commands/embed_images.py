@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.demo.progress import ProgressBar, SilentProgress
 from library.embeddings import MODEL_ID, embed_described_images, images_lacking_embedding
+from yenni_site.progress import Progress
 
 
 class Command(BaseCommand):
@@ -33,15 +33,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be 1 or more.")
-        progress = (
-            SilentProgress()
-            if options["quiet"]
-            else ProgressBar(
-                write=lambda text: self.stderr.write(text, ending=""),
-                flush=self.stderr.flush,
-                interactive=self.stderr.isatty(),
-            )
-        )
+        # tqdm writes to the stream itself (OutputWrapper.write would add a newline to each redraw).
+        progress = Progress(None if options["quiet"] else self.stderr._out)
         ids = None if options["all"] else images_lacking_embedding()
         summary = embed_described_images(ids, progress=progress, batch_size=options["batch_size"])
         if summary.unavailable:
