@@ -20,6 +20,7 @@ from ingestion.connectors.records import (
     CampaignRecord,
     CreativeRecord,
     DailyMetricRecord,
+    Parsed,
     to_micros,
 )
 
@@ -29,11 +30,9 @@ class CsvFileError(ValueError):
 
 
 @dataclass
-class CsvImport:
-    campaigns: list[CampaignRecord] = field(default_factory=list)
-    ads: list[AdRecord] = field(default_factory=list)
-    creatives: list[CreativeRecord] = field(default_factory=list)
-    metrics: list[DailyMetricRecord] = field(default_factory=list)
+class CsvImport(Parsed):
+    """The records of a file, the currency its amounts are in, and the rows it could not read."""
+
     currency: str = ""
     # (line number, message) for every row that could not be read.
     problems: list[tuple[int, str]] = field(default_factory=list)
@@ -256,10 +255,8 @@ def _google_enum(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", text.strip().upper()).strip("_")
 
 
-def google_ads_csv_parse(data: bytes) -> CsvImport:
-    """Parse a Google Ads report download: title and date-range lines, then the header."""
-    text = _decode(data)
-    rows = list(csv.reader(io.StringIO(text), _sniff(text)))
+def _google_header(rows: list[list[str]]) -> tuple[int, list[str], dict[str, int]]:
+    """Find the header under the report's title and date-range lines; return it and its columns."""
     header_index = next(
         (
             i
@@ -281,6 +278,14 @@ def google_ads_csv_parse(data: bytes) -> CsvImport:
         raise CsvFileError(
             _missing_message(missing, GOOGLE_COLUMNS, header, "Google Ads report download")
         )
+    return header_index, header, columns
+
+
+def google_ads_csv_parse(data: bytes) -> CsvImport:
+    """Parse a Google Ads report download: title and date-range lines, then the header."""
+    text = _decode(data)
+    rows = list(csv.reader(io.StringIO(text), _sniff(text)))
+    header_index, _header, columns = _google_header(rows)
     result = CsvImport()
     campaigns: dict[str, CampaignRecord] = {}
     ads: dict[str, AdRecord] = {}
@@ -323,38 +328,18 @@ def google_ads_csv_parse(data: bytes) -> CsvImport:
         seen[(ad_id, day)] = line
         if cell("currency"):
             currencies.add(cell("currency").upper())
-        objective = " - ".join(
-            part
-            for part in (_google_enum(cell("campaign_type")), _google_enum(cell("bid_strategy")))
-            if part
-        )
-        campaigns.setdefault(
-            campaign_id,
-            CampaignRecord(
-                external_id=campaign_id,
-                name=campaign_name,
-                objective_raw=objective,
-                status=_google_enum(cell("status")),
-            ),
-        )
+        campaigns.setdefault(campaign_id, _google_campaign(row, campaign_id, campaign_name))
+        copy = _google_creative(row, ad_id)
         ads.setdefault(
             ad_id,
             AdRecord(
                 external_id=ad_id,
                 campaign_external_id=campaign_id,
-                creative_external_id=ad_id if cell("headline") or cell("final_url") else "",
+                creative_external_id=ad_id if copy else "",
             ),
         )
-        if cell("headline") or cell("final_url"):
-            creatives.setdefault(
-                ad_id,
-                CreativeRecord(
-                    external_id=ad_id,
-                    headline=cell("headline"),
-                    body=cell("description"),
-                    landing_url=cell("final_url"),
-                ),
-            )
+        if copy:
+            creatives.setdefault(ad_id, copy)
         result.metrics.append(metric)
     if len(currencies) > 1:
         result.problems.append((header_index + 1, f"several currencies: {sorted(currencies)}"))
@@ -362,3 +347,27 @@ def google_ads_csv_parse(data: bytes) -> CsvImport:
     result.campaigns, result.ads = list(campaigns.values()), list(ads.values())
     result.creatives = list(creatives.values())
     return result
+
+
+def _google_campaign(row: _Row, campaign_id: str, name: str) -> CampaignRecord:
+    """The campaign of a row; its objective is the channel type and the bidding strategy."""
+    parts = (_google_enum(row.cell("campaign_type")), _google_enum(row.cell("bid_strategy")))
+    objective = " - ".join(part for part in parts if part)
+    return CampaignRecord(
+        external_id=campaign_id,
+        name=name,
+        objective_raw=objective,
+        status=_google_enum(row.cell("status")),
+    )
+
+
+def _google_creative(row: _Row, ad_id: str) -> CreativeRecord | None:
+    """The ad's copy as a creative of its own, when the report has any."""
+    if not (row.cell("headline") or row.cell("final_url")):
+        return None
+    return CreativeRecord(
+        external_id=ad_id,
+        headline=row.cell("headline"),
+        body=row.cell("description"),
+        landing_url=row.cell("final_url"),
+    )

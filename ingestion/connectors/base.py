@@ -7,6 +7,7 @@ archive writer, so the same code talks to the real APIs and to the fake servers 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import random
@@ -169,71 +170,91 @@ class Connector:
         headers: dict[str, str] | None = None,
     ) -> Any:
         """Call the platform, retrying what can be retried, and return the decoded JSON body."""
-        attempt = 0
-        while True:
+        for attempt in itertools.count():
             self.stats.api_calls += 1
-            error: ConnectorError
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    headers={**self.auth_headers(), **(headers or {})},
-                    timeout=self.timeout,
-                )
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                error = ConnectorError(
-                    f"{self.platform} did not answer {endpoint} ({type(exc).__name__})",
-                    retryable=True,
-                )
-            else:
-                if 200 <= response.status_code < 300:
-                    body = response.content
-                    if self.archive is not None:
-                        self.archive(endpoint, self.redact(body))
-                    try:
-                        payload = json.loads(body)
-                    except ValueError:
-                        payload = None
-                    if payload is not None:
-                        self._pause_if_asked(response)
-                        return payload
-                    # A body cut short or an error page from a proxy: worth another try.
-                    error = ConnectorError(
-                        f"{self.platform} sent a {endpoint} body that is not valid JSON "
-                        f"({len(body)} bytes)",
-                        retryable=True,
-                    )
-                else:
-                    error = self.error_for(response)
-            if not error.retryable or attempt >= self.max_retries:
-                if error.retryable:
-                    error.message = f"{error.message}; gave up after {attempt + 1} tries"
-                    error.args = (error.message,)
-                raise error
-            wait = error.wait_seconds if error.wait_seconds is not None else None
-            wait = (wait if wait is not None else self.backoff_seconds(attempt)) * self.wait_scale
-            if self.stats.waited_seconds + wait > self.max_wait_seconds:
-                raise ConnectorError(
-                    f"{error.message}; waiting {wait:.0f} s more would pass this run's ceiling of "
-                    f"{self.max_wait_seconds:.0f} s (YENNI_INGEST_MAX_WAIT_SECONDS). The next run "
-                    "continues from the bookmark.",
-                    retryable=True,
-                )
-            logger.info(
-                "%s %s: %s; waiting %.2f s (try %d)",
-                self.platform,
-                self.account_label,
-                error.message,
-                wait,
-                attempt + 1,
+            outcome = self._send(
+                method,
+                url,
+                endpoint=endpoint,
+                params=params,
+                json=json_body,
+                data=data,
+                headers=headers,
             )
-            self.stats.waits += 1
-            self.stats.waited_seconds += wait
-            self.sleep(wait)
-            attempt += 1
+            if not isinstance(outcome, ConnectorError):
+                return outcome
+            self._wait_to_retry(outcome, attempt)
+
+    def _send(
+        self, method: str, url: str, *, endpoint: str, headers: dict[str, str] | None, **kwargs
+    ) -> Any:
+        """Call once; return the decoded body, or the ConnectorError that says what went wrong."""
+        try:
+            response = self.session.request(
+                method,
+                url,
+                headers={**self.auth_headers(), **(headers or {})},
+                timeout=self.timeout,
+                **kwargs,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            return ConnectorError(
+                f"{self.platform} did not answer {endpoint} ({type(exc).__name__})",
+                retryable=True,
+            )
+        if not 200 <= response.status_code < 300:
+            return self.error_for(response)
+        body = response.content
+        if self.archive is not None:
+            self.archive(endpoint, self.redact(body))
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if payload is None:
+            # A body cut short or an error page from a proxy: worth another try.
+            return ConnectorError(
+                f"{self.platform} sent a {endpoint} body that is not valid JSON "
+                f"({len(body)} bytes)",
+                retryable=True,
+            )
+        self._pause_if_asked(response)
+        return payload
+
+    def _wait_to_retry(self, error: ConnectorError, attempt: int) -> None:
+        """Wait before the next try: the platform's own wait, else exponential backoff.
+
+        Raise `error` when it cannot be retried or the tries are spent, and a retryable error
+        when the wait would pass the run's ceiling (the next run continues from the bookmark).
+        """
+        if not error.retryable or attempt >= self.max_retries:
+            if error.retryable:
+                error.message = f"{error.message}; gave up after {attempt + 1} tries"
+                error.args = (error.message,)
+            raise error
+        wait = error.wait_seconds
+        wait = (wait if wait is not None else self.backoff_seconds(attempt)) * self.wait_scale
+        if self.stats.waited_seconds + wait > self.max_wait_seconds:
+            raise ConnectorError(
+                f"{error.message}; waiting {wait:.0f} s more would pass this run's ceiling of "
+                f"{self.max_wait_seconds:.0f} s (YENNI_INGEST_MAX_WAIT_SECONDS). The next run "
+                "continues from the bookmark.",
+                retryable=True,
+            )
+        logger.info(
+            "%s %s: %s; waiting %.2f s (try %d)",
+            self.platform,
+            self.account_label,
+            error.message,
+            wait,
+            attempt + 1,
+        )
+        self._wait(wait)
+
+    def _wait(self, seconds: float) -> None:
+        self.stats.waits += 1
+        self.stats.waited_seconds += seconds
+        self.sleep(seconds)
 
     def pause_after(self, response: requests.Response) -> float | None:
         """Seconds to rest after a successful call, when its usage headers say so."""
@@ -247,9 +268,7 @@ class Connector:
         if self.stats.waited_seconds + wait > self.max_wait_seconds:
             return  # past the ceiling: carry on, and let a throttle error end the run if one comes
         logger.info("%s %s: usage is high; resting %.2f s", self.platform, self.account_label, wait)
-        self.stats.waits += 1
-        self.stats.waited_seconds += wait
-        self.sleep(wait)
+        self._wait(wait)
 
     def redact(self, body: bytes) -> bytes:
         """Remove the token from a body (Graph echoes it in `paging.next`) before archiving."""

@@ -10,15 +10,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from campaigns.models import AdAccount, DailyMetric
-from ingestion.fakes.google_ads import GOOGLE_OBJECTIVES, FakeGoogleAds
-from ingestion.fakes.history import history_build
-from ingestion.fakes.linkedin import LINKEDIN_OBJECTIVES, FakeLinkedIn
-from ingestion.fakes.meta import FakeMeta
-from ingestion.fakes.server import FakeServer
-from ingestion.fakes.x import X_OBJECTIVES, FakeX
 from ingestion.models import IngestionRun
 from ingestion.services import ingestion_run_account
 from tests.factories import make_account
+from tests.fakes.google_ads import GOOGLE_OBJECTIVES, FakeGoogleAds
+from tests.fakes.history import history_build
+from tests.fakes.linkedin import LINKEDIN_OBJECTIVES, FakeLinkedIn
+from tests.fakes.meta import FakeMeta
+from tests.fakes.server import FakeServer
+from tests.fakes.x import X_OBJECTIVES, FakeX
 
 META_TOKEN = "meta-test-token-6f1c"
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
 from creatives.models import Creative, CreativeImageSlot
-from ingestion.fakes.server import FailurePlan
 from ingestion.models import IngestionRun, SyncBookmark
+from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import GOOGLE_TOKEN, account_yesterday, catalog_totals, sync
 
 

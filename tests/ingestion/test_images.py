@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from creatives.models import CreativeImageSlot
-from ingestion.fakes.server import FakePlatform, FakeServer, noisy_png
 from ingestion.images import ImageFetchError, image_fetch
 from ingestion.models import ImageFetchFailure, IngestionRun
+from tests.fakes.server import FakePlatform, FakeServer, noisy_png
 from tests.ingestion.conftest import sync
 
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
 from creatives.models import CreativeImageSlot
 from ingestion.connectors.linkedin import LinkedInConnector
-from ingestion.fakes.server import FailurePlan
 from ingestion.models import IngestionRun, SyncBookmark
+from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import LINKEDIN_TOKEN, account_yesterday, catalog_totals, sync
 
 

@@ -13,9 +13,9 @@ from django.core.files.storage import default_storage
 
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
 from creatives.models import Creative, CreativeImageSlot
-from ingestion.fakes.server import FailurePlan
 from ingestion.models import IngestionRun, SyncBookmark
 from tests.factories import make_node, make_rule
+from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import META_TOKEN, account_yesterday, catalog_totals, sync
 
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
 from creatives.models import CreativeImageSlot
-from ingestion.fakes.server import FailurePlan
 from ingestion.models import IngestionRun, SyncBookmark
+from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import X_TOKEN, account_yesterday, catalog_totals, sync
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
-from ingestion.fakes.history import AccountHistory, FakeMetric
-from ingestion.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
+from tests.fakes.history import AccountHistory, FakeMetric
+from tests.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
 
 GOOGLE_OBJECTIVES = (
     "SEARCH|MANUAL_CPC",

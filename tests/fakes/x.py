@@ -8,8 +8,8 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ingestion.fakes.history import AccountHistory
-from ingestion.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
+from tests.fakes.history import AccountHistory
+from tests.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
 
 X_OBJECTIVES = ("WEBSITE_CLICKS", "ENGAGEMENTS", "REACH", "VIDEO_VIEWS")
 

@@ -1,1 +1,0 @@
-"""Local fake servers of the ad platforms, in their real shapes, for tests and demos."""
