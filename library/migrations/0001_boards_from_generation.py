@@ -9,23 +9,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def content_types_to_library(apps, schema_editor):
+def _content_types_move(apps, schema_editor, *, source: str, target: str) -> None:
+    """Rename the boards' content types from one app to the other, keeping their permissions.
+
+    A content type already under the target name was made afresh by post_migrate (its
+    permissions belong to nobody yet): it gives way to the old one, whose permissions may be
+    assigned to groups and users.
+    """
     content_type = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
+    rows = content_type.objects.using(schema_editor.connection.alias)
     for model in ("board", "boarditem"):
-        if content_type.objects.using(db).filter(app_label="library", model=model).exists():
+        if not rows.filter(app_label=source, model=model).exists():
             continue
-        content_type.objects.using(db).filter(app_label="generation", model=model).update(
-            app_label="library"
-        )
+        rows.filter(app_label=target, model=model).delete()
+        rows.filter(app_label=source, model=model).update(app_label=target)
+
+
+def content_types_to_library(apps, schema_editor):
+    _content_types_move(apps, schema_editor, source="generation", target="library")
 
 
 def content_types_to_generation(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    content_type.objects.using(db).filter(
-        app_label="library", model__in=("board", "boarditem")
-    ).update(app_label="generation")
+    _content_types_move(apps, schema_editor, source="library", target="generation")
 
 
 class Migration(migrations.Migration):
