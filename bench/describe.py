@@ -3,7 +3,7 @@
     .venv/bin/python bench/describe.py                 # 300 JPEGs, 1080×1080
     .venv/bin/python bench/describe.py --images 100 --baseline 30 --png 20 --cv-threads 0
 
-Images are drawn with the demo's own artwork code (campaigns.demo.artwork, no Django) over the
+Images are drawn with the demo's own artwork code (demo.artwork, no Django) over the
 demo's palettes, layouts, products and copy, at 1080×1080, JPEG quality 85. Everything is
 rendered and held in memory first, so only the analysis is timed. It prints median, p95 and
 images/s for:
@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def render(count: int, seed: int, image_format: str) -> list[bytes]:
-    from campaigns.demo import cast
-    from campaigns.demo.artwork import LAYOUTS, ArtSpec, draw
+    from demo import cast
+    from demo.artwork import LAYOUTS, ArtSpec, draw
 
     rng = random.Random(seed)
     nodes = list(cast.NODE_CONTENT.values())

@@ -14,7 +14,6 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
-from campaigns.demo.history import DemoParameters, plan_history, simulate_daily_metrics
 from campaigns.models import (
     Ad,
     AdAccount,
@@ -28,6 +27,7 @@ from campaigns.models import (
 from campaigns.objectives import map_objective
 from creatives.imaging import phash_distance
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
+from demo.history import DemoParameters, plan_history, simulate_daily_metrics
 from yenni_site.progress import Progress
 
 SMALL = ["--creatives", "40", "--months", "2"]

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ingestion",
     "library",
     "generation",
+    "demo",  # the demo history generator: it may import the apps above, none imports it
 ]
 
 MIDDLEWARE = [

@@ -219,8 +219,8 @@ def test_same_bytes_give_the_same_description():
 
 
 def test_demo_artwork_is_a_text_heavy_flat_graphic():
-    from campaigns.demo import cast
-    from campaigns.demo.artwork import ArtSpec, draw
+    from demo import cast
+    from demo.artwork import ArtSpec, draw
 
     node = cast.NODE_CONTENT["tu360compras"]
     spec = ArtSpec(

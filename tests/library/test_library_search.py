@@ -25,7 +25,6 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from campaigns.demo.loader import demo_catalog_wipe
 from campaigns.models import Campaign, ImageWeeklyRollup, Node
 from campaigns.ranking.selectors import brief_ranking
 from creatives.models import (
@@ -34,6 +33,7 @@ from creatives.models import (
     ImageDescription,
     ImageEmbedding,
 )
+from demo.loader import demo_catalog_wipe
 from generation.backends.describe import heuristic as describe_heuristic
 from generation.descriptions import images_describe
 from library import embeddings

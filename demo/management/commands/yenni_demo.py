@@ -4,8 +4,8 @@
                                 [--end-date 2026-10-31] [--reset]
 
 The same arguments give the same rows and the same image bytes on any machine and any day.
-The planning and drawing live in `campaigns.demo` (plain Python); the writing in
-`campaigns.demo.loader`.
+The planning and drawing live in `demo` (plain Python); the writing in
+`demo.loader`.
 
 Hidden truth file
 -----------------
@@ -58,7 +58,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 
-from campaigns.demo.history import (
+from demo.history import (
     DEFAULT_CREATIVES,
     DEFAULT_END_DATE,
     DEFAULT_MONTHS,
@@ -67,7 +67,7 @@ from campaigns.demo.history import (
     DemoParameters,
     plan_history,
 )
-from campaigns.demo.loader import demo_catalog_campaign_count, demo_catalog_wipe, demo_history_load
+from demo.loader import demo_catalog_campaign_count, demo_catalog_wipe, demo_history_load
 from yenni_site.progress import Progress
 
 

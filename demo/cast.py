@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from campaigns.demo.artwork import Palette
 from campaigns.objectives import (
     AWARENESS,
     CONVERSION,
@@ -17,6 +16,7 @@ from campaigns.objectives import (
     OTHER,
     TRAFFIC,
 )
+from demo.artwork import Palette
 
 DEMO_NOTE = "Yenni demo"
 PLATFORMS = ("meta", "google_ads", "linkedin", "x")

@@ -1,6 +1,6 @@
 """Write a demo history plan into the catalog, and wipe the catalog for a fresh one.
 
-The plan (`campaigns.demo.history`) is plain data; this module is the only part of the demo
+The plan (`demo.history`) is plain data; this module is the only part of the demo
 that touches the database and storage. Images go through `creative_image_store`, campaigns get
 their nodes through `node_mapping_apply`, as real ingestion does; only the daily metrics take a
 shortcut (COPY on PostgreSQL, raw `executemany` on SQLite), because 10 million ORM objects
@@ -23,9 +23,6 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 
-from campaigns.demo import cast, history
-from campaigns.demo.artwork import draw
-from campaigns.demo.history import HistoryPlan, MetricChunk
 from campaigns.models import (
     DAILY_METRIC_FIGURES,
     Ad,
@@ -41,6 +38,9 @@ from campaigns.rollups import image_rollup_refresh
 from campaigns.services import node_mapping_apply
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
 from creatives.services import creative_image_store
+from demo import cast, history
+from demo.artwork import draw
+from demo.history import HistoryPlan, MetricChunk
 from yenni_site.progress import Progress
 
 METRIC_COLUMNS = ("ad_id", "date", *DAILY_METRIC_FIGURES)

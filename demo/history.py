@@ -1,7 +1,7 @@
 """Plan a demo ad history and simulate its daily metrics: plain Python and numpy, no Django.
 
 `plan_history()` decides everything that is not a daily number: with the fixed cast of
-`campaigns.demo.cast` (nodes, accounts, mapping rules), the campaigns, creatives, the images'
+`demo.cast` (nodes, accounts, mapping rules), the campaigns, creatives, the images'
 artwork and each image's hidden true quality, the ads and their flights.
 `simulate_daily_metrics()` then draws the daily rows from that truth in chunks of ads, as
 numpy arrays, so 10 million rows never sit in memory at once.
@@ -31,8 +31,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from campaigns.demo.artwork import ArtSpec, Palette
-from campaigns.demo.cast import (
+from campaigns.objectives import (
+    AWARENESS,
+    CONVERSION,
+    ENGAGEMENT,
+    LEADS,
+    OBJECTIVES,
+    OTHER,
+    TRAFFIC,
+    map_objective,
+)
+from demo.artwork import ArtSpec, Palette
+from demo.cast import (
     ACCOUNTS,
     AUDIENCES,
     COOL,
@@ -57,16 +67,6 @@ from campaigns.demo.cast import (
     AccountSpec,
     NodeSpec,
     RuleSpec,
-)
-from campaigns.objectives import (
-    AWARENESS,
-    CONVERSION,
-    ENGAGEMENT,
-    LEADS,
-    OBJECTIVES,
-    OTHER,
-    TRAFFIC,
-    map_objective,
 )
 
 # A fixed end date, not "yesterday": the same seed must give the same history on any day it
