@@ -1,6 +1,6 @@
 """Write a demo history plan into the catalog, and wipe the catalog for a fresh one.
 
-The plan (`demo.history`) is plain data; this module is the only part of the demo
+The plan (`demo.history`, `demo.plan`) is plain data; this module is the only part of the demo
 that touches the database and storage. Images go through `creative_image_store`, campaigns get
 their nodes through `node_mapping_apply`, as real ingestion does; only the daily metrics take a
 shortcut (COPY on PostgreSQL, raw `executemany` on SQLite), because 10 million ORM objects
@@ -38,9 +38,16 @@ from campaigns.rollups import image_rollup_refresh
 from campaigns.services import node_mapping_apply
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
 from creatives.services import creative_image_store
-from demo import cast, history
+from demo import cast
 from demo.artwork import draw
-from demo.history import HistoryPlan, MetricChunk
+from demo.metrics import (
+    EXCHANGE_RATE_SOURCE,
+    MetricChunk,
+    simulate_daily_metrics,
+    usd_cop_rates,
+)
+from demo.plan import HistoryPlan
+from demo.truth import true_quality_document
 from yenni_site.progress import Progress
 
 METRIC_COLUMNS = ("ad_id", "date", *DAILY_METRIC_FIGURES)
@@ -90,7 +97,7 @@ def demo_catalog_wipe() -> int:
         Creative.objects.all().delete()
         CreativeImage.objects.all().delete()
         NodeMappingRule.objects.filter(notes__startswith=cast.DEMO_NOTE).delete()
-        ExchangeRate.objects.filter(source=history.EXCHANGE_RATE_SOURCE).delete()
+        ExchangeRate.objects.filter(source=EXCHANGE_RATE_SOURCE).delete()
         demo_accounts = Q()
         for account in cast.ACCOUNTS:
             demo_accounts |= Q(platform__slug=account.platform, external_id=account.external_id)
@@ -131,7 +138,7 @@ def demo_history_load(*, plan: HistoryPlan, progress: Progress | None = None) ->
         rollup_rows = image_rollup_refresh()
         progress.done(f"{rollup_rows:,} weekly rows")
     truth_path = demo_truth_path()
-    _write_json(truth_path, history.true_quality_document(plan, sha256s))
+    _write_json(truth_path, true_quality_document(plan, sha256s))
     return DemoLoadResult(
         campaigns=len(campaigns),
         ads=len(ad_ids),
@@ -191,10 +198,10 @@ def _save_rules(plan: HistoryPlan, nodes: dict[str, Node], accounts: list[AdAcco
 
 
 def _save_exchange_rates(plan: HistoryPlan) -> int:
-    ExchangeRate.objects.filter(source=history.EXCHANGE_RATE_SOURCE).delete()
+    ExchangeRate.objects.filter(source=EXCHANGE_RATE_SOURCE).delete()
     reporting = settings.YENNI_REPORTING_CURRENCY
     currencies = {account.currency for account in plan.accounts} - {reporting}
-    rates = history.usd_cop_rates(plan.parameters)
+    rates = usd_cop_rates(plan.parameters)
     rows = []
     for currency in sorted(currencies):
         for date, cop_per_usd in rates:
@@ -205,7 +212,7 @@ def _save_exchange_rates(plan: HistoryPlan) -> int:
                     reporting_currency=reporting,
                     date=date,
                     rate=rate,
-                    source=history.EXCHANGE_RATE_SOURCE,
+                    source=EXCHANGE_RATE_SOURCE,
                 )
             )
     # A rate someone already entered for a day wins over the demo's.
@@ -335,7 +342,7 @@ def _save_metrics(plan: HistoryPlan, ad_ids: np.ndarray, progress: Progress) -> 
     dates = [plan.date(day).isoformat() for day in range(plan.parameters.days)]
     write = _copy_chunk if connection.vendor == "postgresql" else _insert_chunk
     rows = 0
-    for chunk in history.simulate_daily_metrics(plan):
+    for chunk in simulate_daily_metrics(plan):
         write(_chunk_rows(chunk, ad_ids, dates))
         rows += len(chunk)
         progress.advance(chunk.ad_days)

@@ -27,7 +27,9 @@ from campaigns.models import (
 from campaigns.objectives import map_objective
 from creatives.imaging import phash_distance
 from creatives.models import Creative, CreativeImage, CreativeImageSlot
-from demo.history import DemoParameters, plan_history, simulate_daily_metrics
+from demo.history import plan_history
+from demo.metrics import simulate_daily_metrics
+from demo.plan import DemoParameters
 from yenni_site.progress import Progress
 
 SMALL = ["--creatives", "40", "--months", "2"]

@@ -4,7 +4,7 @@
                                 [--end-date 2026-10-31] [--reset]
 
 The same arguments give the same rows and the same image bytes on any machine and any day.
-The planning and drawing live in `demo` (plain Python); the writing in
+The planning, drawing and simulating live in `demo` (plain Python); the writing in
 `demo.loader`.
 
 Hidden truth file
@@ -58,16 +58,16 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 
-from demo.history import (
+from demo.history import plan_history
+from demo.loader import demo_catalog_campaign_count, demo_catalog_wipe, demo_history_load
+from demo.plan import (
     DEFAULT_CREATIVES,
     DEFAULT_END_DATE,
     DEFAULT_MONTHS,
     DEFAULT_SEED,
     MIN_CREATIVES,
     DemoParameters,
-    plan_history,
 )
-from demo.loader import demo_catalog_campaign_count, demo_catalog_wipe, demo_history_load
 from yenni_site.progress import Progress
 
 
