@@ -1,0 +1,47 @@
+"""The campaigns app's models, one module per responsibility, all importable from here.
+
+`accounts` (platforms, accounts, nodes, mapping rules: what a lead edits to group the
+history), `history` (campaigns, ads, daily metrics, exchange rates: what the platforms report),
+`aggregates` (the weekly rollup and window totals that ranking reads) and `ranking_rules`
+(rules and their versions). Code imports them as `campaigns.models.X`, as before the split;
+Django finds them through this module.
+"""
+
+from campaigns.models.accounts import AdAccount, Node, NodeMappingRule, Platform
+from campaigns.models.aggregates import ImageWeeklyRollup, PieceWindowTotal, PieceWindowTotalsBuild
+from campaigns.models.history import (
+    DAILY_METRIC_FIGURES,
+    Ad,
+    Campaign,
+    DailyMetric,
+    ExchangeRate,
+    Objective,
+)
+from campaigns.models.ranking_rules import (
+    LOWER_IS_BETTER,
+    RULE_FIELDS,
+    RankingMetric,
+    RankingRule,
+    RankingRuleVersion,
+)
+
+__all__ = [
+    "DAILY_METRIC_FIGURES",
+    "LOWER_IS_BETTER",
+    "RULE_FIELDS",
+    "Ad",
+    "AdAccount",
+    "Campaign",
+    "DailyMetric",
+    "ExchangeRate",
+    "ImageWeeklyRollup",
+    "Node",
+    "NodeMappingRule",
+    "Objective",
+    "PieceWindowTotal",
+    "PieceWindowTotalsBuild",
+    "Platform",
+    "RankingMetric",
+    "RankingRule",
+    "RankingRuleVersion",
+]

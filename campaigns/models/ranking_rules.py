@@ -1,0 +1,241 @@
+"""How a node's best past pieces are picked: ranking rules, their metrics and their versions.
+
+A lead edits a rule in the admin; every saved change makes a version, and a brief records the
+version it ranked with (`RankingRule.snapshot()` is the settings both keep).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models.accounts import Node
+from campaigns.models.history import Objective
+from creatives.models import PlatformSlug
+
+
+class RankingMetric(models.TextChoices):
+    CTR = "ctr", _("CTR (clicks per impression)")
+    LINK_CTR = "link_ctr", _("Link CTR (link clicks per impression)")
+    CPC = "cpc", _("CPC (cost per click)")
+    CPM = "cpm", _("CPM (cost per thousand impressions)")
+    COST_PER_LEAD = "cost_per_lead", _("Cost per lead")
+    COST_PER_CONVERSION = "cost_per_conversion", _("Cost per conversion")
+    CONVERSION_RATE = "conversion_rate", _("Conversion rate (conversions per click)")
+    ROAS = "roas", _("ROAS (conversion value per spend)")
+    VIDEO_VIEW_RATE = "video_view_rate", _("Video view rate (views per impression)")
+    ENGAGEMENT_RATE = "engagement_rate", _("Engagement rate (engagements per impression)")
+
+
+# Which metrics are better when lower; every other metric is better when higher.
+LOWER_IS_BETTER = {
+    RankingMetric.CPC,
+    RankingMetric.CPM,
+    RankingMetric.COST_PER_LEAD,
+    RankingMetric.COST_PER_CONVERSION,
+}
+
+RULE_FIELDS = (
+    "node",
+    "objective",
+    "metric",
+    "min_impressions",
+    "min_spend",
+    "min_clicks",
+    "min_conversions",
+    "window_days",
+    "platforms",
+    "top_n",
+    "tie_break_metric",
+    "half_life_days",
+    "within_platform",
+    "active",
+    "rationale",
+)
+
+
+class RankingRule(models.Model):
+    """How to pick the best past pieces for a node and objective.
+
+    A rule with no node is the default for its objective. Every saved change makes a new
+    version; a brief records the version it used.
+    """
+
+    node = models.ForeignKey(
+        Node,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="ranking_rules",
+        verbose_name=_("node"),
+        help_text=_("Leave empty to make this the default for the objective."),
+    )
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
+    metric = models.CharField(
+        _("success metric"),
+        max_length=30,
+        choices=RankingMetric.choices,
+        help_text=_(
+            "What defines a good piece. Costs (CPC, CPM, cost per lead or conversion) are "
+            "better when lower; every other metric is better when higher."
+        ),
+    )
+    min_impressions = models.PositiveIntegerField(
+        _("minimum impressions"),
+        default=0,
+        help_text=_("Pieces seen fewer times than this are not ranked: too little evidence."),
+    )
+    min_spend = models.DecimalField(
+        _("minimum spend"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("In the reporting currency (COP unless configured otherwise)."),
+    )
+    min_clicks = models.PositiveIntegerField(_("minimum clicks"), default=0)
+    min_conversions = models.DecimalField(
+        _("minimum conversions"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    window_days = models.PositiveIntegerField(
+        _("look-back window (days)"),
+        default=365,
+        help_text=_("Only results from this many days before the brief count."),
+    )
+    platforms = models.JSONField(
+        _("platforms counted"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty to count every platform."),
+    )
+    top_n = models.PositiveSmallIntegerField(
+        _("number of references"), default=4, help_text=_("How many past pieces a brief shows.")
+    )
+    tie_break_metric = models.CharField(
+        _("tie-break metric"),
+        max_length=30,
+        choices=RankingMetric.choices,
+        blank=True,
+        help_text=_("Used only when two pieces are equal on the success metric."),
+    )
+    half_life_days = models.PositiveIntegerField(
+        _("recency half-life (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Optional. Results this many days old count half as much, so tired pieces sink. "
+            "Leave empty to weigh every day in the window the same."
+        ),
+    )
+    within_platform = models.BooleanField(
+        _("compare within each platform"),
+        default=True,
+        help_text=_(
+            "Judge each piece against the average of its own platform: a LinkedIn click costs "
+            "more than a Meta one. Untick to compare the raw figures across platforms."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    rationale = models.TextField(
+        _("why this rule"), blank=True, help_text=_("A sentence or two for the next lead.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranking rule")
+        verbose_name_plural = _("ranking rules")
+        ordering = ["objective", "node__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "objective"],
+                condition=Q(node__isnull=False),
+                name="ranking_rule_unique_node_objective",
+            ),
+            models.UniqueConstraint(
+                fields=["objective"],
+                condition=Q(node__isnull=True),
+                name="ranking_rule_unique_default_per_objective",
+            ),
+            models.CheckConstraint(
+                condition=Q(top_n__gte=1) & Q(top_n__lte=50), name="ranking_rule_top_n_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1), name="ranking_rule_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.node.name if self.node_id else gettext("Default")
+        return f"{scope} · {self.get_objective_display()} · v{self.version}"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.metric in LOWER_IS_BETTER
+
+    def clean(self) -> None:
+        unknown = set(self.platforms or []) - set(PlatformSlug.values)
+        if unknown:
+            raise ValidationError({"platforms": _("Unknown platforms: %s") % ", ".join(unknown)})
+        if self.tie_break_metric and self.tie_break_metric == self.metric:
+            raise ValidationError(
+                {"tie_break_metric": _("The tie-break must differ from the success metric.")}
+            )
+
+    def snapshot(self) -> dict:
+        """Return the rule's settings as plain JSON values, for versions and briefs."""
+        data = {}
+        for name in RULE_FIELDS:
+            value = getattr(self, "node_id" if name == "node" else name)
+            if isinstance(value, Decimal):
+                # Same text for 0 and 0.00: a form posts "0", the database returns "0.00".
+                places = self._meta.get_field(name).decimal_places
+                value = str(value.quantize(Decimal(1).scaleb(-places)))
+            data[name] = value
+        return data
+
+
+class RankingRuleVersion(models.Model):
+    """A saved state of a rule: who changed what, and when."""
+
+    rule = models.ForeignKey(
+        RankingRule, on_delete=models.CASCADE, related_name="versions", verbose_name=_("rule")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    state = models.JSONField(_("settings"))
+    changes = models.JSONField(
+        _("changes"), default=dict, help_text=_("Field: [before, after] for each change.")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ranking rule version")
+        verbose_name_plural = _("ranking rule versions")
+        ordering = ["rule", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "version"], name="ranking_rule_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
