@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.admin import CappedCountPaginator
+from campaigns.admin.history import CappedCountPaginator
 from campaigns.models import Ad, Campaign, DailyMetric, NodeMappingRule, Objective, Platform
 from tests.factories import (
     make_account,

@@ -1,0 +1,185 @@
+"""Admin for ranking rules: what makes a piece good for a node and objective, and its history.
+
+Saving goes through `ranking_rule_save`, which records a version; the change page previews
+what the saved rule picks now, so a lead sees the effect before a brief does.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import RULE_FIELDS, Node, RankingRule, RankingRuleVersion
+from campaigns.ranking.selectors import NoRuleError, brief_ranking
+from campaigns.rollups import RollupError
+from campaigns.services import ranking_rule_save
+from creatives.models import CreativeImage, PlatformSlug
+
+
+class RankingRuleForm(forms.ModelForm):
+    platforms = forms.MultipleChoiceField(
+        label=_("platforms counted"),
+        choices=PlatformSlug.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to count every platform."),
+    )
+
+    class Meta:
+        model = RankingRule
+        # The settings a version records are exactly the ones a lead edits.
+        fields = RULE_FIELDS
+
+
+class RankingRuleVersionInline(admin.TabularInline):
+    model = RankingRuleVersion
+    extra = 0
+    can_delete = False
+    fields = ("version", "changed_at", "changed_by", "changes_summary")
+    readonly_fields = fields
+    ordering = ("-version",)
+    verbose_name_plural = _("history of changes")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description=_("what changed"))
+    def changes_summary(self, version: RankingRuleVersion) -> str:
+        if not version.changes:
+            return gettext("Created")
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} → {}",
+            (
+                (name, _plain(before), _plain(after))
+                for name, (before, after) in version.changes.items()
+            ),
+        )
+
+
+def _plain(value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@admin.register(RankingRule)
+class RankingRuleAdmin(admin.ModelAdmin):
+    form = RankingRuleForm
+    list_display = (
+        "scope",
+        "objective",
+        "metric",
+        "direction",
+        "gates",
+        "window_days",
+        "top_n",
+        "active",
+        "version",
+        "updated_by",
+        "updated_at",
+    )
+    list_filter = ("objective", "metric", "active", ("node", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("node", "updated_by")
+    readonly_fields = ("version", "direction", "updated_by", "updated_at")
+    inlines = [RankingRuleVersionInline]
+    change_form_template = "admin/campaigns/rankingrule/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("node", "objective", "active", "rationale")}),
+        (
+            _("What makes a piece good"),
+            {
+                "fields": (
+                    "metric",
+                    "direction",
+                    "tie_break_metric",
+                    "within_platform",
+                    "half_life_days",
+                )
+            },
+        ),
+        (
+            _("Evidence a piece needs before it can rank"),
+            {"fields": ("min_impressions", "min_spend", "min_clicks", "min_conversions")},
+        ),
+        (_("Scope"), {"fields": ("window_days", "platforms", "top_n")}),
+        (_("Version"), {"fields": ("version", "updated_by", "updated_at")}),
+    )
+
+    @admin.display(description=_("node"), ordering="node__name")
+    def scope(self, rule: RankingRule) -> str:
+        return rule.node.name if rule.node_id else gettext("Default for every node")
+
+    @admin.display(description=_("direction"))
+    def direction(self, rule: RankingRule) -> str:
+        if not rule.metric:
+            return "—"
+        return gettext("lower is better") if rule.lower_is_better else gettext("higher is better")
+
+    @admin.display(description=_("minimums"))
+    def gates(self, rule: RankingRule) -> str:
+        parts = []
+        if rule.min_impressions:
+            parts.append(gettext("%(n)s impressions") % {"n": intcomma(rule.min_impressions)})
+        if rule.min_spend:
+            parts.append(gettext("%(n)s spend") % {"n": intcomma(int(rule.min_spend))})
+        if rule.min_clicks:
+            parts.append(gettext("%(n)s clicks") % {"n": intcomma(rule.min_clicks)})
+        if rule.min_conversions:
+            parts.append(gettext("%(n)s conversions") % {"n": rule.min_conversions})
+        return ", ".join(parts) or "—"
+
+    def save_model(self, request, obj, form, change):
+        ranking_rule_save(rule=obj, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        rule = self.get_object(request, object_id)
+        if rule is not None:
+            extra_context["preview"] = _rule_preview(request, rule)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
+    """Rank with the saved rule now, for one node, so a lead sees what the rule picks."""
+    nodes = [rule.node] if rule.node_id else list(Node.objects.filter(active=True))
+    if not nodes:
+        return {"error": gettext("There are no nodes yet.")}
+    wanted = request.GET.get("preview_node")
+    node = next((n for n in nodes if n.slug == wanted), nodes[0])
+    try:
+        ranking = brief_ranking(node=node, objective=rule.objective, rule=rule)
+    except (NoRuleError, RollupError) as exc:
+        return {"error": str(exc), "node": node, "nodes": nodes}
+    images = CreativeImage.objects.in_bulk([ref.image_id for ref in ranking.references])
+    spanish = translation.get_language() == "es"
+    rows = [
+        {
+            "reference": ref,
+            "image": images.get(ref.image_id),
+            "reason": ref.reason_es if spanish else ref.reason_en,
+        }
+        for ref in ranking.references
+    ]
+    return {
+        "node": node,
+        "nodes": nodes if not rule.node_id else [],
+        "ranking": ranking,
+        "rows": rows,
+        "message": ranking.message_es if spanish else ranking.message_en,
+    }
