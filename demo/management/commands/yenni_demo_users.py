@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yenni_site.roles import ANALYSTS, LEADS
+
 CREDENTIALS_FILE = "demo_credentials.json"
 
 
@@ -31,7 +33,7 @@ class DemoRole:
 ROLES = (
     DemoRole(
         key="analyst",
-        group="Analysts",
+        group=ANALYSTS,
         is_staff=False,
         user_env="YENNI_DEMO_ANALYST_USER",
         password_env="YENNI_DEMO_ANALYST_PASSWORD",
@@ -40,7 +42,7 @@ ROLES = (
     ),
     DemoRole(
         key="lead",
-        group="Marketing leads",
+        group=LEADS,
         is_staff=True,
         user_env="YENNI_DEMO_LEAD_USER",
         password_env="YENNI_DEMO_LEAD_PASSWORD",
