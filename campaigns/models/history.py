@@ -15,6 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models.accounts import AdAccount, Node
 
 
+def _dates_in_order(name: str) -> models.CheckConstraint:
+    """A campaign's or an ad's flight: either date may be open, but never end before it starts."""
+    return models.CheckConstraint(
+        condition=Q(start_date__isnull=True)
+        | Q(end_date__isnull=True)
+        | Q(start_date__lte=F("end_date")),
+        name=name,
+    )
+
+
 class Objective(models.TextChoices):
     """One objective taxonomy across platforms; the raw value is kept beside it."""
 
@@ -76,12 +86,7 @@ class Campaign(models.Model):
             models.UniqueConstraint(
                 fields=["account", "external_id"], name="campaign_unique_account_external_id"
             ),
-            models.CheckConstraint(
-                condition=Q(start_date__isnull=True)
-                | Q(end_date__isnull=True)
-                | Q(start_date__lte=F("end_date")),
-                name="campaign_dates_in_order",
-            ),
+            _dates_in_order("campaign_dates_in_order"),
             models.CheckConstraint(
                 condition=Q(objective__in=Objective.values), name="campaign_objective_in_taxonomy"
             ),
@@ -123,12 +128,7 @@ class Ad(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "external_id"], name="ad_unique_campaign_external_id"
             ),
-            models.CheckConstraint(
-                condition=Q(start_date__isnull=True)
-                | Q(end_date__isnull=True)
-                | Q(start_date__lte=F("end_date")),
-                name="ad_dates_in_order",
-            ),
+            _dates_in_order("ad_dates_in_order"),
         ]
 
     def __str__(self) -> str:
