@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Objective
 
+# What a new brief's description must at least say. Not a column rule (briefs made by
+# scripts and tests may be shorter): the web form and the API read it from here.
+DESCRIPTION_MIN_LENGTH = 10
+
 
 def _lines(text: str) -> list[str]:
     """One item per line (or per comma on a single line), stripped, without blanks."""
@@ -117,7 +121,10 @@ class StylePreset(models.Model):
 
 
 class Brief(models.Model):
-    """An analyst's request for reference images: what, for whom, in which tone."""
+    """An analyst's request for reference images: what, for whom, in which tone.
+
+    Its fields' limits (lengths, choices, ranges) are the ones the web form and the API read.
+    """
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

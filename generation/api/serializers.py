@@ -25,9 +25,10 @@ from creatives.models import (
     ImageDescription,
     PlatformSlug,
 )
-from generation.briefs.forms import SEED_MAX
+from generation.backends.base import SEED_MAX
 from generation.briefs.permissions import can_change
 from generation.models import (
+    DESCRIPTION_MIN_LENGTH,
     Brief,
     BriefReference,
     GeneratedImage,
@@ -77,6 +78,18 @@ class ActiveSlugField(serializers.Field):
 
     def to_representation(self, value) -> str:
         return value.slug
+
+
+class ModelInput(serializers.ModelSerializer):
+    """Input checked with its model fields' limits (lengths, choices, ranges); it saves nothing.
+
+    Fields are named by their keys, as the other inputs are, not by the model's verbose names.
+    """
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs.pop("label", None)
+        return field_class, kwargs
 
 
 # --- catalog -------------------------------------------------------------------------------
@@ -330,18 +343,20 @@ class PickInput(serializers.Serializer):
     picked = serializers.BooleanField(help_text="true to keep the image for the agency.")
 
 
-class GenerateInput(serializers.Serializer):
-    seed = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=SEED_MAX
-    )
-    guidance_scale = serializers.FloatField(required=False, min_value=1.0, max_value=20.0)
+class GenerateInput(ModelInput):
+    """A batch's settings within the brief's limits; a missing one takes the brief's value."""
+
     style_preset = ActiveSlugField(
         kind=_("style preset"),
         queryset=StylePreset.objects.all(),
         required=False,
         allow_null=True,
     )
-    image_count = serializers.IntegerField(required=False, min_value=1, max_value=8)
+
+    class Meta:
+        model = Brief
+        fields = ["seed", "guidance_scale", "style_preset", "image_count"]
+        extra_kwargs = {"seed": {"max_value": SEED_MAX}}
 
 
 # --- briefs --------------------------------------------------------------------------------
@@ -365,9 +380,13 @@ class PromptVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class PromptEditInput(serializers.Serializer):
-    positive = serializers.CharField(max_length=2000)
-    negative = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+class PromptEditInput(ModelInput):
+    """The analyst's prompt, within a prompt version's lengths."""
+
+    class Meta:
+        model = PromptVersion
+        fields = ["positive", "negative"]
+        extra_kwargs = {"negative": {"default": ""}}
 
 
 class BriefReferenceSerializer(serializers.ModelSerializer):
@@ -455,15 +474,20 @@ def _share_days() -> int:
     return settings.YENNI_SHARE_DAYS
 
 
-class ShareLinkInput(serializers.Serializer):
-    agency = serializers.CharField(max_length=120)
+class ShareLinkInput(ModelInput):
+    """A link for an agency: who it is for, how long it lasts, whether it shows figures."""
+
     days = serializers.IntegerField(
         min_value=1,
         max_value=MAX_DAYS,
         default=_share_days,
         help_text="How long the link works; YENNI_SHARE_DAYS when left out.",
     )
-    show_figures = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = ShareLink
+        fields = ["agency", "days", "show_figures"]
+        extra_kwargs = {"show_figures": {"default": False}}
 
 
 class BriefNodeSerializer(serializers.ModelSerializer):
@@ -555,15 +579,10 @@ class BriefFilterInput(serializers.Serializer):
         return node
 
 
-class BriefCreateInput(serializers.Serializer):
-    """The new-brief form's rules: the same limits as the model and the web page."""
+class BriefCreateInput(ModelInput):
+    """A new brief's fields with the model's limits: the same ones the web form reads."""
 
     node = ActiveSlugField(kind=_("node"), queryset=Node.objects.all())
-    objective = serializers.ChoiceField(choices=Objective.choices)
-    title = serializers.CharField(max_length=120)
-    description = serializers.CharField(min_length=10, max_length=2000)
-    audience = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    tone = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     style_preset = ActiveSlugField(
         kind=_("style preset"),
         queryset=StylePreset.objects.all(),
@@ -571,10 +590,30 @@ class BriefCreateInput(serializers.Serializer):
         allow_null=True,
         default=None,
     )
-    image_count = serializers.IntegerField(min_value=1, max_value=8, required=False, default=4)
-    guidance_scale = serializers.FloatField(
-        min_value=1.0, max_value=20.0, required=False, default=7.0
-    )
-    seed = serializers.IntegerField(
-        min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None
-    )
+
+    class Meta:
+        model = Brief
+        fields = [
+            "node",
+            "objective",
+            "title",
+            "description",
+            "audience",
+            "tone",
+            "style_preset",
+            "image_count",
+            "guidance_scale",
+            "seed",
+        ]
+        extra_kwargs = {
+            "description": {"min_length": DESCRIPTION_MIN_LENGTH},
+            "seed": {"max_value": SEED_MAX},
+        }
+
+    def build_standard_field(self, field_name, model_field):
+        # A field left out takes the model's default, so the schema shows it.
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if kwargs.get("required") is False:
+            del kwargs["required"]
+            kwargs["default"] = model_field.get_default()
+        return field_class, kwargs

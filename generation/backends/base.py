@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# The largest seed an image backend takes: it fits any integer column and any RNG API. The
+# web form and the API refuse larger ones.
+SEED_MAX = 2**31 - 1
+
 
 class BackendUnavailable(RuntimeError):
     """The configured backend cannot run here; `how_to_fix` tells an operator what to do."""

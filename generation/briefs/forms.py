@@ -5,20 +5,40 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import Node, Objective
+from campaigns.models import Node
 from creatives.imaging import ImageRejected, read_image_facts
-from generation.models import StylePreset
+from generation.backends.base import SEED_MAX
+from generation.models import DESCRIPTION_MIN_LENGTH, Brief, PromptVersion, ShareLink, StylePreset
 from generation.sharing.links import MAX_DAYS
 
-SEED_MAX = 2**31 - 1
 SKETCH_MAX_BYTES = 10 * 1024 * 1024
 SKETCH_MIN_SIDE = 64
 SKETCH_FORMATS = {"JPEG", "PNG", "WEBP"}
 # A sketch is a drawing, not a poster: this many pixels is plenty and keeps decoding cheap.
 SKETCH_MAX_PIXELS = 40_000_000
+
+
+def _model_limits(model: type[models.Model], name: str) -> dict:
+    """The form field's limits and default as the model field declares them: their one source."""
+    field = model._meta.get_field(name)
+    limits = {"max_length": field.max_length} if field.max_length else {}
+    for validator in field.validators:  # the field's own range first, the column's after it
+        if isinstance(validator, MinValueValidator):
+            limits.setdefault("min_value", validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            limits.setdefault("max_value", validator.limit_value)
+    if field.has_default():
+        # Shown as people write it: 7, not 7.0.
+        default = field.default
+        whole = isinstance(default, float) and default.is_integer()
+        limits["initial"] = int(default) if whole else default
+    return limits
+
 
 # Offered under the tone field; the analyst may write anything else.
 TONE_SUGGESTIONS = (
@@ -59,9 +79,7 @@ class StylePresetChoiceField(forms.ModelChoiceField):
 def _image_count_field() -> forms.IntegerField:
     return forms.IntegerField(
         label=_("Number of images"),
-        min_value=1,
-        max_value=8,
-        initial=4,
+        **_model_limits(Brief, "image_count"),
         error_messages={
             "min_value": _("Ask for at least one image."),
             "max_value": _("Ask for eight images at most."),
@@ -74,9 +92,7 @@ def _image_count_field() -> forms.IntegerField:
 def _guidance_field() -> forms.FloatField:
     return forms.FloatField(
         label=_("Guidance scale (CFG)"),
-        min_value=1,
-        max_value=20,
-        initial=7,
+        **_model_limits(Brief, "guidance_scale"),
         help_text=_("How closely the image follows the prompt: 5–9 suits most briefs."),
         error_messages={
             "min_value": _("The guidance scale goes from 1 to 20."),
@@ -92,8 +108,7 @@ def _seed_field() -> forms.IntegerField:
     return forms.IntegerField(
         label=_("Seed"),
         required=False,
-        min_value=0,
-        max_value=SEED_MAX,
+        **{**_model_limits(Brief, "seed"), "max_value": SEED_MAX},
         help_text=_("Leave it empty for a new random seed; the same seed repeats the images."),
         error_messages={
             "min_value": _("The seed is a whole number from 0 to 2147483647."),
@@ -115,7 +130,7 @@ class BriefForm(YenniForm):
     )
     objective = forms.ChoiceField(
         label=_("Objective"),
-        choices=[("", _("Choose an objective")), *Objective.choices],
+        choices=[("", _("Choose an objective")), *Brief._meta.get_field("objective").choices],
         error_messages={
             "required": _("Choose the campaign's objective."),
             "invalid_choice": _("Choose one of the objectives in the list."),
@@ -123,7 +138,7 @@ class BriefForm(YenniForm):
     )
     title = forms.CharField(
         label=_("Title"),
-        max_length=120,
+        **_model_limits(Brief, "title"),
         error_messages={
             "required": _("Give the brief a short title."),
             "max_length": _("Keep the title under 120 characters (it has %(show_value)d)."),
@@ -131,8 +146,8 @@ class BriefForm(YenniForm):
     )
     description = forms.CharField(
         label=_("What the campaign is about"),
-        min_length=10,
-        max_length=2000,
+        min_length=DESCRIPTION_MIN_LENGTH,
+        **_model_limits(Brief, "description"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The product, the offer and the idea the images must carry."),
         error_messages={
@@ -143,14 +158,14 @@ class BriefForm(YenniForm):
     )
     audience = forms.CharField(
         label=_("Audience"),
-        max_length=300,
+        **_model_limits(Brief, "audience"),
         required=False,
         help_text=_("Who should see the ads, for example: young entrepreneurs in Medellín."),
         error_messages={"max_length": _("Keep the audience under 300 characters.")},
     )
     tone = forms.CharField(
         label=_("Tone"),
-        max_length=300,
+        **_model_limits(Brief, "tone"),
         required=False,
         help_text=_("Pick a suggestion or write your own."),
         widget=forms.TextInput(attrs={"list": "tone-suggestions", "autocomplete": "off"}),
@@ -169,9 +184,7 @@ class BriefForm(YenniForm):
     )
     sketch_strength = forms.FloatField(
         label=_("Distance from the sketch"),
-        min_value=0.05,
-        max_value=1,
-        initial=0.6,
+        **_model_limits(Brief, "sketch_strength"),
         help_text=_("Low keeps close to the sketch; 1 only borrows its colours and layout."),
         widget=forms.NumberInput(attrs={"step": "0.05"}),
         error_messages={
@@ -226,7 +239,7 @@ class BriefForm(YenniForm):
 class PromptForm(YenniForm):
     positive = forms.CharField(
         label=_("Prompt"),
-        max_length=2000,
+        **_model_limits(PromptVersion, "positive"),
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
             "required": _("The prompt cannot be empty."),
@@ -235,7 +248,7 @@ class PromptForm(YenniForm):
     )
     negative = forms.CharField(
         label=_("Negative prompt"),
-        max_length=2000,
+        **_model_limits(PromptVersion, "negative"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the images must not show. The brand's forbidden terms stay in it."),
@@ -257,7 +270,7 @@ class GenerateForm(YenniForm):
 class ShareForm(YenniForm):
     agency = forms.CharField(
         label=_("Agency"),
-        max_length=120,
+        **_model_limits(ShareLink, "agency"),
         error_messages={
             "required": _("Name the agency the link is for."),
             "max_length": _("Keep the agency's name under 120 characters."),

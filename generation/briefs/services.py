@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop as _
 from campaigns.ranking.selectors import BriefRanking, brief_ranking
 from generation.backends import runtime
 from generation.backends.base import (
+    SEED_MAX,
     BackendUnavailable,
     PromptRequest,
     PromptResult,
@@ -362,7 +363,7 @@ def batch_queue(
             steps=steps or settings.YENNI_IMAGE_STEPS,
             width=size,
             height=size,
-            seed=seed if seed is not None else secrets.randbelow(2**31),
+            seed=seed if seed is not None else secrets.randbelow(SEED_MAX + 1),
             from_sketch=bool(brief.sketch) if from_sketch is None else from_sketch,
             sketch_strength=brief.sketch_strength,
         )

@@ -93,22 +93,8 @@ def brief_new(request: HttpRequest) -> HttpResponse:
     """The brief form; a valid one opens the brief, ranks it and writes its first prompt."""
     form = BriefForm(request.POST, request.FILES) if request.method == "POST" else BriefForm()
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        brief = services.brief_create(
-            owner=request.user,
-            node=data["node"],
-            objective=data["objective"],
-            title=data["title"],
-            description=data["description"],
-            audience=data["audience"],
-            tone=data["tone"],
-            style_preset=data["style_preset"],
-            image_count=data["image_count"],
-            guidance_scale=data["guidance_scale"],
-            seed=data["seed"],
-            sketch=data["sketch"],
-            sketch_strength=data["sketch_strength"],
-        )
+        # The form's fields are the service's arguments, as the API's input serializer's are.
+        brief = services.brief_create(owner=request.user, **form.cleaned_data)
         count = brief.references.filter(excluded=False).count()
         if brief.prompt_versions.exists():
             note = _("Brief created: Yenni chose {count} references and wrote the prompt.")
@@ -210,12 +196,7 @@ def brief_prompt_edit(request: HttpRequest, brief: Brief) -> HttpResponse:
     form = PromptForm(request.POST)
     if not form.is_valid():
         return _detail(request, brief, prompt_form=form)
-    version = services.prompt_version_edit(
-        brief,
-        positive=form.cleaned_data["positive"],
-        negative=form.cleaned_data["negative"],
-        author=request.user,
-    )
+    version = services.prompt_version_edit(brief, author=request.user, **form.cleaned_data)
     messages.success(request, _("Prompt saved as version {number}.").format(number=version.number))
     if " ".join(version.positive.split()) != " ".join(form.cleaned_data["positive"].split()):
         messages.info(
@@ -249,14 +230,7 @@ def brief_generate(request: HttpRequest, brief: Brief) -> HttpResponse:
     form = _generate_form(brief, request.POST)
     if not form.is_valid():
         return _detail(request, brief, generate_form=form)
-    data = form.cleaned_data
-    services.batch_queue(
-        brief,
-        seed=data["seed"],
-        guidance_scale=data["guidance_scale"],
-        style_preset=data["style_preset"],
-        image_count=data["image_count"],
-    )
+    services.batch_queue(brief, **form.cleaned_data)
     messages.success(request, _("Images queued. They appear below as soon as they are ready."))
     return _back_to(brief, "batches")
 
@@ -329,11 +303,7 @@ def brief_share(request: HttpRequest, brief: Brief) -> HttpResponse:
     new_url = ""
     if form.is_bound and form.is_valid():
         link, token = sharing.share_link_create(
-            brief=brief,
-            agency=form.cleaned_data["agency"],
-            days=form.cleaned_data["days"],
-            show_figures=form.cleaned_data["show_figures"],
-            created_by=request.user,
+            brief=brief, created_by=request.user, **form.cleaned_data
         )
         # Shown in this response only: the token is not stored, so no later page can show it.
         new_url = request.build_absolute_uri(reverse("share_page", args=[token]))

@@ -21,10 +21,18 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Node, Objective
 from campaigns.rollups import image_rollup_refresh
-from creatives.models import CreativeImage
+from creatives.models import CreativeImage, ImageDescription
 from generation.briefs import services
 from generation.models import Brief, StylePreset
-from tests.factories import make_account, make_ad, make_campaign, make_creative, make_metric
+from tests.factories import (
+    make_account,
+    make_ad,
+    make_campaign,
+    make_creative,
+    make_description,
+    make_image,
+    make_metric,
+)
 
 BRIEF_FIELDS = {
     "node": "wompi",
@@ -98,6 +106,15 @@ def brief(wompi, analyst) -> Brief:
     """The analyst's brief on the wompi catalog: ranked, with a composer prompt."""
     fields = {**BRIEF_FIELDS, "node": wompi}
     return services.brief_create(owner=analyst, **fields)
+
+
+@pytest.fixture
+def creative(db, media_storage):
+    """A Meta creative with a landscape and a portrait image, the first one described."""
+    images = [make_image(width=16, height=9), make_image(width=9, height=16)]
+    description = make_description(image=images[0], text="A blue banner with a phone")
+    ImageDescription.objects.filter(pk=description.pk).update(text_es="Un banner azul")
+    return make_creative(platform="meta", headline="Paga en cuotas", images=images)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from generation.backends.base import (
+    SEED_MAX,
     BackendUnavailable,
     GeneratedImage,
     GenerateRequest,
@@ -58,8 +59,6 @@ REFINER_SPLIT = 0.8
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 DEFAULT_COMPILE_MODE = "reduce-overhead"
 
-MAX_SEED = 2**31  # seeds stay below this so they fit any integer column and any RNG API
-
 
 def torch_generators(seeds: list[int], device: str) -> list:
     """One `torch.Generator` per seed, on the device the noise is drawn on.
@@ -74,7 +73,7 @@ def torch_generators(seeds: list[int], device: str) -> list:
 
 def draw_seeds(count: int) -> list[int]:
     """`count` consecutive seeds from a random start (image i of a batch uses start + i)."""
-    start = secrets.randbelow(MAX_SEED - count)
+    start = secrets.randbelow(SEED_MAX + 1 - count)
     return [start + i for i in range(count)]
 
 
