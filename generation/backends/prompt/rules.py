@@ -18,6 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from generation.backends.base import Guidelines, PromptResult, StyleSpec
+from generation.backends.prompt import vocabulary
 
 # Each CLIP text encoder reads 77 tokens, two of which are its start and end markers.
 CLIP_TOKEN_LIMIT = 75
@@ -50,29 +51,9 @@ BASE_FORBIDDEN: tuple[str, ...] = (
 _PIECE = re.compile(r"[^\W\d_]+|\d|[^\w\s]|_")
 
 
-# Everyday English words of image prompts. CLIP's 49,408-entry vocabulary holds each of these
-# whole (one token), which the four-letters rule below would count two or three times, trimming
-# good phrases for nothing. Words not listed fall back to that cautious rule.
-_COMMON_WORDS_TEXT = """
-    a an the and or of with in on at for to from by over under near behind into its their his
-    her photo photograph photography portrait picture image illustration render style light
-    lighting natural warm cool soft bright dark dim golden hour sunlight daylight evening night
-    morning shadow shadows color colour colors colours palette tones tone blue red green yellow
-    orange purple pink white black grey gray brown beige teal gold silver pastel vivid muted
-    young adult adults woman women man men person people family friends group couple customer
-    customers student students worker workers entrepreneur owner mother father child children
-    smiling smile happy cheerful friendly confident calm relaxed trustworthy modern elegant
-    simple clean minimal candid authentic everyday moment life lifestyle home house kitchen
-    living room office desk street city park market shop store cafe restaurant outdoors indoors
-    beach travel car phone mobile laptop card credit debit payment payments paying pays money
-    bank banking savings loan business small local diverse colombian latin american colombia
-    close up shot medium wide angle view centered composition background foreground depth field
-    shallow sharp detail detailed focus blurry blur quality low high resolution deformed hands
-    fingers extra distorted face faces text logo logos watermark signature trademark brand name
-    celebrity famous real likeness cartoon studio seamless cinematic still film grain vector
-    flat shapes bold lines rounded mood holding using looking sitting standing walking together
-    """
-COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+# Everyday English words of image prompts that CLIP's vocabulary holds whole (one token), which
+# the four-letters rule below would count two or three times (data/clip_one_token_words.txt).
+COMMON_WORDS = vocabulary.words("clip_one_token_words.txt")
 
 
 def count_clip_tokens(text: str) -> int:
@@ -371,66 +352,9 @@ def _fit_negative(phrases: list[str], mandated: set[str]) -> list[str]:
     return phrases
 
 
-SPANISH_STOP_WORDS = frozenset(
-    [
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "del",
-        "que",
-        "y",
-        "con",
-        "para",
-        "una",
-        "un",
-        "en",
-        "por",
-        "al",
-        "se",
-        "su",
-        "sus",
-        "lo",
-        "como",
-        "más",
-        "pero",
-        "sin",
-        "sobre",
-        "este",
-        "esta",
-        "es",
-        "muy",
-    ]
-)
-ENGLISH_STOP_WORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "with",
-        "for",
-        "in",
-        "on",
-        "at",
-        "by",
-        "to",
-        "from",
-        "is",
-        "are",
-        "this",
-        "that",
-        "their",
-        "his",
-        "her",
-        "its",
-        "an",
-        "into",
-        "over",
-        "under",
-        "while",
-    ]
-)
+# Which language a text is in, by its stop words (data/stop_words_es.txt, stop_words_en.txt).
+SPANISH_STOP_WORDS = vocabulary.words("stop_words_es.txt")
+ENGLISH_STOP_WORDS = vocabulary.words("stop_words_en.txt")
 
 
 def spanish_words(text: str) -> list[str]:
