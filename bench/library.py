@@ -42,23 +42,6 @@ sys.path.insert(0, str(ROOT))
 IMAGES_PER_CREATIVE = 1.06  # the demo's carousels: 18,900 creatives give 20,034 images
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def request_list(count: int, seed: int, nodes: list[str]) -> list[dict]:
     """A fixed mix of library requests: what analysts click, in rough proportion."""
     rng = random.Random(seed)
@@ -151,10 +134,16 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
 
     from campaigns.models import DailyMetric, ImageWeeklyRollup
     from campaigns.ranking import selectors as ranking
+    from campaigns.ranking.full import full_ranking, image_tiers
+    from campaigns.ranking.metrics import METRICS, MICROS, MONEY_FIGURES, in_currency, ratio_terms
     from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
     from creatives.thumbnails import thumbnail_size
     from library import selectors as lib
-    from library.embeddings import embed_query, from_bytes
+    from library.cards import LibraryCard, card_figures
+    from library.embeddings import from_bytes
+    from library.filters import library_images
+    from library.query import CARD_COLUMNS
+    from library.query_encoder import embed_query
 
     tiers = None
     if query.tier_scope:  # ranked again on every request
@@ -163,8 +152,13 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
         except ranking.NoRuleError:
             rule = None
         if rule is not None:
-            tiers = lib._compute_tiers(
-                rule, node=query.node, objective=query.objective, as_of=timezone.localdate()
+            tiers = image_tiers(
+                full_ranking(
+                    node=query.node,
+                    objective=query.objective,
+                    rule=rule,
+                    as_of=timezone.localdate(),
+                )
             )
     if tiers is None:
         query = replace(query, tier="")
@@ -188,14 +182,14 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
         keep = None
         if query.has_rollup_filter or query.colour or query.orientation or query.tier:
             filtered = replace(query, text="", semantic=False)
-            keep = set(lib.library_images(filtered, tiers=tiers).values_list("pk", flat=True))
+            keep = set(library_images(filtered, tiers=tiers).values_list("pk", flat=True))
         ranked = sorted(
             (pk for pk in scores if keep is None or pk in keep), key=lambda pk: -scores[pk]
         )[: lib.SEMANTIC_LIMIT]
         count = len(ranked)
         ids = ranked[(page - 1) * page_size : page * page_size]
     else:
-        images = lib.library_images(query, tiers=tiers)
+        images = library_images(query, tiers=tiers)
         count = images.count()
         page = min(page, max(1, math.ceil(count / page_size)))
         offset = (page - 1) * page_size
@@ -208,20 +202,21 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
                 for name, column in (
                     ("impressions", "impressions"),
                     ("clicks", "clicks"),
-                    ("spend_micros", "spend_micros"),
+                    ("spend", "spend_micros"),
                     ("conversions", "conversions"),
                     ("leads", "leads"),
-                    ("value_micros", "conversion_value_micros"),
+                    ("conversion_value", "conversion_value_micros"),
                 )
             }
             ordered = images.annotate(**sums)
-            num, den, factor = lib._RATIOS.get(spec.key, (spec.key, None, 1.0))
-            if spec.key == "spend":
-                num = "spend_micros"
-            if den:
-                ordered = ordered.annotate(metric=F(num) * factor / NullIf(F(den), 0.0))
+            if spec.key in METRICS:
+                # The sums hold money in micros: scale the ratio back to the reporting currency.
+                top, bottom, factor = ratio_terms(spec.key)
+                factor *= MICROS if bottom in MONEY_FIGURES else 1
+                factor /= MICROS if top in MONEY_FIGURES else 1
+                ordered = ordered.annotate(metric=F(top) * factor / NullIf(F(bottom), 0.0))
             else:
-                ordered = ordered.annotate(metric=F(num))
+                ordered = ordered.annotate(metric=F(spec.key))
             order = F("metric").desc(nulls_last=True)
             if not query.descending:
                 order = F("metric").asc(nulls_last=True)
@@ -236,7 +231,7 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
     for image_id in ids:  # one card at a time
         image = CreativeImage.objects.get(pk=image_id)
         width, height = thumbnail_size(image.width, image.height)
-        card = lib.LibraryCard(
+        card = LibraryCard(
             image_id=image.pk,
             width=image.width,
             height=image.height,
@@ -265,15 +260,17 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
             impressions=Sum("impressions"),
             clicks=Sum("clicks"),
             link_clicks=Sum("link_clicks"),
-            spend_micros=Sum("spend_micros"),
+            spend=Sum("spend_micros"),
             conversions=Sum("conversions"),
-            value_micros=Sum("conversion_value_micros"),
+            conversion_value=Sum("conversion_value_micros"),
             leads=Sum("leads"),
             days=Count("date", distinct=True),
             last=Max("date"),
         )
-        card.sums = {name: float(figures.get(name) or 0) for name in lib.SUMS}
-        card.figures = lib._figures(card.sums, lang)
+        card.sums = {
+            name: in_currency(name, float(figures.get(name) or 0)) for name in CARD_COLUMNS
+        }
+        card.figures = card_figures(card.sums, lang)
         cards.append(card)
     return lib.LibraryPage(cards, count, page, page_size, bool(scores))
 
@@ -299,6 +296,8 @@ def main() -> None:
     os.environ["YENNI_DEBUG"] = "0"  # production templates: the cached loader, no debug data
     os.environ["YENNI_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
+    from bench.web import ensure_database, percentile
+
     ensure_database(args.database_url)
 
     import django

@@ -45,23 +45,6 @@ NAIVE_SQL = """
 """
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--creatives", type=int, default=20000)
@@ -76,41 +59,40 @@ def main() -> None:
     os.environ.setdefault("YENNI_DATA_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
+    from bench.web import ensure_database
+
     ensure_database(args.database_url)
 
     import django
 
     django.setup()
-    import datetime as dt
+    as_of, briefs = prepare_history(args)
+    report(*time_rankings(briefs, as_of=as_of, runs=args.runs))
 
-    from django.conf import settings
+
+def prepare_history(args) -> tuple:
+    """Load the demo history unless one is there, and build the rollup and window totals.
+
+    Returns the history's last day and every node × objective pair.
+    """
     from django.core.management import call_command
     from django.db import connection
 
     from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup
-    from campaigns.ranking.selectors import (
-        brief_ranking,
-        node_objective_pairs,
-        ranking_rule_for,
-        window_total_pieces,
+    from campaigns.ranking.selectors import node_objective_pairs
+    from campaigns.rollups import (
+        image_rollup_refresh,
+        near_duplicates_refresh,
+        window_totals_refresh,
     )
 
     call_command("migrate", verbosity=0)
     # An existing history is reused whatever its size (the figures below say what it holds);
     # --reload rebuilds it at the size asked for.
     if args.reload or not Campaign.objects.exists():
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        demo = [
-            *manage,
-            "yenni_demo",
-            "--seed",
-            str(args.seed),
-            "--creatives",
-            str(args.creatives),
-            "--months",
-            str(args.months),
-            "--reset",
-        ]
+        sizes = ["--seed", str(args.seed), "--creatives", str(args.creatives)]
+        sizes += ["--months", str(args.months)]
+        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", *sizes, "--reset"]
         started = time.perf_counter()
         subprocess.run(demo, check=True, env=os.environ.copy())
         print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
@@ -120,66 +102,71 @@ def main() -> None:
         print(f"vacuum analyze in {time.perf_counter() - started:.0f} s")
 
     if not ImageWeeklyRollup.objects.exists():
-        from campaigns.rollups import image_rollup_refresh
-
         started = time.perf_counter()
         rows = image_rollup_refresh()
         print(f"rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
 
-    metric_rows = DailyMetric.objects.count()
-    rollup_rows = ImageWeeklyRollup.objects.count()
     as_of = DailyMetric.objects.latest("date").date
     # Briefs read totals prebuilt for the day's windows; build them as of the history's end,
     # as the daily ingestion would on that day.
-    from campaigns.rollups import near_duplicates_refresh, window_totals_refresh
-
     started = time.perf_counter()
     near_duplicates_refresh()
     totals = window_totals_refresh(as_of=as_of)
     print(f"window totals built: {totals:,} rows in {time.perf_counter() - started:.1f} s")
     briefs = node_objective_pairs()
     print(
-        f"PostgreSQL, {metric_rows:,} daily metric rows, {rollup_rows:,} rollup rows, "
+        f"PostgreSQL, {DailyMetric.objects.count():,} daily metric rows, "
+        f"{ImageWeeklyRollup.objects.count():,} rollup rows, "
         f"{len(briefs)} node × objective briefs, {args.runs} rounds"
     )
+    return as_of, briefs
 
-    reporting = settings.YENNI_REPORTING_CURRENCY
-    yenni_times: list[float] = []
-    read_times: list[float] = []
-    naive_times: list[float] = []
+
+def time_rankings(briefs, *, as_of, runs: int) -> tuple[dict[str, list[float]], int]:
+    """Seconds per brief for the whole ranking, its data read alone and the naive query, and
+    how many references the rankings returned."""
+    from django.conf import settings
+    from django.db import connection
+
+    from campaigns.calendar import window_first_day
+    from campaigns.ranking.selectors import brief_ranking, ranking_rule_for, window_total_pieces
+
+    times: dict[str, list[float]] = {"yenni": [], "read": [], "naive": []}
     references = 0
     # One warm-up round each, then timed rounds interleaved so noise hits both alike.
-    for round_index in range(args.runs + 1):
+    for round_index in range(runs + 1):
         for node, objective in briefs:
             rule = ranking_rule_for(node=node, objective=objective)
             started = time.perf_counter()
             ranking = brief_ranking(node=node, objective=objective, as_of=as_of, rule=rule)
-            elapsed = time.perf_counter() - started
-            if round_index:
-                yenni_times.append(elapsed)
-                references += len(ranking.references)
+            yenni = time.perf_counter() - started
             started = time.perf_counter()
             window_total_pieces(
                 node=node, objective=objective, window_days=rule.window_days, as_of=as_of
             )
-            elapsed = time.perf_counter() - started
-            if round_index:
-                read_times.append(elapsed)
-
+            read = time.perf_counter() - started
             params = {
-                "reporting": reporting,
+                "reporting": settings.YENNI_REPORTING_CURRENCY,
                 "node": node.pk,
                 "objective": objective,
-                "start": as_of - dt.timedelta(days=rule.window_days - 1),
+                "start": window_first_day(window_days=rule.window_days, as_of=as_of),
                 "end": as_of,
             }
             started = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute(NAIVE_SQL, params)
                 cursor.fetchall()
-            elapsed = time.perf_counter() - started
+            naive = time.perf_counter() - started
             if round_index:
-                naive_times.append(elapsed)
+                times["yenni"].append(yenni)
+                times["read"].append(read)
+                times["naive"].append(naive)
+                references += len(ranking.references)
+    return times, references
+
+
+def report(times: dict[str, list[float]], references: int) -> None:
+    from bench.web import percentile
 
     def line(name: str, values: list[float]) -> str:
         return (
@@ -187,18 +174,19 @@ def main() -> None:
             f"p95 {percentile(values, 0.95) * 1000:8.1f} ms   ({len(values)} rankings)"
         )
 
-    print(line("yenni", yenni_times) + " whole ranking: read, score, reasons")
-    print(line("read", read_times) + " its data read alone")
-    print(line("naive", naive_times) + " the naive query alone, no scoring")
+    print(line("yenni", times["yenni"]) + " whole ranking: read, score, reasons")
+    print(line("read", times["read"]) + " its data read alone")
+    print(line("naive", times["naive"]) + " the naive query alone, no scoring")
+    naive_times = times["naive"]
 
     def ratio(values: list[float]) -> str:
         median = statistics.median(naive_times) / statistics.median(values)
         p95 = percentile(naive_times, 0.95) / percentile(values, 0.95)
         return f"median {median:.1f}×, p95 {p95:.1f}×"
 
-    print(f"naive query / yenni whole ranking: {ratio(yenni_times)}")
-    print(f"naive query / yenni data read:     {ratio(read_times)}")
-    print(f"{references / len(yenni_times):.1f} references per brief on average")
+    print(f"naive query / yenni whole ranking: {ratio(times['yenni'])}")
+    print(f"naive query / yenni data read:     {ratio(times['read'])}")
+    print(f"{references / len(times['yenni']):.1f} references per brief on average")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ pieces by truth (at least 4); NDCG uses the truth's percentile as the gain.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
@@ -123,8 +122,9 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from campaigns.calendar import window_first_day
     from campaigns.models import Campaign, DailyMetric
-    from campaigns.ranking.metrics import METRICS, Model
+    from campaigns.ranking.metrics import METRICS, ratio_parts
     from campaigns.ranking.scoring import rank_pieces
     from campaigns.ranking.selectors import (
         node_objective_pairs,
@@ -177,7 +177,7 @@ def main() -> None:
                 node=node,
                 objective=objective,
                 platforms=rule.platforms or (),
-                window_start=end - dt.timedelta(days=window_days - 1),
+                window_start=window_first_day(window_days=window_days, as_of=end),
                 window_end=end,
             )
             pieces = [p for p in pieces if p.image_id in true_rates]
@@ -191,13 +191,12 @@ def main() -> None:
             n = len(ordered_truth)
             gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
 
-            spec = METRICS[rule.metric]
-
-            def observed(piece, spec=spec) -> float:
-                num, den = piece.value(spec.numerator), piece.value(spec.denominator)
-                if spec.model is Model.COST:
-                    return -(den / num) if num > 0 else -math.inf
-                return num / den if den > 0 else -math.inf
+            def observed(piece, key=rule.metric) -> float:
+                # The piece's own raw figure, oriented so that higher is better.
+                top, bottom = ratio_parts(key, piece)
+                if bottom <= 0:
+                    return -math.inf
+                return top / bottom if METRICS[key].higher_is_better else -(top / bottom)
 
             def prototype_order(pieces, objective=objective) -> list[int]:
                 if objective == "awareness":

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from campaigns.calendar import window_weeks
 from campaigns.models import (
     Ad,
     AdAccount,
@@ -26,7 +27,7 @@ from campaigns.models import (
     PieceWindowTotalsBuild,
     RankingRule,
 )
-from campaigns.ranking.scoring import FOLD_DISTANCE, near_duplicate_leaders
+from campaigns.ranking.pieces import FOLD_DISTANCE, near_duplicate_leaders
 from creatives.models import CreativeImage
 
 # SQLite allows 999 parameters in old builds; stay well under it.
@@ -173,12 +174,6 @@ def near_duplicates_refresh(*, bits: int = FOLD_DISTANCE) -> int:
     return len(changed)
 
 
-def window_weeks(*, window_days: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """Return the Mondays of the first and last weeks a window ending on `as_of` counts."""
-    start = as_of - dt.timedelta(days=window_days - 1)
-    return start - dt.timedelta(days=start.weekday()), as_of - dt.timedelta(days=as_of.weekday())
-
-
 WINDOW_TOTALS_SQL = """
     INSERT INTO campaigns_piecewindowtotal (
         window_days, week_from, week_to, piece_id, node_id, objective, platform, phash,
@@ -217,6 +212,12 @@ def window_totals_refresh(
                 window_days=days, defaults={"week_from": week_from, "week_to": week_to}
             )
     return written
+
+
+def rollup_stamp() -> int:
+    """A number that changes whenever the rollup is rebuilt (its rows are deleted and inserted
+    with new ids): what a cache of sums read from the rollup keys on."""
+    return ImageWeeklyRollup.objects.aggregate(top=Max("id"))["top"] or 0
 
 
 def image_ids_for_campaigns(campaign_ids: Iterable[int]) -> list[int]:

@@ -21,16 +21,13 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from campaigns.models import Ad, DailyMetric, ExchangeRate, Node, Objective
+from campaigns.ranking.full import FullRanking, full_ranking
 from campaigns.ranking.reasons import compact, format_interval, format_metric
 from campaigns.ranking.selectors import NoRuleError
 from creatives.models import Creative, CreativeImage, ImageDescription
 from generation.briefs.selectors import page_language
-from library.insights import (
-    FullRanking,
-    full_ranking,
-    percent_change,
-    wilson_interval,
-)
+from library.attributes import percent_change
+from library.intervals import wilson_interval
 from library.models import Board, BoardItem
 
 # Fatigue shows as the last week's CTR against the first week's: both need this many days.

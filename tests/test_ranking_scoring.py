@@ -7,15 +7,9 @@ import random
 import pytest
 
 from campaigns.ranking.metrics import METRICS
+from campaigns.ranking.pieces import PieceFigures, fold_near_duplicates
 from campaigns.ranking.reasons import ReasonContext, reason
-from campaigns.ranking.scoring import (
-    PieceFigures,
-    RuleSpec,
-    estimate_piece,
-    fit_prior,
-    fold_near_duplicates,
-    rank_pieces,
-)
+from campaigns.ranking.scoring import RuleSpec, estimate_piece, fit_prior, rank_pieces
 
 
 def _hash(n: int) -> str:

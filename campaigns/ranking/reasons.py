@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from campaigns.ranking.metrics import METRICS, Model
-from campaigns.ranking.scoring import Estimate, PieceFigures
+from campaigns.ranking.pieces import PieceFigures
+from campaigns.ranking.scoring import Estimate
 
 OBJECTIVE_WORDS = {
     "en": {

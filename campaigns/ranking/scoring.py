@@ -1,6 +1,7 @@
-"""Rank pieces for a rule: fold near-duplicates, gate, shrink, bound, diversify.
+"""Rank pieces for a rule: gate, shrink, bound, diversify (near-copies folded beforehand).
 
-Plain Python with dataclasses in and out; the selector feeds it figures aggregated in SQL.
+Plain Python with dataclasses in and out; the selector feeds it figures aggregated in SQL, as a
+PieceTable (campaigns.ranking.pieces).
 
 Why shrinkage: a piece with 3 clicks out of 40 impressions shows a 7.5 % CTR that is mostly luck.
 Each piece's rate is estimated with an empirical-Bayes prior fitted on every piece of the same
@@ -11,104 +12,16 @@ credible bound of what is good, the upper bound of a cost), so thin evidence can
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
 
 from campaigns.ranking.metrics import METRICS, MetricSpec, Model
+from campaigns.ranking.pieces import FOLD_DISTANCE, PieceFigures, PieceTable, piece_table
 
-# Perceptual-hash distances (bits of 64). Re-encodes and resizes of one image stay within FOLD;
-# it is kept tight because flat graphics that share a layout in other colours can sit only a
-# few bits apart, and merging two real pieces is worse than showing a near-copy. DIVERSE keeps
-# the returned set visibly different.
-FOLD_DISTANCE = 2
+# Perceptual-hash distance (bits of 64) that keeps the returned references visibly different.
 DIVERSE_DISTANCE = 10
-
-COUNT_FIELDS = (
-    "impressions",
-    "clicks",
-    "link_clicks",
-    "conversions",
-    "leads",
-    "video_views",
-    "engagements",
-)
-FIELDS = (*COUNT_FIELDS, "spend", "conversion_value")
-
-
-@dataclass(frozen=True, slots=True)
-class PieceFigures:
-    """One image's results within the rule's scope; money is in the reporting currency."""
-
-    image_id: int
-    phash: str
-    impressions: float = 0
-    clicks: float = 0
-    link_clicks: float = 0
-    spend: float = 0.0
-    conversions: float = 0.0
-    conversion_value: float = 0.0
-    leads: float = 0
-    video_views: float = 0
-    engagements: float = 0
-    days: int = 0
-    platforms: tuple[str, ...] = ()
-    # The images folded into this piece; empty means just `image_id`.
-    member_image_ids: tuple[int, ...] = ()
-
-    @property
-    def members(self) -> tuple[int, ...]:
-        return self.member_image_ids or (self.image_id,)
-
-    def value(self, name: str) -> float:
-        return float(getattr(self, name))
-
-
-@dataclass(frozen=True)
-class PieceTable:
-    """Pieces as numpy columns, by ascending image id, near-duplicates already folded.
-
-    The prebuilt window totals arrive this way, so a brief's thousands of pieces never become
-    objects; only the references returned do (`piece(i)`).
-    """
-
-    image_ids: np.ndarray
-    phashes: list[str]
-    platforms: list[tuple[str, ...]]
-    columns: dict[str, np.ndarray]  # every name in FIELDS
-    days: np.ndarray
-    # The images folded into each piece, where known; empty means just the piece's own.
-    members: list[tuple[int, ...]] | None = None
-
-    def __len__(self) -> int:
-        return len(self.image_ids)
-
-    @classmethod
-    def from_pieces(cls, pieces: Sequence[PieceFigures]) -> PieceTable:
-        n = len(pieces)
-        return cls(
-            image_ids=np.fromiter((p.image_id for p in pieces), dtype=np.int64, count=n),
-            phashes=[p.phash for p in pieces],
-            platforms=[p.platforms for p in pieces],
-            columns={
-                name: np.fromiter((getattr(p, name) for p in pieces), dtype=float, count=n)
-                for name in FIELDS
-            },
-            days=np.fromiter((p.days for p in pieces), dtype=np.int64, count=n),
-            members=[p.member_image_ids for p in pieces],
-        )
-
-    def piece(self, i: int) -> PieceFigures:
-        figures = {name: self.columns[name][i].item() for name in FIELDS}
-        return PieceFigures(
-            image_id=int(self.image_ids[i]),
-            phash=self.phashes[i],
-            days=int(self.days[i]),
-            platforms=self.platforms[i],
-            member_image_ids=self.members[i] if self.members else (),
-            **figures,
-        )
 
 
 @dataclass(frozen=True)
@@ -175,75 +88,6 @@ class RankingResult:
     gate_misses: list[GateMiss] = field(default_factory=list)
     prior: Prior | None = None
     folded: int = 0
-
-
-# --- near-duplicates ----------------------------------------------------------------------
-
-
-def near_duplicate_leaders(phashes: Sequence[str], *, distance: int) -> list[int]:
-    """Return, for each hash in order, the position of the first earlier hash that leads it.
-
-    Greedy leader grouping: an item joins the first leader within `distance` bits, else leads
-    its own group. Unlike a transitive closure, chains of small differences never merge
-    unrelated pictures into one giant group.
-    """
-    hashes = np.array([int(h, 16) for h in phashes], dtype=np.uint64)
-    n = len(hashes)
-    leader = [-1] * n
-    # Close pairs, computed a block of rows at a time: 512 × 25,000 uint64 is 100 MB at worst.
-    close_after: dict[int, list[int]] = {}
-    for start in range(0, n, 512):
-        rows, cols = np.nonzero(
-            np.bitwise_count(hashes[start : start + 512, None] ^ hashes[None, :]) <= distance
-        )
-        for i, j in zip((rows + start).tolist(), cols.tolist(), strict=True):
-            if j > i:
-                close_after.setdefault(i, []).append(j)
-    for i in range(n):
-        if leader[i] != -1:
-            continue
-        leader[i] = i
-        for j in close_after.get(i, ()):
-            if leader[j] == -1:
-                leader[j] = i
-    return leader
-
-
-def fold_near_duplicates(
-    pieces: Sequence[PieceFigures], *, distance: int = FOLD_DISTANCE
-) -> list[PieceFigures]:
-    """Merge pieces whose images are near-identical into one piece with summed figures.
-
-    The merged piece is shown as its member with the most impressions.
-    """
-    if not pieces:
-        return []
-    leaders = near_duplicate_leaders([p.phash for p in pieces], distance=distance)
-
-    groups: dict[int, list[PieceFigures]] = {}
-    for i, piece in enumerate(pieces):
-        groups.setdefault(leaders[i], []).append(piece)
-    folded = []
-    for members in groups.values():
-        if len(members) == 1:
-            folded.append(members[0])
-            continue
-        lead = max(members, key=lambda p: (p.impressions, -p.image_id))
-        summed = {
-            name: sum(getattr(p, name) for p in members)
-            for name in (*COUNT_FIELDS, "spend", "conversion_value")
-        }
-        folded.append(
-            replace(
-                lead,
-                **summed,
-                # Days overlap when near-duplicates ran together: the longest run is honest.
-                days=max(p.days for p in members),
-                platforms=tuple(sorted({pl for p in members for pl in p.platforms})),
-                member_image_ids=tuple(sorted(p.image_id for p in members)),
-            )
-        )
-    return folded
 
 
 # --- priors and posteriors ----------------------------------------------------------------
@@ -522,37 +366,18 @@ def rank_pieces(
 ) -> RankingResult:
     """Rank `pieces` under `rule`; the same input always gives the same output.
 
-    A PieceTable (the prebuilt window totals) is ranked as it is: sorted, already folded. A
-    list is sorted and, unless `fold=False`, its near-duplicates folded first. The maths runs
-    on numpy columns; objects are built only for the references returned.
+    A PieceTable (what the readers return) is ranked as it is: sorted, already folded. A list
+    is sorted and, unless `fold=False`, its near-duplicates folded first. The maths runs on
+    numpy columns; objects are built only for the references returned.
     """
     spec = rule.spec
     if isinstance(pieces, PieceTable):
-        table, before_folding = pieces, len(pieces)
+        table = pieces
     else:
-        ordered_input = sorted(pieces, key=lambda p: p.image_id)
-        before_folding = len(ordered_input)
-        folded = (
-            fold_near_duplicates(ordered_input, distance=fold_distance) if fold else ordered_input
-        )
-        table = PieceTable.from_pieces(folded)
+        table = piece_table(pieces, fold=fold, fold_distance=fold_distance)
     cols = table.columns
     aov = _average_order_value(cols)
-
-    missed = np.zeros(len(table), dtype=bool)
-    gate_misses = []
-    for figure, attr in GATES:
-        minimum = float(getattr(rule, attr))
-        if minimum:
-            fails = ~missed & (cols[figure] < minimum)
-            if fails.any():
-                gate_misses.append(GateMiss(figure, minimum, int(fails.sum())))
-            missed |= fails
-    no_exposure = ~missed & (cols[spec.denominator] <= 0)
-    if no_exposure.any():
-        gate_misses.append(GateMiss(spec.denominator, 0.0, int(no_exposure.sum())))
-    passing = np.nonzero(~missed & ~no_exposure)[0]
-
+    passing, gate_misses = _gate(spec, cols, rule)
     platforms = table.platforms
     prior, main = _goodness(spec, cols, passing, platforms, rule, aov)
     tie_key = np.zeros(len(passing))
@@ -593,5 +418,25 @@ def rank_pieces(
         passed=len(passing),
         gate_misses=gate_misses,
         prior=prior,
-        folded=before_folding - len(table),
+        folded=table.folded,
     )
+
+
+def _gate(
+    spec: MetricSpec, cols: dict[str, np.ndarray], rule: RuleSpec
+) -> tuple[np.ndarray, list[GateMiss]]:
+    """Return the positions of the pieces that pass the rule's minimums, and what the rest
+    missed (each piece counted at its first missed gate; no exposure at all counts last)."""
+    missed = np.zeros(len(cols[spec.denominator]), dtype=bool)
+    gate_misses = []
+    for figure, attr in GATES:
+        minimum = float(getattr(rule, attr))
+        if minimum:
+            fails = ~missed & (cols[figure] < minimum)
+            if fails.any():
+                gate_misses.append(GateMiss(figure, minimum, int(fails.sum())))
+            missed |= fails
+    no_exposure = ~missed & (cols[spec.denominator] <= 0)
+    if no_exposure.any():
+        gate_misses.append(GateMiss(spec.denominator, 0.0, int(no_exposure.sum())))
+    return np.nonzero(~missed & ~no_exposure)[0], gate_misses

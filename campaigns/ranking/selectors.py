@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from campaigns.calendar import week_monday, window_first_day, window_weeks
 from campaigns.models import (
     Campaign,
     ImageWeeklyRollup,
@@ -24,30 +25,14 @@ from campaigns.models import (
     PieceWindowTotalsBuild,
     RankingRule,
 )
+from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
+from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable, piece_table
 from campaigns.ranking.reasons import ReasonContext, compact, figure_word, reason
-from campaigns.ranking.scoring import (
-    FIELDS,
-    PieceFigures,
-    PieceTable,
-    RankingResult,
-    RuleSpec,
-    rank_pieces,
-)
-from campaigns.rollups import window_weeks
+from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage
 
-SUM_FIELDS = {
-    "impressions": "impressions",
-    "clicks": "clicks",
-    "link_clicks": "link_clicks",
-    "spend_micros": "spend_reporting_micros",
-    "conversions": "conversions",
-    "value_micros": "conversion_value_reporting_micros",
-    "leads": "leads",
-    "video_views": "video_views",
-    "engagements": "engagements",
-    "days": "active_days",
-}
+# The columns summed per piece: its figures (money in micros until `in_currency`), then days.
+SUM_COLUMNS = {**FIGURE_COLUMNS, "days": DAYS_COLUMN}
 
 
 class NoRuleError(LookupError):
@@ -124,10 +109,6 @@ def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
     return rule
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def ranking_pieces(
     *,
     node: Node,
@@ -140,7 +121,7 @@ def ranking_pieces(
 ) -> list[PieceFigures]:
     """Sum each image's weekly results inside the window (weeks that start in it)."""
     rows = ImageWeeklyRollup.objects.filter(
-        node=node, objective=objective, week__gte=_monday(window_start), week__lte=window_end
+        node=node, objective=objective, week__gte=week_monday(window_start), week__lte=window_end
     )
     platforms = list(platforms)
     if platforms:
@@ -148,7 +129,7 @@ def ranking_pieces(
     excluded = list(exclude_image_ids)
     if excluded:
         rows = rows.exclude(image_id__in=excluded)
-    sums = {alias: Sum(column) for alias, column in SUM_FIELDS.items()}
+    sums = {alias: Sum(column) for alias, column in SUM_COLUMNS.items()}
     # One scan of the rollup, grouped per image and platform (and week when results fade with
     # age); the few rows per image are merged here.
     keys = ["image_id", "platform", *(["week"] if half_life_days else [])]
@@ -163,7 +144,7 @@ def ranking_pieces(
         image_id = row["image_id"]
         platform_sets[image_id].add(row["platform"])
         current = totals.setdefault(image_id, {"image_id": image_id, "phash": row["phash"]})
-        for alias in SUM_FIELDS:
+        for alias in SUM_COLUMNS:
             # Days count as days whatever their weight: "over 34 days" stays true.
             value = (row[alias] or 0) * (1.0 if alias == "days" else weight)
             current[alias] = current.get(alias, 0) + value
@@ -178,9 +159,9 @@ def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -
         impressions=row["impressions"],
         clicks=row["clicks"],
         link_clicks=row["link_clicks"],
-        spend=row["spend_micros"] / 1_000_000,
+        spend=in_currency("spend", row["spend"]),
         conversions=float(row["conversions"]),
-        conversion_value=row["value_micros"] / 1_000_000,
+        conversion_value=in_currency("conversion_value", row["conversion_value"]),
         leads=row["leads"],
         video_views=row["video_views"],
         engagements=row["engagements"],
@@ -188,33 +169,6 @@ def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -
         days=min(int(row["days"]), window_days),
         platforms=tuple(sorted(platform_sets[row["image_id"]])),
     )
-
-
-# The totals' columns, and the piece figure each one becomes (money still in micros here).
-TOTAL_FIELDS = (
-    "impressions",
-    "clicks",
-    "link_clicks",
-    "spend",
-    "conversions",
-    "conversion_value",
-    "leads",
-    "video_views",
-    "engagements",
-    "days",
-)
-TOTAL_COLUMNS = (
-    "impressions",
-    "clicks",
-    "link_clicks",
-    "spend_reporting_micros",
-    "conversions",
-    "conversion_value_reporting_micros",
-    "leads",
-    "video_views",
-    "engagements",
-    "active_days",
-)
 
 
 def window_total_pieces(
@@ -248,11 +202,11 @@ def window_total_pieces(
         rows = rows.exclude(piece_id__in=excluded)
     found = list(
         rows.order_by("piece_id", "platform").values_list(
-            "piece_id", "platform", "phash", *TOTAL_COLUMNS
+            "piece_id", "platform", "phash", *SUM_COLUMNS.values()
         )
     )
     if not found:
-        return PieceTable.from_pieces([])
+        return PieceTable.from_pieces([], source=PieceSource.WINDOW_TOTALS)
     ids = np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found))
     figures = np.array([row[3:] for row in found], dtype=float)
     # Rows come sorted by piece: each piece's rows are one run, summed with reduceat.
@@ -261,9 +215,9 @@ def window_total_pieces(
     platform_sets: list[tuple[str, ...]] = []
     for first, last in zip(starts, [*starts[1:], len(found)], strict=True):
         platform_sets.append(tuple(row[1] for row in found[first:last]))
-    columns = dict(zip(TOTAL_FIELDS, sums.T, strict=True))
-    columns["spend"] = columns["spend"] / 1_000_000
-    columns["conversion_value"] = columns["conversion_value"] / 1_000_000
+    columns = {
+        name: in_currency(name, column) for name, column in zip(SUM_COLUMNS, sums.T, strict=True)
+    }
     return PieceTable(
         image_ids=ids[starts],
         phashes=[found[i][2] for i in starts],
@@ -271,17 +225,23 @@ def window_total_pieces(
         columns={name: columns[name] for name in FIELDS},
         # Rows per platform may share days: never claim more days than the window has.
         days=np.minimum(columns["days"], window_days).astype(np.int64),
+        source=PieceSource.WINDOW_TOTALS,
     )
+
+
+def near_copies_of(lead_image_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each image's near-copies (the images the rollup refresh pointed at it), one query."""
+    copies: dict[int, list[int]] = defaultdict(list)
+    for lead, image_id in CreativeImage.objects.filter(
+        near_duplicate_of__in=list(lead_image_ids)
+    ).values_list("near_duplicate_of", "id"):
+        copies[lead].append(image_id)
+    return copies
 
 
 def _with_near_copies(result: RankingResult) -> RankingResult:
     """Name the near-copies folded into each reference (the totals keep only the first)."""
-    leads = [ref.piece.image_id for ref in result.references]
-    copies: dict[int, list[int]] = defaultdict(list)
-    for lead, image_id in CreativeImage.objects.filter(near_duplicate_of__in=leads).values_list(
-        "near_duplicate_of", "id"
-    ):
-        copies[lead].append(image_id)
+    copies = near_copies_of(ref.piece.image_id for ref in result.references)
     if not copies:
         return result
     references = [
@@ -318,12 +278,12 @@ def rule_pieces(
     objective: str,
     as_of: dt.date,
     exclude_image_ids: Iterable[int] = (),
-) -> tuple[PieceTable | list[PieceFigures], bool]:
-    """The pieces a rule ranks, and whether they came from the prebuilt window totals.
+) -> PieceTable:
+    """The pieces a rule ranks, near-copies folded, read from the best table that holds them.
 
-    The window totals hold pieces already folded with their near-copies (each under its first
-    image); fading results, or a window the totals were not built for, sum the weekly rollup,
-    which rank_pieces folds itself.
+    The prebuilt window totals hold pieces already folded (each under its first image, its
+    near-copies not named: `source` says so); fading results, or a window the totals were not
+    built for, sum the weekly rollup and fold it here.
     """
     excluded = list(exclude_image_ids)
     if not rule.half_life_days:
@@ -336,17 +296,17 @@ def rule_pieces(
             exclude_image_ids=excluded,
         )
         if table is not None:
-            return table, True
+            return table
     listed = ranking_pieces(
         node=node,
         objective=objective,
         platforms=rule.platforms or (),
-        window_start=as_of - dt.timedelta(days=rule.window_days - 1),
+        window_start=window_first_day(window_days=rule.window_days, as_of=as_of),
         window_end=as_of,
         half_life_days=rule.half_life_days,
         exclude_image_ids=excluded,
     )
-    return listed, False
+    return piece_table(listed, source=PieceSource.WEEKLY_ROLLUP)
 
 
 def brief_ranking(
@@ -361,8 +321,8 @@ def brief_ranking(
     """Rank the node's pieces for the objective under its rule, with reasons."""
     rule = rule or ranking_rule_for(node=node, objective=objective)
     window_end = as_of or timezone.localdate()
-    window_start = window_end - dt.timedelta(days=rule.window_days - 1)
-    pieces, folded_already = rule_pieces(
+    window_start = window_first_day(window_days=rule.window_days, as_of=window_end)
+    pieces = rule_pieces(
         rule=rule,
         node=node,
         objective=objective,
@@ -370,8 +330,8 @@ def brief_ranking(
         exclude_image_ids=exclude_image_ids,
     )
     spec = rule_spec(rule, top_n=top_n)
-    result = rank_pieces(pieces, spec, fold=not folded_already)
-    if folded_already:
+    result = rank_pieces(pieces, spec)
+    if not pieces.source.lists_near_copies:
         result = _with_near_copies(result)
     return _brief_ranking(node, objective, rule, spec, result, window_start, window_end)
 

@@ -26,8 +26,11 @@ from django.views.decorators.http import require_GET
 
 from creatives.models import CreativeImage
 from creatives.thumbnails import ThumbnailError, thumbnail_ensure
+from creatives.vocabulary import COLOUR_LABELS, ORIENTATION_LABELS
 from generation.briefs.selectors import page_language
 from library import selectors as lib
+from library.query import SORTS, LibraryQuery
+from library.tiers import TIERS
 from yenni_site.roles import library_required
 
 View = Callable[..., HttpResponse]
@@ -50,7 +53,7 @@ class LibraryFilterForm(forms.Form):
     tier = forms.ChoiceField(
         label=_("Performance tier"),
         required=False,
-        choices=[("", _("Any tier")), *lib.TIERS.items()],
+        choices=[("", _("Any tier")), *TIERS.items()],
         help_text=_("Under the active ranking rule: choose a node and an objective."),
     )
     described = forms.ChoiceField(
@@ -61,17 +64,17 @@ class LibraryFilterForm(forms.Form):
     orientation = forms.ChoiceField(
         label=_("Orientation"),
         required=False,
-        choices=[("", _("Any")), *lib.ORIENTATIONS.items()],
+        choices=[("", _("Any")), *ORIENTATION_LABELS.items()],
     )
     colour = forms.ChoiceField(
         label=_("Dominant colour"),
         required=False,
-        choices=[("", _("Any")), *lib.COLOUR_LABELS.items()],
+        choices=[("", _("Any")), *COLOUR_LABELS.items()],
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
-        choices=[(spec.key, spec.label) for spec in lib.SORTS.values()],
+        choices=[(spec.key, spec.label) for spec in SORTS.values()],
     )
     direction = forms.ChoiceField(
         label=_("Order"),
@@ -106,11 +109,11 @@ class LibraryFilterForm(forms.Form):
             self.cleaned_data.pop("date_from", None)
         return data
 
-    def library_query(self) -> lib.LibraryQuery:
+    def library_query(self) -> LibraryQuery:
         """The valid part of the form as a query: invalid fields count as not given."""
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         node = self.nodes.get(data.get("node") or "")
-        return lib.LibraryQuery(
+        return LibraryQuery(
             text=data.get("q") or "",
             semantic=bool(data.get("semantic")),
             node=node,
@@ -136,7 +139,7 @@ def _read(request: HttpRequest) -> tuple[LibraryFilterForm, lib.LibraryPage]:
         size = form.cleaned_data.get("page_size") or lib.PAGE_SIZE
     else:
         form.cleaned_data = {}
-        query, page, size = lib.LibraryQuery(), 1, lib.PAGE_SIZE
+        query, page, size = LibraryQuery(), 1, lib.PAGE_SIZE
     result = lib.library_page(query, page=page, page_size=size, lang=page_language())
     return form, result
 

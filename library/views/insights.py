@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Objective
-from library.insights import MIN_PIECES, insights_page
+from library.insights import insights_page
+from library.intervals import MIN_PIECES
 from yenni_site.roles import library_required
 
 

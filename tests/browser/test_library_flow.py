@@ -22,10 +22,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import Node
+from campaigns.ranking.full import full_ranking
 from campaigns.ranking.selectors import node_objective_pairs
 from generation.briefs import services
 from generation.models import Brief
-from library.insights import full_ranking
 from library.models import Board
 from tests.browser.conftest import launched
 

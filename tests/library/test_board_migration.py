@@ -27,7 +27,13 @@ def test_boards_made_before_the_move_keep_their_rows_and_their_permissions():
     old = _migrate(BEFORE)
     user = old.get_model("auth", "User").objects.create(username="analista")
     image = old.get_model("creatives", "CreativeImage").objects.create(
-        sha256="a" * 64, phash="0" * 16, width=10, height=10, format="PNG", byte_size=1, file="x.png"
+        sha256="a" * 64,
+        phash="0" * 16,
+        width=10,
+        height=10,
+        format="PNG",
+        byte_size=1,
+        file="x.png",
     )
     board = old.get_model("generation", "Board").objects.create(owner=user, name="Ideas Ñandú")
     old.get_model("generation", "BoardItem").objects.create(board=board, image=image, note="nota")

@@ -19,8 +19,11 @@ from campaigns.models import ImageWeeklyRollup, Objective
 from creatives.models import ImageDescription, ImageEmbedding, ImageThumbnail
 from creatives.services import creative_image_store
 from creatives.thumbnails import LONG_SIDE, thumbnail_name, thumbnails_make_missing
+from creatives.vocabulary import COLOUR_LABELS
 from generation.backends.describe import heuristic as describe_heuristic
+from library import search
 from library import selectors as library_selectors
+from library.views.browse import LibraryFilterForm
 from tests.factories import make_node
 
 MONDAY = dt.date(2026, 3, 2)
@@ -454,12 +457,14 @@ def test_a_semantic_search_without_embeddings_falls_back_to_words_and_says_so(
 
 
 def test_the_colour_list_is_the_describers_list():
-    assert library_selectors.COLOURS == describe_heuristic.COLOUR_NAMES
-    assert set(library_selectors.COLOUR_LABELS) == set(describe_heuristic.COLOUR_NAMES)
+    # One list (creatives.vocabulary): the filter offers exactly the names the describer writes.
+    offered = [name for name, _label in LibraryFilterForm.base_fields["colour"].choices if name]
+    assert tuple(offered) == describe_heuristic.COLOUR_NAMES
+    assert set(COLOUR_LABELS) == set(describe_heuristic.COLOUR_NAMES)
 
 
 def test_search_words_fold_case_accents_and_underscores():
-    assert library_selectors.search_words("Crédito  T360C_TRAF_Celulares  crédito ÑANDÚ") == [
+    assert search.search_words("Crédito  T360C_TRAF_Celulares  crédito ÑANDÚ") == [
         "credito",
         "t360c",
         "traf",

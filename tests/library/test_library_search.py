@@ -33,11 +33,13 @@ from creatives.models import (
     ImageDescription,
     ImageEmbedding,
 )
+from creatives.vocabulary import COLOURS
 from demo.loader import demo_catalog_wipe
-from generation.backends.describe import heuristic as describe_heuristic
+from generation.backends.describe import heuristic_words
 from generation.descriptions import images_describe
-from library import embeddings
+from library import embeddings, indexes, query_encoder, search
 from library import selectors as library_selectors
+from library.tiers import tier_map
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -197,7 +199,7 @@ def test_the_colour_filter_returns_exactly_the_images_whose_main_colour_it_is(cl
 def test_tiers_follow_the_places_the_rule_gives_pieces_in_a_brief(client):
     node = Node.objects.get(slug="wompi")
     ranking = brief_ranking(node=node, objective="leads")
-    tiers = library_selectors.tier_map(node=node, objective="leads")
+    tiers = tier_map(node=node, objective="leads")
 
     found = _search(client, node="wompi", objective="leads", tier="top")
 
@@ -272,8 +274,8 @@ def test_a_spanish_semantic_query_ranks_warm_orange_pieces_above_cool_blue_ones(
 
 
 def test_the_spanish_query_would_rank_cool_pieces_third_without_the_english_reading(demo, db):
-    index = embeddings.vector_index()
-    plain = embeddings.query_encoder().encode_one("imagen cálida naranja con mucho texto")
+    index = indexes.vector_index()
+    plain = query_encoder.query_encoder().encode_one("imagen cálida naranja con mucho texto")
 
     top = index.top(plain, k=3)
 
@@ -306,7 +308,7 @@ def test_the_semantic_page_shows_similarities_in_order(client):
 def test_more_like_this_by_description_lists_images_described_alike(client):
     source = ImageDescription.objects.filter(attributes__palette__0="orange").order_by("pk")[0]
 
-    neighbours = embeddings.similar_by_description(source.image_id, k=5)
+    neighbours = indexes.similar_by_description(source.image_id, k=5)
 
     assert len(neighbours) == 5
     assert source.image_id not in [n.image_id for n in neighbours]
@@ -336,7 +338,7 @@ def test_the_numpy_encoder_gives_the_vectors_of_sentence_transformers():
     ]
 
     torch_vectors = embeddings.embed_texts(texts)
-    numpy_vectors = np.stack([embeddings.query_encoder().encode_one(t) for t in texts])
+    numpy_vectors = np.stack([query_encoder.query_encoder().encode_one(t) for t in texts])
 
     assert numpy_vectors.shape == (4, embeddings.DIMS)
     assert np.abs(numpy_vectors - torch_vectors).max() < 1e-5
@@ -346,34 +348,34 @@ def test_the_numpy_encoder_gives_the_vectors_of_sentence_transformers():
 def test_the_glossary_reads_every_spanish_word_the_heuristic_describer_writes():
     spanish = " ".join(
         [
-            *(" ".join(words) for words in describe_heuristic.COLOURS.values()),
+            *(f"{colour.spanish} {colour.spanish_plural}" for colour in COLOURS),
             *(es for table in _heuristic_word_tables() for _en, es in table.values()),
-            *describe_heuristic._NUMBERS_ES,
+            *heuristic_words._NUMBERS_ES,
             "Imagen sobre todo una mezcla de con acentos sin rostros un rostro el sujeto centrado",
         ]
     )
 
     words = set(_fold(spanish).replace(",", " ").split())
 
-    assert sorted(words - set(embeddings.SPANISH_GLOSSARY)) == []
+    assert sorted(words - set(query_encoder.spanish_glossary())) == []
 
 
 def _heuristic_word_tables() -> list[dict]:
     return [
-        describe_heuristic._LIGHTING_WORDS,
-        describe_heuristic._TEMPERATURE_WORDS,
-        describe_heuristic._SATURATION_WORDS,
-        describe_heuristic._ORIENTATION_WORDS,
-        describe_heuristic._TEXT_WORDS,
-        describe_heuristic._COMPOSITION_WORDS,
+        heuristic_words._LIGHTING_WORDS,
+        heuristic_words._TEMPERATURE_WORDS,
+        heuristic_words._SATURATION_WORDS,
+        heuristic_words._ORIENTATION_WORDS,
+        heuristic_words._TEXT_WORDS,
+        heuristic_words._COMPOSITION_WORDS,
     ]
 
 
 def test_a_spanish_query_is_embedded_with_its_english_reading_and_an_english_one_alone():
-    assert embeddings.query_text("imagen cálida naranja con mucho texto") == (
+    assert query_encoder.query_text("imagen cálida naranja con mucho texto") == (
         "imagen cálida naranja con mucho texto\nimage warm orange with lots of text"
     )
-    assert embeddings.query_text("warm orange image") == "warm orange image"
+    assert query_encoder.query_text("warm orange image") == "warm orange image"
 
 
 def test_embedding_again_skips_unchanged_descriptions_and_redoes_changed_ones(demo, db):
@@ -453,10 +455,10 @@ def test_postgresql_answers_a_word_search_from_the_gin_indexes(demo, db):
         cursor.execute("SET enable_seqscan = off")  # 128 rows: make the planner show its hand
         # Unordered, as the search's subqueries are: an ordering invites the primary key index.
         descriptions = ImageDescription.objects.filter(
-            library_selectors.TextMatches(library_selectors.DESCRIPTION_FIELDS, "naranja")
+            search.TextMatches(search.DESCRIPTION_FIELDS, "naranja")
         ).order_by()
         creatives = Creative.objects.filter(
-            library_selectors.TextMatches(library_selectors.COPY_FIELDS, "datafono")
+            search.TextMatches(search.COPY_FIELDS, "datafono")
         ).order_by()
         description_plan = descriptions.explain()
         creative_plan = creatives.explain()
@@ -486,11 +488,11 @@ def test_a_semantic_search_in_the_web_process_loads_no_model_library(tmp_path):
         "setup_test_environment()\n"
         "from tests.factories import make_image\n"
         "from creatives.models import ImageDescription, ImageEmbedding\n"
-        "from library import embeddings\n"
+        "from library import embeddings, query_encoder\n"
         "image = make_image()\n"
         "d = ImageDescription.objects.create(image=image, backend='heuristic', model_id='m',\n"
         "    text='Square image, warm, mostly orange.', attributes={'palette': ['orange']})\n"
-        "v = embeddings.embed_query(embeddings.embedding_text(d))\n"
+        "v = query_encoder.embed_query(embeddings.embedding_text(d))\n"
         "ImageEmbedding.objects.create(image=image, model_id=embeddings.MODEL_ID,\n"
         "    dims=embeddings.DIMS, vector=embeddings.to_bytes(v), text_hash='x')\n"
         "user = User.objects.create_user('ana')\n"

@@ -36,122 +36,24 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from creatives.vocabulary import COLOUR_NAMES, orientation_of
 from generation.backends.base import Description, ModelRole
+from generation.backends.describe.heuristic_colours import (
+    CELLS,
+    CHROMA_TABLE,
+    NAME_TABLE,
+    WARMTH_TABLE,
+    cells_of,
+)
+from generation.backends.describe.heuristic_words import MODEL_ID, Measures, compose
 
-MODEL_ID = "heuristic-v1"
 ANALYSIS_SIZE = 256  # long side of the thumbnail every measure runs on
 FACE_SIZE = 192  # short side of the copy the face cascade runs on, at most
 _FACE_WINDOW = 24  # the frontal-face cascade's window, px
 
-# --- colour names -----------------------------------------------------------------------------
-
-# English name -> (Spanish noun, Spanish plural adjective for "acentos …"). The order is the
-# index the look-up table stores.
-COLOURS: dict[str, tuple[str, str]] = {
-    "red": ("rojo", "rojos"),
-    "orange": ("naranja", "naranja"),
-    "yellow": ("amarillo", "amarillos"),
-    "green": ("verde", "verdes"),
-    "teal": ("turquesa", "turquesa"),
-    "blue": ("azul", "azules"),
-    "purple": ("morado", "morados"),
-    "pink": ("rosa", "rosa"),
-    "brown": ("marrón", "marrones"),
-    "beige": ("beige", "beige"),
-    "white": ("blanco", "blancos"),
-    "grey": ("gris", "grises"),
-    "black": ("negro", "negros"),
-}
-COLOUR_NAMES = tuple(COLOURS)
-_NAME_INDEX = {name: index for index, name in enumerate(COLOUR_NAMES)}
-
-# Pixels are named through a table over RGB quantised to 5 bits a channel (32,768 cells): one
-# array index per pixel instead of per-pixel rules, and no clustering to converge. Eight levels
-# per cell are far finer than the boundaries between colour names.
-_BITS = 5
-_SHIFT = 8 - _BITS
-
-
-def _hue_sat_val(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hue in degrees, HSV saturation, value and chroma (max − min), all 0–1 but hue."""
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    high = rgb.max(axis=-1)
-    low = rgb.min(axis=-1)
-    chroma = high - low
-    safe = np.where(chroma == 0, 1.0, chroma)
-    hue = np.select(
-        [high == r, high == g],
-        [((g - b) / safe) % 6, (b - r) / safe + 2],
-        default=(r - g) / safe + 4,
-    )
-    hue = np.where(chroma == 0, 0.0, hue * 60.0)
-    saturation = np.where(high == 0, 0.0, chroma / np.where(high == 0, 1.0, high))
-    return hue, saturation, high, chroma
-
-
-def _name_cells(rgb: np.ndarray) -> np.ndarray:
-    """Colour-name index for each RGB triple (floats 0–1); the rules behind the table."""
-    hue, sat, val, chroma = _hue_sat_val(rgb)
-    names = np.full(hue.shape, _NAME_INDEX["grey"], dtype=np.uint8)
-
-    def put(mask: np.ndarray, name: str) -> None:
-        # First rule wins: only cells still unnamed (marked by `open_`) take a name.
-        names[mask & open_] = _NAME_INDEX[name]
-        open_[mask] = False
-
-    open_ = np.ones(hue.shape, dtype=bool)
-    put((val < 0.16) | ((val < 0.30) & (chroma < 0.10)), "black")
-    achromatic = chroma < 0.09
-    put(achromatic & (val >= 0.80), "white")
-    put(achromatic, "grey")
-    # Pale warm tints (cream, sand, peach-white) read as beige, not as weak orange.
-    put((hue >= 15) & (hue < 65) & (sat < 0.35) & (val >= 0.70), "beige")
-    # Dark oranges and dark yellows are browns (and olives, which we also call brown).
-    put((hue >= 8) & (hue < 65) & (val < 0.62), "brown")
-    # Light, soft reds (coral, salmon, blush) are what people call pink.
-    red_hue = (hue < 10) | (hue >= 345)
-    put(red_hue & (val >= 0.75) & (sat < 0.55), "pink")
-    put(red_hue, "red")
-    put((hue < 40), "orange")
-    put((hue < 68), "yellow")
-    put((hue < 165), "green")
-    put((hue < 195), "teal")
-    put((hue < 255), "blue")
-    put((hue < 290), "purple")
-    # Dark magentas read as purple, dark crimsons (burgundy) as red.
-    put((val < 0.5) & (hue < 320), "purple")
-    put((val < 0.5), "red")
-    put(np.ones_like(open_), "pink")
-    return names
-
-
-# Warmth of a hue, −1 (cool) to +1 (warm): reds, oranges and yellows warm; greens lean cool,
-# teal and blue fully cool; purple half cool; magenta neutral; pinks back to warm.
-_WARMTH_HUES = np.array([0, 30, 60, 90, 120, 180, 220, 270, 300, 330, 360], dtype=np.float64)
-_WARMTH = np.array([1.0, 1.0, 0.7, 0.0, -0.4, -1.0, -1.0, -0.5, 0.0, 0.6, 1.0])
-
-
-def _build_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    levels = (np.arange(1 << _BITS, dtype=np.float64) * (1 << _SHIFT) + (1 << _SHIFT) / 2) / 255
-    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
-    names = _name_cells(grid)
-    hue, _, _, chroma = _hue_sat_val(grid)
-    # Chroma, not HSV saturation, weighs the warmth: near-black pixels have a wild saturation
-    # but no visible colour, and chroma is small for them.
-    warmth = (np.interp(hue, _WARMTH_HUES, _WARMTH) * chroma).astype(np.float32)
-    return names, warmth, chroma.astype(np.float32)
-
-
-_NAME_TABLE, _WARMTH_TABLE, _CHROMA_TABLE = _build_tables()
-
 # --- thresholds (calibrated on the demo artwork and on a few photos, see the tests) ----------
+# (the levels the sentences use are in heuristic_words)
 
-TEMPERATURE_LIMIT = 0.04  # mean chroma-weighted warmth beyond ±this is warm / cool
-LIGHTING_STEPS = ((0.25, "dark"), (0.42, "dim"), (0.60, "medium"), (1.01, "bright"))
-CONTRAST_STEPS = ((0.12, "low"), (0.24, "medium"), (1.01, "high"))
-SATURATION_STEPS = ((0.12, "muted"), (0.40, "moderate"), (1.01, "vivid"))
-TEXT_STEPS = ((0.01, "none"), (0.05, "little"), (1.01, "heavy"))
-EDGE_STEPS = ((0.045, "simple"), (0.10, "moderate"), (1.01, "busy"))
 # A text line: its joined letters cover at least TEXT_LINE_FILL of its box, and the mean local
 # contrast (0–255) on its letters is TEXT_EDGE_STRONG, or TEXT_EDGE_MIN with at least
 # TEXT_FLAT_GROUND of the box flat. Photo texture measured 33–65 with under 0.05 flat.
@@ -160,13 +62,9 @@ TEXT_EDGE_STRONG = 100
 TEXT_EDGE_MIN = 40
 TEXT_FLAT_GROUND = 0.08
 FLAT_LEVEL = 3  # a pixel is flat when its 3×3 neighbourhood varies by at most this (0–255)
-# A flat graphic: 90 % of its pixels fall in at most this many of the 32,768 colour cells. Demo
-# artwork (flat fills, gradients, text) measured 8–67; photographs 160–940.
-GRAPHIC_COLOUR_CELLS = 120
-MAIN_COLOUR_SHARE = 0.15
-ACCENT_SHARE = 0.03
-LISTED_SHARE = 0.01
-SQUARE_TOLERANCE = 0.05
+# Square unless one side is more than 5 % longer than the other (the library's cut is 10 %,
+# creatives.vocabulary.SQUARE_MARGIN); anything not square has its ratio named.
+SQUARE_MARGIN = 1.05
 
 # Aspect ratios ads come in, so 1.777 reads "16:9" and 0.8 reads "4:5".
 _NAMED_RATIOS = (
@@ -388,13 +286,6 @@ def _text_density(edges: np.ndarray, gradient: np.ndarray, flat: np.ndarray) -> 
     return min(1.0, covered / (width * height))
 
 
-def _step(value: float, steps: tuple[tuple[float, str], ...]) -> str:
-    for limit, word in steps:
-        if value < limit:
-            return word
-    return steps[-1][1]
-
-
 def _ratio_label(aspect: float) -> str:
     for ratio, label in _NAMED_RATIOS:
         if abs(aspect - ratio) / ratio <= 0.02:
@@ -404,38 +295,14 @@ def _ratio_label(aspect: float) -> str:
     return f"{number}:1" if aspect >= 1 else f"1:{number}"
 
 
-@dataclass(frozen=True)
-class Measures:
-    width: int
-    height: int
-    aspect: float
-    orientation: str
-    ratio: str
-    shares: list[tuple[str, float]]  # colour name, share; most dominant first
-    warmth: float
-    brightness: float
-    contrast: float
-    saturation: float
-    faces: int
-    text_density: float
-    edge_density: float
-    centre_share: float
-    flat_share: float
-    colour_cells: int
-
-
 def measure(decoded: Decoded) -> Measures:
     rgb = decoded.rgb
     pixels = rgb.shape[0] * rgb.shape[1]
-    cells = (
-        (rgb[..., 0].astype(np.int32) >> _SHIFT) << (2 * _BITS)
-        | (rgb[..., 1].astype(np.int32) >> _SHIFT) << _BITS
-        | (rgb[..., 2].astype(np.int32) >> _SHIFT)
-    )
-    counts = np.bincount(_NAME_TABLE[cells].ravel(), minlength=len(COLOUR_NAMES))
+    cells = cells_of(rgb)
+    counts = np.bincount(NAME_TABLE[cells].ravel(), minlength=len(COLOUR_NAMES))
     # How many colour cells cover 90 % of the picture: a handful for flat fills and gradients,
     # hundreds for a photograph's continuous tones and noise.
-    cell_counts = np.sort(np.bincount(cells.ravel(), minlength=1 << (3 * _BITS)))[::-1]
+    cell_counts = np.sort(np.bincount(cells.ravel(), minlength=CELLS))[::-1]
     colour_cells = int(np.searchsorted(np.cumsum(cell_counts), 0.9 * pixels)) + 1
     order = np.argsort(-counts, kind="stable")
     shares = [(COLOUR_NAMES[i], float(counts[i]) / pixels) for i in order if counts[i] > 0]
@@ -451,177 +318,23 @@ def measure(decoded: Decoded) -> Measures:
     flat = (gradient <= FLAT_LEVEL).view(np.uint8)
 
     aspect = decoded.width / decoded.height
-    if abs(aspect - 1) <= SQUARE_TOLERANCE:
-        orientation = "square"
-    else:
-        orientation = "landscape" if aspect > 1 else "portrait"
     return Measures(
         width=decoded.width,
         height=decoded.height,
         aspect=aspect,
-        orientation=orientation,
+        orientation=orientation_of(decoded.width, decoded.height, margin=SQUARE_MARGIN),
         ratio=_ratio_label(aspect),
         shares=shares,
-        warmth=float(_WARMTH_TABLE[cells].mean()),
+        warmth=float(WARMTH_TABLE[cells].mean()),
         brightness=float(grey.mean()) / 255,
         contrast=float(grey.std()) / 255,
-        saturation=float(_CHROMA_TABLE[cells].mean()),
+        saturation=float(CHROMA_TABLE[cells].mean()),
         faces=_count_faces(grey),
         text_density=_text_density(edges, gradient, flat),
         edge_density=float(edge_pixels) / pixels,
         centre_share=float(np.count_nonzero(centre)) / edge_pixels if edge_pixels else 0.0,
         flat_share=float(np.count_nonzero(flat)) / pixels,
         colour_cells=colour_cells,
-    )
-
-
-# --- words ------------------------------------------------------------------------------------
-
-_NUMBERS_EN = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_NUMBERS_ES = ("ningún", "un", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
-
-_LIGHTING_WORDS = {
-    "dark": ("dark", "oscura"),
-    "dim": ("dim", "tenue"),
-    "medium": ("moderately bright", "de luminosidad media"),
-    "bright": ("bright", "luminosa"),
-}
-_TEMPERATURE_WORDS = {
-    "warm": ("warm", "cálida"),
-    "cool": ("cool", "fría"),
-    "neutral": ("neutral-toned", "de tono neutro"),
-}
-_SATURATION_WORDS = {
-    "muted": ("muted", "de colores apagados"),
-    "vivid": ("vivid", "de colores vivos"),
-}
-_ORIENTATION_WORDS = {
-    "square": ("Square", "cuadrada"),
-    "landscape": ("Landscape", "horizontal"),
-    "portrait": ("Portrait", "vertical"),
-}
-_TEXT_WORDS = {
-    "none": ("no text", "sin texto"),
-    "little": ("little text", "poco texto"),
-    "heavy": ("lots of text", "mucho texto"),
-}
-_COMPOSITION_WORDS = {
-    "simple": ("simple composition", "composición sencilla"),
-    "moderate": ("moderately detailed composition", "composición de detalle moderado"),
-    "busy": ("busy composition", "composición recargada"),
-}
-
-
-def _join(words: list[str], conjunction: str) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
-
-
-def _faces_words(count: int) -> tuple[str, str]:
-    if count == 0:
-        return "no faces", "sin rostros"
-    if count == 1:
-        return "one face", "un rostro"
-    en = _NUMBERS_EN[count] if count < len(_NUMBERS_EN) else str(count)
-    es = _NUMBERS_ES[count] if count < len(_NUMBERS_ES) else str(count)
-    return f"{en} faces", f"{es} rostros"
-
-
-def _palette_split(shares: list[tuple[str, float]]) -> tuple[list[str], list[str], bool]:
-    """Main colours (up to three), accents (up to two) and whether one colour leads at all.
-
-    When no colour covers MAIN_COLOUR_SHARE of the picture, the three largest are "a mix".
-    """
-    main = [name for name, share in shares[:3] if share >= MAIN_COLOUR_SHARE]
-    if not main:
-        return [name for name, _ in shares[:3]], [], False
-    accents = [name for name, share in shares[len(main) :] if share >= ACCENT_SHARE][:2]
-    return main, accents, True
-
-
-def compose(m: Measures) -> Description:
-    """Turn the measures into the two sentences and the attributes."""
-    lighting = _step(m.brightness, LIGHTING_STEPS)
-    contrast_level = _step(m.contrast, CONTRAST_STEPS)
-    saturation_level = _step(m.saturation, SATURATION_STEPS)
-    if m.warmth > TEMPERATURE_LIMIT:
-        temperature = "warm"
-    elif m.warmth < -TEMPERATURE_LIMIT:
-        temperature = "cool"
-    else:
-        temperature = "neutral"
-    text_overlay = _step(m.text_density, TEXT_STEPS)
-    complexity = _step(m.edge_density, EDGE_STEPS)
-    # A centred subject: at least half the edges inside the middle quarter of the area, and
-    # enough edges for there to be a subject at all.
-    centred = m.edge_density >= 0.01 and m.centre_share >= 0.5
-    composition = f"{complexity}, centered subject" if centred else complexity
-    style = "flat graphic" if m.colour_cells <= GRAPHIC_COLOUR_CELLS else "photograph"
-    main, accents, leading = _palette_split(m.shares)
-    palette = [name for name, share in m.shares if share >= ACCENT_SHARE] or main
-
-    orient_en, orient_es = _ORIENTATION_WORDS[m.orientation]
-    ratio = "" if m.orientation == "square" else f" ({m.ratio})"
-    looks_en = [_LIGHTING_WORDS[lighting][0], _TEMPERATURE_WORDS[temperature][0]]
-    looks_es = [_LIGHTING_WORDS[lighting][1], _TEMPERATURE_WORDS[temperature][1]]
-    if saturation_level in _SATURATION_WORDS:
-        looks_en.append(_SATURATION_WORDS[saturation_level][0])
-        looks_es.append(_SATURATION_WORDS[saturation_level][1])
-    colours_en = f"{'mostly' if leading else 'a mix of'} {_join(main, 'and')}"
-    colours_es = (
-        f"{'sobre todo' if leading else 'una mezcla de'} "
-        f"{_join([COLOURS[c][0] for c in main], 'y')}"
-    )
-    if accents:
-        colours_en += f" with {_join(accents, 'and')} accents"
-        colours_es += f" con acentos {_join([COLOURS[c][1] for c in accents], 'y')}"
-    faces_en, faces_es = _faces_words(m.faces)
-    text_en, text_es = _TEXT_WORDS[text_overlay]
-    comp_en, comp_es = _COMPOSITION_WORDS[complexity]
-    if centred:
-        comp_en += " with a centered subject"
-        comp_es += " con el sujeto centrado"
-
-    sentence_en = (
-        f"{orient_en} image{ratio}, {_join(looks_en, 'and')}, {colours_en}; "
-        f"{faces_en}; {text_en}; {comp_en}."
-    )
-    sentence_es = (
-        f"Imagen {orient_es}{ratio}, {_join(looks_es, 'y')}, {colours_es}; "
-        f"{faces_es}; {text_es}; {comp_es}."
-    )
-    attributes = {
-        "orientation": m.orientation,
-        "palette": palette,
-        "palette_es": [COLOURS[name][0] for name in palette],
-        "colour_shares": {
-            name: round(share, 2) for name, share in m.shares if share >= LISTED_SHARE
-        },
-        "temperature": temperature,
-        "lighting": lighting,
-        "people": {"count": m.faces, "age_range": None},
-        "text_overlay": text_overlay,
-        "style": style,
-        "composition": composition,
-        "brightness": round(m.brightness, 2),
-        "contrast": round(m.contrast, 2),
-        "contrast_level": contrast_level,
-        "saturation": round(m.saturation, 2),
-        "saturation_level": saturation_level,
-        "warmth": round(m.warmth, 2),
-        "faces": m.faces,
-        "text_density": round(m.text_density, 3),
-        "edge_density": round(m.edge_density, 3),
-        "flat_share": round(m.flat_share, 2),
-        "colour_cells": m.colour_cells,
-        "width": m.width,
-        "height": m.height,
-        "aspect": round(m.aspect, 2),
-        "aspect_ratio": m.ratio,
-    }
-    return Description(
-        text=sentence_en, text_es=sentence_es, attributes=attributes, model_id=MODEL_ID
     )
 
 

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from creatives.vocabulary import orientation_of
 from generation.backends.base import BackendUnavailable, Description, ModelRole
 from generation.backends.describe.labels import (
     COLOUR_TEMPERATURE,
@@ -75,15 +76,6 @@ def load_image(index: int, data: bytes) -> Image.Image:
     except Exception as exc:  # Pillow raises several kinds for broken or unknown data
         raise ValueError(f"Image {index} is not a readable image: {exc}") from exc
     return image
-
-
-def orientation_of(image: Image.Image) -> str:
-    width, height = image.size
-    if width > height * 1.1:
-        return "landscape"
-    if height > width * 1.1:
-        return "portrait"
-    return "square"
 
 
 def _and_join(words: list[str]) -> str:
@@ -271,7 +263,7 @@ class InterrogatorDescriber:
             attributes["medium"] = first("medium")
         if "text_overlay" in chosen:
             attributes["text_overlay"] = TEXT_OVERLAY_LEVELS[chosen["text_overlay"][0][0]]
-        attributes["orientation"] = orientation_of(picture)
+        attributes["orientation"] = orientation_of(*picture.size)
         attributes["scores"] = {group: chosen[group][0][1] for group in self.groups}
         # Every kept label with its probability; palette and mood keep three at "detailed".
         attributes["ranked"] = {
@@ -357,7 +349,7 @@ class ClipInterrogatorDescriber:
             text = " ".join(str(run(picture)).split())
             attributes = {
                 "subject": text,
-                "orientation": orientation_of(picture),
+                "orientation": orientation_of(*picture.size),
                 "source": "clip-interrogator",
             }
             results.append(Description(text=text, attributes=attributes, model_id=self.model_id))
