@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from campaigns.models import DailyMetric, Node
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
+from generation.api import inputs
 from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
 from generation.briefs import services
@@ -189,11 +190,11 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="List the briefs this user can see, newest first",
-        parameters=[s.BriefFilterInput],
+        parameters=[inputs.BriefFilterInput],
         responses={200: s.BriefSummarySerializer(many=True), **ERROR_RESPONSES},
     )
     def list(self, request: Request) -> Response:
-        filters = _query(s.BriefFilterInput, request)
+        filters = _query(inputs.BriefFilterInput, request)
         briefs = self.get_queryset()
         if "node" in filters:
             briefs = briefs.filter(node=filters["node"])
@@ -204,11 +205,11 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Open a brief: rank its references and write its first prompt",
-        request=s.BriefCreateInput,
+        request=inputs.BriefCreateInput,
         responses={201: s.BriefSerializer, **ERROR_RESPONSES},
     )
     def create(self, request: Request) -> Response:
-        data = _valid(s.BriefCreateInput, request.data)
+        data = _valid(inputs.BriefCreateInput, request.data)
         brief = services.brief_create(owner=request.user, **data)
         location = reverse("api:brief-detail", args=[brief.pk])
         return Response(
@@ -243,7 +244,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         description="Any image of the catalog may be pinned, ranked or not. Call rank/ "
         "afterwards for a new prompt that follows the change.",
         parameters=[OpenApiParameter("image_id", int, OpenApiParameter.PATH)],
-        request=s.ReferenceMarkInput,
+        request=inputs.ReferenceMarkInput,
         responses={200: s.BriefReferenceSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"], url_path=f"references/(?P<image_id>{ID})")
@@ -251,7 +252,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         brief = self._brief_to_change()
         if not CreativeImage.objects.filter(pk=image_id).exists():
             raise NotFound(_("There is no image with id {id}.").format(id=image_id))
-        data = _valid(s.ReferenceMarkInput, request.data)
+        data = _valid(inputs.ReferenceMarkInput, request.data)
         reference = services.brief_reference_mark(brief, image_id=int(image_id), **data)
         reference = BriefReference.objects.select_related("image").get(pk=reference.pk)
         return Response(s.BriefReferenceSerializer(reference, context={"request": request}).data)
@@ -266,7 +267,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         summary="Save the analyst's edit as a new prompt version",
         description="The brand guidelines still apply: forbidden terms are removed and the "
         "required ones added, so the saved text may differ from what was sent.",
-        request=s.PromptEditInput,
+        request=inputs.PromptEditInput,
         responses={201: s.PromptVersionSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
@@ -276,7 +277,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
             versions = brief.prompt_versions.select_related("author").order_by("-number")
             return Response(s.PromptVersionSerializer(versions, many=True).data)
         brief = self._brief_to_change()
-        data = _valid(s.PromptEditInput, request.data)
+        data = _valid(inputs.PromptEditInput, request.data)
         version = services.prompt_version_edit(brief, author=request.user, **data)
         return Response(s.PromptVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -284,13 +285,13 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         summary="Queue a batch of images; poll the job until it finishes",
         description="Missing fields take the brief's values. Answers at once with the batch "
         "and its job; Location names the job.",
-        request=s.GenerateInput,
+        request=inputs.GenerateInput,
         responses={202: s.ImageBatchSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def generate(self, request: Request, pk: str) -> Response:
         brief = self._brief_to_change()
-        data = _valid(s.GenerateInput, request.data)
+        data = _valid(inputs.GenerateInput, request.data)
         batch = services.batch_queue(brief, **data)
         # Read again: with a synchronous broker the job may already have finished.
         batch = _batches().get(pk=batch.pk)
@@ -303,13 +304,13 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The brief's generated images, newest batch first",
-        parameters=[s.ImageFilterInput],
+        parameters=[inputs.ImageFilterInput],
         responses={200: s.GeneratedImageSerializer(many=True), **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def images(self, request: Request, pk: str) -> Response:
         brief = self.get_object()
-        filters = _query(s.ImageFilterInput, request)
+        filters = _query(inputs.ImageFilterInput, request)
         images = GeneratedImage.objects.filter(batch__brief=brief).order_by(
             "-batch__created_at", "-batch_id", "index"
         )
@@ -329,7 +330,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         summary="Create a read-only link for an agency",
         description="The answer holds the link's address, the only time it is shown: Yenni "
         "stores a hash of its secret, never the secret.",
-        request=s.ShareLinkInput,
+        request=inputs.ShareLinkInput,
         responses={201: s.ShareLinkCreatedSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get", "post"], url_path="share-links", pagination_class=None)
@@ -339,7 +340,7 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
             links = brief.share_links.select_related("created_by")
             return Response(s.ShareLinkSerializer(links, many=True).data)
         brief = self._brief_to_change()
-        data = _valid(s.ShareLinkInput, request.data)
+        data = _valid(inputs.ShareLinkInput, request.data)
         try:
             link, token = sharing.share_link_create(brief=brief, created_by=request.user, **data)
         except ValueError as exc:  # the service's own checks (an agency of only spaces)
@@ -377,14 +378,14 @@ class GeneratedImageViewSet(ApiMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Pick an image for the agency, or unpick it",
-        request=s.PickInput,
+        request=inputs.PickInput,
         responses={200: s.GeneratedImageSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def pick(self, request: Request, pk: str) -> Response:
         image = self.get_object()
         brief_change_check(request.user, image.batch.brief)
-        data = _valid(s.PickInput, request.data)
+        data = _valid(inputs.PickInput, request.data)
         image = services.generated_image_pick(image, picked=data["picked"])
         return Response(self.get_serializer(image).data)
 
@@ -431,12 +432,14 @@ class CreativeViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Creatives, newest first",
         parameters=[
-            OpenApiParameter("platform", str, enum=[slug for slug, _label in s.PLATFORM_CHOICES])
+            OpenApiParameter(
+                "platform", str, enum=[slug for slug, _label in inputs.PLATFORM_CHOICES]
+            )
         ],
         responses={200: s.CreativeSerializer(many=True), **ERROR_RESPONSES},
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
-        filters = _query(s.CreativeFilterInput, request)
+        filters = _query(inputs.CreativeFilterInput, request)
         creatives = self.get_queryset()
         if "platform" in filters:
             creatives = creatives.filter(platform=filters["platform"])
@@ -452,13 +455,13 @@ class CreativeViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="The creative's results per ad and day, oldest first",
-        parameters=[s.MetricRangeInput],
+        parameters=[inputs.MetricRangeInput],
         responses={200: s.DailyMetricPageSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get"])
     def metrics(self, request: Request, pk: str) -> Response:
         creative = self.get_object()
-        period = _query(s.MetricRangeInput, request)
+        period = _query(inputs.MetricRangeInput, request)
         rows = DailyMetric.objects.filter(ad__creative=creative).select_related(
             "ad__campaign__account__platform"
         )

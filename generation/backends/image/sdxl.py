@@ -119,13 +119,12 @@ class SdxlGenerator:
         started = time.perf_counter()
         try:
             import diffusers  # noqa: F401
-            import torch
+            import torch  # noqa: F401
         except ImportError as exc:
             raise BackendUnavailable(
                 f"The sdxl image backend needs {exc.name or exc}, which is not installed here.",
                 INSTALL_HINT,
             ) from exc
-        from diffusers import StableDiffusionXLPipeline
 
         self.config = config
         options = dict(config.options or {})
@@ -145,48 +144,8 @@ class SdxlGenerator:
         on_cuda = self.device.startswith("cuda")
         notes: list[str] = []
 
-        load_kwargs: dict = {"dtype": self.dtype, "local_files_only": True}
-        if _has_safetensors(self.weights_path):
-            load_kwargs["use_safetensors"] = True  # never unpickle when safetensors exist
-        if options.get("variant"):
-            load_kwargs["variant"] = options["variant"]  # e.g. "fp16" files of the hub repo
-
-        vae_option = str(options.get("vae") or "")
-        if vae_option:
-            load_kwargs["vae"] = self._load_vae(vae_option)
-            notes.append(f"VAE from {vae_option}")
-
-        self.pipe = StableDiffusionXLPipeline.from_pretrained(self.weights_path, **load_kwargs)
-        if self.dtype == torch.float16 and not vae_option:
-            # The stock SDXL VAE overflows to NaN (black images) in float16. With force_upcast
-            # the pipeline decodes in float32 and casts back, costing memory but not quality.
-            self.pipe.vae.register_to_config(force_upcast=True)
-            notes.append("VAE upcast to float32 for decoding (no fp16-safe VAE configured)")
-        elif self.dtype == torch.bfloat16:
-            # bfloat16 has float32's range, so the VAE cannot overflow: decoding in bfloat16
-            # skips the pipeline's float32 upcast (SDXL's config asks for it, meant for fp16).
-            self.pipe.vae.register_to_config(force_upcast=False)
-        self.pipe.to(self.device)
-        self._tune(self.pipe, on_cuda)
-        # Decode the batch's images one at a time: the same pictures, a much lower peak (a
-        # 4×1024² decode, upcast to float32, is one of the largest allocations of a run).
-        self.pipe.vae.enable_slicing()
-
-        compile_option = options.get("compile", False)
-        if compile_option:
-            if on_cuda:
-                mode = DEFAULT_COMPILE_MODE if compile_option is True else str(compile_option)
-                if mode not in COMPILE_MODES:
-                    raise BackendUnavailable(
-                        f"Unknown torch.compile mode {mode!r}.",
-                        f"Set the compile option to true or one of {', '.join(COMPILE_MODES)}.",
-                    )
-                # Module.compile is torch.compile in place: pipe.unet stays a UNet (not an
-                # OptimizedModule wrapper), so from_pipe and set_attn_processor still work.
-                self.pipe.unet.compile(mode=mode)
-                notes.append(f"UNet compiled ({mode}); the first image of each size is slow")
-            else:
-                notes.append("compile ignored: torch.compile only pays off on a CUDA GPU")
+        self.pipe, load_kwargs = self._load_base(options, on_cuda, notes)
+        self._compile_unet(options.get("compile", False), on_cuda, notes)
 
         self.refiner = None
         refiner_option = str(options.get("refiner") or "")
@@ -214,6 +173,57 @@ class SdxlGenerator:
         )
 
     # --- loading ----------------------------------------------------------------------------
+
+    def _load_base(self, options: dict, on_cuda: bool, notes: list[str]) -> tuple:
+        """The base pipeline on its device, and the keyword arguments it was loaded with."""
+        import torch
+        from diffusers import StableDiffusionXLPipeline
+
+        load_kwargs: dict = {"dtype": self.dtype, "local_files_only": True}
+        if _has_safetensors(self.weights_path):
+            load_kwargs["use_safetensors"] = True  # never unpickle when safetensors exist
+        if options.get("variant"):
+            load_kwargs["variant"] = options["variant"]  # e.g. "fp16" files of the hub repo
+
+        vae_option = str(options.get("vae") or "")
+        if vae_option:
+            load_kwargs["vae"] = self._load_vae(vae_option)
+            notes.append(f"VAE from {vae_option}")
+
+        pipe = StableDiffusionXLPipeline.from_pretrained(self.weights_path, **load_kwargs)
+        if self.dtype == torch.float16 and not vae_option:
+            # The stock SDXL VAE overflows to NaN (black images) in float16. With force_upcast
+            # the pipeline decodes in float32 and casts back, costing memory but not quality.
+            pipe.vae.register_to_config(force_upcast=True)
+            notes.append("VAE upcast to float32 for decoding (no fp16-safe VAE configured)")
+        elif self.dtype == torch.bfloat16:
+            # bfloat16 has float32's range, so the VAE cannot overflow: decoding in bfloat16
+            # skips the pipeline's float32 upcast (SDXL's config asks for it, meant for fp16).
+            pipe.vae.register_to_config(force_upcast=False)
+        pipe.to(self.device)
+        self._tune(pipe, on_cuda)
+        # Decode the batch's images one at a time: the same pictures, a much lower peak (a
+        # 4×1024² decode, upcast to float32, is one of the largest allocations of a run).
+        pipe.vae.enable_slicing()
+        return pipe, load_kwargs
+
+    def _compile_unet(self, compile_option, on_cuda: bool, notes: list[str]) -> None:
+        """torch.compile the UNet when the `compile` option asks for it and a GPU is there."""
+        if not compile_option:
+            return
+        if not on_cuda:
+            notes.append("compile ignored: torch.compile only pays off on a CUDA GPU")
+            return
+        mode = DEFAULT_COMPILE_MODE if compile_option is True else str(compile_option)
+        if mode not in COMPILE_MODES:
+            raise BackendUnavailable(
+                f"Unknown torch.compile mode {mode!r}.",
+                f"Set the compile option to true or one of {', '.join(COMPILE_MODES)}.",
+            )
+        # Module.compile is torch.compile in place: pipe.unet stays a UNet (not an
+        # OptimizedModule wrapper), so from_pipe and set_attn_processor still work.
+        self.pipe.unet.compile(mode=mode)
+        notes.append(f"UNet compiled ({mode}); the first image of each size is slow")
 
     def _load_vae(self, name: str):
         from diffusers import AutoencoderKL

@@ -255,37 +255,16 @@ class ComposerWriter:
         self.config = config
 
     def write(self, request: PromptRequest) -> PromptResult:
-        references = list(request.references)
-        weights = _weights(references) if references else []
-        total = len(references)
-
         subject = translate(request.subject)
         audience = translate(request.audience)
         tone = translate(request.tone)
         dropped = list(dict.fromkeys([*subject.dropped, *audience.dropped, *tone.dropped]))
-
-        def top(key: str) -> Choice | None:
-            ranked = rank(key, references, weights) if references else []
-            return ranked[0] if ranked else None
+        found = _findings(list(request.references))
+        styled = bool(request.style.positive)
 
         subject_text = subject.text or translate(request.title).text
-        reference_subject = top("subject")
         if not subject_text:
-            subject_text = reference_subject.phrase if reference_subject else FALLBACK_SUBJECT
-
-        setting, people, lighting = top("setting"), top("people"), top("lighting")
-        composition, mood, style = top("composition"), top("mood"), top("style")
-        temperature = top("temperature")
-        colours = (rank("palette", references, weights) if references else [])[:2]
-
-        palette_phrase = " and ".join(c.phrase for c in colours)
-        palette_share = sum(
-            (w for r, w in zip(references, weights, strict=True) if _has_colour(r, colours)),
-            Fraction(0),
-        )
-        palette_support = sum(1 for r in references if _has_colour(r, colours))
-        palette = Choice(palette_phrase, palette_share, palette_support) if colours else None
-
+            subject_text = found.subject.phrase if found.subject else FALLBACK_SUBJECT
         # The brief first (subject, audience, tone), then the style preset, then what the
         # references share, best supported first: when the prompt is too long, enforce() drops
         # from the end, so the weakest reference evidence goes first.
@@ -295,28 +274,10 @@ class ComposerWriter:
         if tone.text:
             phrases.append(f"{tone.text} mood")
         phrases.extend(prompt_rules.split_phrases(request.style.positive))
-        evidence: list[tuple[Choice, str]] = []
-        if setting:
-            evidence.append((setting, setting.phrase))
-        if lighting:
-            evidence.append((lighting, lighting.phrase))
-        if palette:
-            evidence.append((palette, f"{palette_phrase} color palette"))
-        if people:
-            evidence.append((people, people.phrase))
-        if reference_subject and reference_subject.share >= REFERENCE_SUBJECT_SHARE:
-            evidence.append((reference_subject, reference_subject.phrase))
-        if temperature:
-            evidence.append((temperature, temperature.phrase))
-        if composition:
-            evidence.append((composition, composition.phrase))
-        if mood and (not tone.text or mood.phrase not in tone.text.lower()):
-            evidence.append((mood, f"{mood.phrase} atmosphere"))
-        if style and not request.style.positive:
-            evidence.append((style, style.phrase))
-        # A stable sort: equal shares keep the attribute order above.
+        # A stable sort: equal shares keep the attribute order of _evidence.
+        evidence = _evidence(found, tone=tone.text, styled=styled)
         phrases.extend(phrase for _, phrase in sorted(evidence, key=lambda e: -e[0].share))
-        if not style and not request.style.positive:
+        if not found.style and not styled:
             phrases.append("advertising photograph")
         phrases.extend(request.guidelines.always_include)
 
@@ -326,19 +287,6 @@ class ComposerWriter:
             *request.guidelines.negative_terms,
             *request.guidelines.forbidden_terms,
         ]
-        # (label, how the rationale names it, its support, the phrase it put in the prompt)
-        choices: list[tuple[str, str, Choice, str]] = []
-        if setting:
-            choices.append(("setting", f"'{setting.phrase}'", setting, setting.phrase))
-        if people:
-            choices.append(("people", f"'{people.phrase}'", people, people.phrase))
-        if lighting:
-            choices.append(("lighting", f"'{lighting.phrase}'", lighting, lighting.phrase))
-        if palette:
-            choices.append(("palette", palette_phrase, palette, f"{palette_phrase} color palette"))
-        if style and not request.style.positive:
-            choices.append(("style", f"'{style.phrase}'", style, style.phrase))
-
         draft = PromptResult(
             positive=prompt_rules.join_phrases(
                 [p for phrase in phrases for p in prompt_rules.split_phrases(phrase)]
@@ -350,17 +298,105 @@ class ComposerWriter:
         result = prompt_rules.enforce(draft, request.guidelines, request.style)
         # The rationale tells only what survived the rules and the token limit.
         final = prompt_rules.split_phrases(result.positive.lower())
+        choices = _told_choices(found, styled=styled)
         kept = [c for c in choices if prompt_rules.split_phrases(c[3].lower())[0] in final]
         cut = [c[0] for c in choices if c not in kept]
         rationale = _rationale(
-            total=total,
+            total=found.total,
             choices=[(label, value, choice) for label, value, choice, _ in kept],
             tone=tone.text,
-            style_name=request.style.name if request.style.positive else "",
+            style_name=request.style.name if styled else "",
             dropped=dropped,
             cut=cut,
         )
         return replace(result, rationale=rationale)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the references hold most, attribute by attribute (None where none holds it)."""
+
+    total: int
+    subject: Choice | None
+    setting: Choice | None
+    people: Choice | None
+    lighting: Choice | None
+    composition: Choice | None
+    mood: Choice | None
+    style: Choice | None
+    temperature: Choice | None
+    palette: Choice | None  # the two best colours together, as "blue and white"
+
+
+def _findings(references: list[ReferenceNote]) -> Findings:
+    weights = _weights(references) if references else []
+
+    def top(key: str) -> Choice | None:
+        ranked = rank(key, references, weights) if references else []
+        return ranked[0] if ranked else None
+
+    colours = (rank("palette", references, weights) if references else [])[:2]
+    palette = None
+    if colours:
+        palette = Choice(
+            " and ".join(c.phrase for c in colours),
+            sum(
+                (w for r, w in zip(references, weights, strict=True) if _has_colour(r, colours)),
+                Fraction(0),
+            ),
+            sum(1 for r in references if _has_colour(r, colours)),
+        )
+    return Findings(
+        total=len(references),
+        subject=top("subject"),
+        setting=top("setting"),
+        people=top("people"),
+        lighting=top("lighting"),
+        composition=top("composition"),
+        mood=top("mood"),
+        style=top("style"),
+        temperature=top("temperature"),
+        palette=palette,
+    )
+
+
+def _evidence(found: Findings, *, tone: str, styled: bool) -> list[tuple[Choice, str]]:
+    """The references' phrases for the prompt, in attribute order, with their support."""
+    evidence: list[tuple[Choice, str]] = []
+    if found.setting:
+        evidence.append((found.setting, found.setting.phrase))
+    if found.lighting:
+        evidence.append((found.lighting, found.lighting.phrase))
+    if found.palette:
+        evidence.append((found.palette, f"{found.palette.phrase} color palette"))
+    if found.people:
+        evidence.append((found.people, found.people.phrase))
+    if found.subject and found.subject.share >= REFERENCE_SUBJECT_SHARE:
+        evidence.append((found.subject, found.subject.phrase))
+    if found.temperature:
+        evidence.append((found.temperature, found.temperature.phrase))
+    if found.composition:
+        evidence.append((found.composition, found.composition.phrase))
+    if found.mood and (not tone or found.mood.phrase not in tone.lower()):
+        evidence.append((found.mood, f"{found.mood.phrase} atmosphere"))
+    if found.style and not styled:
+        evidence.append((found.style, found.style.phrase))
+    return evidence
+
+
+def _told_choices(found: Findings, *, styled: bool) -> list[tuple[str, str, Choice, str]]:
+    """What the rationale may tell: (label, how it names it, its support, its prompt phrase)."""
+    choices: list[tuple[str, str, Choice, str]] = []
+    for label in ("setting", "people", "lighting"):
+        choice = getattr(found, label)
+        if choice:
+            choices.append((label, f"'{choice.phrase}'", choice, choice.phrase))
+    if found.palette:
+        phrase = found.palette.phrase
+        choices.append(("palette", phrase, found.palette, f"{phrase} color palette"))
+    if found.style and not styled:
+        choices.append(("style", f"'{found.style.phrase}'", found.style, found.style.phrase))
+    return choices
 
 
 def _has_colour(reference: ReferenceNote, colours: list[Choice]) -> bool:

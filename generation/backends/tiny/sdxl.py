@@ -132,19 +132,8 @@ def build_tiny_sdxl(folder: Path) -> Path:
     if (folder / "model_index.json").exists():
         return folder
 
-    import torch
-    from diffusers import (
-        AutoencoderKL,
-        EulerDiscreteScheduler,
-        StableDiffusionXLPipeline,
-        UNet2DConditionModel,
-    )
-    from transformers import (
-        CLIPTextConfig,
-        CLIPTextModel,
-        CLIPTextModelWithProjection,
-        CLIPTokenizer,
-    )
+    from diffusers import StableDiffusionXLPipeline
+    from transformers import CLIPTokenizer
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and move it into place at the end, so an interrupted build never
@@ -155,71 +144,8 @@ def build_tiny_sdxl(folder: Path) -> Path:
         bpe_folder = staging / "tokenizer"
         write_clip_bpe(bpe_folder)
         tokenizer = CLIPTokenizer.from_pretrained(bpe_folder, model_max_length=MODEL_MAX_LENGTH)
-        special = tokenizer.convert_tokens_to_ids([START, END])
-        # fork_rng: seeding for our weights must not change the caller's random state.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(SEED)
-            unet = UNet2DConditionModel(
-                block_out_channels=(32, 64),
-                layers_per_block=2,
-                sample_size=32,
-                in_channels=4,
-                out_channels=4,
-                down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-                attention_head_dim=(2, 4),
-                use_linear_projection=True,
-                addition_embed_type="text_time",
-                addition_time_embed_dim=TIME_EMBED_DIM,
-                transformer_layers_per_block=(1, 2),
-                projection_class_embeddings_input_dim=6 * TIME_EMBED_DIM + PROJECTION_DIM,
-                cross_attention_dim=2 * HIDDEN_SIZE,
-                norm_num_groups=1,
-            )
-            scheduler = EulerDiscreteScheduler(
-                beta_start=0.00085,
-                beta_end=0.012,
-                beta_schedule="scaled_linear",
-                steps_offset=1,
-                timestep_spacing="leading",
-            )
-            torch.manual_seed(SEED)
-            vae = AutoencoderKL(
-                block_out_channels=(32, 64),
-                in_channels=3,
-                out_channels=3,
-                down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-                up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-                latent_channels=4,
-                sample_size=64,
-            )
-            text_config = CLIPTextConfig(
-                vocab_size=VOCAB_LIMIT,
-                hidden_size=HIDDEN_SIZE,
-                intermediate_size=37,
-                num_attention_heads=4,
-                num_hidden_layers=5,
-                max_position_embeddings=MODEL_MAX_LENGTH,
-                projection_dim=PROJECTION_DIM,
-                hidden_act="gelu",
-                layer_norm_eps=1e-05,
-                # The real ids: the pooled output is read at the first <|endoftext|>.
-                bos_token_id=special[0],
-                eos_token_id=special[1],
-                pad_token_id=special[1],
-            )
-            torch.manual_seed(SEED)
-            text_encoder = CLIPTextModel(text_config)
-            torch.manual_seed(SEED)
-            text_encoder_2 = CLIPTextModelWithProjection(text_config)
         pipe = StableDiffusionXLPipeline(
-            vae=vae,
-            text_encoder=text_encoder,
-            text_encoder_2=text_encoder_2,
-            tokenizer=tokenizer,
-            tokenizer_2=tokenizer,
-            unet=unet,
-            scheduler=scheduler,
+            tokenizer=tokenizer, tokenizer_2=tokenizer, **_random_modules(tokenizer)
         )
         shutil.rmtree(bpe_folder)  # save_pretrained writes tokenizer/ again, complete
         pipe.save_pretrained(staging)
@@ -230,3 +156,75 @@ def build_tiny_sdxl(folder: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _random_modules(tokenizer) -> dict:
+    """The UNet, scheduler, VAE and both text encoders, with weights drawn from SEED."""
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    special = tokenizer.convert_tokens_to_ids([START, END])
+    # fork_rng: seeding for our weights must not change the caller's random state.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        unet = UNet2DConditionModel(
+            block_out_channels=(32, 64),
+            layers_per_block=2,
+            sample_size=32,
+            in_channels=4,
+            out_channels=4,
+            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+            attention_head_dim=(2, 4),
+            use_linear_projection=True,
+            addition_embed_type="text_time",
+            addition_time_embed_dim=TIME_EMBED_DIM,
+            transformer_layers_per_block=(1, 2),
+            projection_class_embeddings_input_dim=6 * TIME_EMBED_DIM + PROJECTION_DIM,
+            cross_attention_dim=2 * HIDDEN_SIZE,
+            norm_num_groups=1,
+        )
+        scheduler = EulerDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            steps_offset=1,
+            timestep_spacing="leading",
+        )
+        torch.manual_seed(SEED)
+        vae = AutoencoderKL(
+            block_out_channels=(32, 64),
+            in_channels=3,
+            out_channels=3,
+            down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+            up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+            latent_channels=4,
+            sample_size=64,
+        )
+        text_config = CLIPTextConfig(
+            vocab_size=VOCAB_LIMIT,
+            hidden_size=HIDDEN_SIZE,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=5,
+            max_position_embeddings=MODEL_MAX_LENGTH,
+            projection_dim=PROJECTION_DIM,
+            hidden_act="gelu",
+            layer_norm_eps=1e-05,
+            # The real ids: the pooled output is read at the first <|endoftext|>.
+            bos_token_id=special[0],
+            eos_token_id=special[1],
+            pad_token_id=special[1],
+        )
+        torch.manual_seed(SEED)
+        text_encoder = CLIPTextModel(text_config)
+        torch.manual_seed(SEED)
+        text_encoder_2 = CLIPTextModelWithProjection(text_config)
+    return {
+        "unet": unet,
+        "scheduler": scheduler,
+        "vae": vae,
+        "text_encoder": text_encoder,
+        "text_encoder_2": text_encoder_2,
+    }
