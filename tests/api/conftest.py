@@ -10,7 +10,6 @@ import datetime as dt
 import io
 import random
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -33,6 +32,7 @@ from tests.factories import (
     make_image,
     make_metric,
 )
+from tests.generation.tiny_sdxl import tiny_image_model, tiny_sdxl_dir  # noqa: F401 (fixtures)
 
 BRIEF_FIELDS = {
     "node": "wompi",
@@ -131,28 +131,3 @@ def api_for() -> Callable[[User | None], APIClient]:
         return client
 
     return make
-
-
-@pytest.fixture(scope="session")
-def tiny_sdxl(tmp_path_factory) -> Path:
-    """A random SDXL at toy size, built once per test process (a few seconds)."""
-    from generation.backends.tiny.sdxl import build_tiny_sdxl
-
-    return build_tiny_sdxl(tmp_path_factory.mktemp("tiny-models") / "sdxl")
-
-
-@pytest.fixture
-def tiny_image_model(settings, tiny_sdxl) -> Path:
-    settings.YENNI_MODELS = {
-        **settings.YENNI_MODELS,
-        "image": {
-            "backend": "sdxl",
-            "model": str(tiny_sdxl),
-            "device": "cpu",
-            "dtype": "float32",
-            "options": {},
-        },
-    }
-    settings.YENNI_IMAGE_SIZE = 64
-    settings.YENNI_IMAGE_STEPS = 2
-    return tiny_sdxl

@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.generation.tiny_sdxl import tiny_image_model, tiny_sdxl_dir  # noqa: F401 (fixtures)
+
 
 @pytest.fixture(scope="session")
 def tiny_models_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("tiny-models")
-
-
-@pytest.fixture(scope="session")
-def tiny_sdxl_dir(tiny_models_root) -> Path:
-    from generation.backends.tiny.sdxl import build_tiny_sdxl
-
-    return build_tiny_sdxl(tiny_models_root / "sdxl")
 
 
 @pytest.fixture(scope="session")

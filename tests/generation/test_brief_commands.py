@@ -76,23 +76,6 @@ def catalog(db, media_storage) -> None:
     image_rollup_refresh()
 
 
-@pytest.fixture
-def tiny_image_model(settings, tiny_sdxl_dir) -> Path:
-    settings.YENNI_MODELS = {
-        **settings.YENNI_MODELS,
-        "image": {
-            "backend": "sdxl",
-            "model": str(tiny_sdxl_dir),
-            "device": "cpu",
-            "dtype": "float32",
-            "options": {},
-        },
-    }
-    settings.YENNI_IMAGE_SIZE = 64
-    settings.YENNI_IMAGE_STEPS = 2
-    return tiny_sdxl_dir
-
-
 def _run(*args: str) -> str:
     out = io.StringIO()
     call_command("run_brief", *args, stdout=out, stderr=io.StringIO())

@@ -85,23 +85,6 @@ def brief(db, media_storage, analyst):
     return brief
 
 
-@pytest.fixture
-def tiny_image_model(settings, tiny_sdxl_dir):
-    settings.YENNI_MODELS = {
-        **settings.YENNI_MODELS,
-        "image": {
-            "backend": "sdxl",
-            "model": str(tiny_sdxl_dir),
-            "device": "cpu",
-            "dtype": "float32",
-            "options": {},
-        },
-    }
-    settings.YENNI_IMAGE_SIZE = 64
-    settings.YENNI_IMAGE_STEPS = 2
-    return tiny_sdxl_dir
-
-
 def test_new_images_from_ingestion_are_described_by_a_background_job(
     db, media_storage, django_capture_on_commit_callbacks
 ):

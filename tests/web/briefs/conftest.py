@@ -18,6 +18,7 @@ from campaigns.rollups import image_rollup_refresh
 from generation.models import Brief
 from tests.factories import make_account, make_ad, make_campaign, make_creative, make_metric
 from tests.factories import make_node as factory_node
+from tests.generation.tiny_sdxl import tiny_image_model, tiny_sdxl_dir  # noqa: F401 (fixtures)
 from tests.web.briefs.helpers import FIRST_DAY, PIECES, TODAY, _brief, _image
 
 
@@ -65,27 +66,3 @@ def other_analyst(db):
     user = User.objects.create_user(username="olga_other", password="s3cret-pass")
     user.groups.add(Group.objects.get(name="Analysts"))
     return user
-
-
-@pytest.fixture(scope="session")
-def tiny_sdxl(tmp_path_factory):
-    from generation.backends.tiny.sdxl import build_tiny_sdxl
-
-    return build_tiny_sdxl(tmp_path_factory.mktemp("web-tiny-models") / "sdxl")
-
-
-@pytest.fixture
-def tiny_image_model(settings, tiny_sdxl):
-    settings.YENNI_MODELS = {
-        **settings.YENNI_MODELS,
-        "image": {
-            "backend": "sdxl",
-            "model": str(tiny_sdxl),
-            "device": "cpu",
-            "dtype": "float32",
-            "options": {},
-        },
-    }
-    settings.YENNI_IMAGE_SIZE = 64
-    settings.YENNI_IMAGE_STEPS = 2
-    return tiny_sdxl
