@@ -125,154 +125,177 @@ def describe(params: dict) -> str:
 
 def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str = "es"):
     """The library page written the obvious way (see the module docstring)."""
-    import math
     from dataclasses import replace
 
-    from django.db.models import Count, F, FloatField, Max, Q, Sum
-    from django.db.models.functions import Cast, NullIf
-    from django.utils import timezone
-
-    from campaigns.models import DailyMetric, ImageWeeklyRollup
-    from campaigns.ranking import selectors as ranking
-    from campaigns.ranking.full import full_ranking, image_tiers
-    from campaigns.ranking.metrics import METRICS, MICROS, MONEY_FIGURES, in_currency, ratio_terms
-    from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
-    from creatives.thumbnails import thumbnail_size
     from library import selectors as lib
-    from library.cards import LibraryCard, card_figures
-    from library.embeddings import from_bytes
-    from library.filters import library_images
-    from library.query import CARD_COLUMNS
-    from library.query_encoder import embed_query
 
-    tiers = None
-    if query.tier_scope:  # ranked again on every request
-        try:
-            rule = ranking.ranking_rule_for(node=query.node, objective=query.objective)
-        except ranking.NoRuleError:
-            rule = None
-        if rule is not None:
-            tiers = image_tiers(
-                full_ranking(
-                    node=query.node,
-                    objective=query.objective,
-                    rule=rule,
-                    as_of=timezone.localdate(),
-                )
-            )
+    tiers = _naive_tiers(query)
     if tiers is None:
         query = replace(query, tier="")
-    metric_filter = Q()
-    prefix = "slots__creative__ads__"
-    if query.node:
-        metric_filter &= Q(**{f"{prefix}campaign__node": query.node})
-    if query.objective:
-        metric_filter &= Q(**{f"{prefix}campaign__objective": query.objective})
-    if query.platform:
-        metric_filter &= Q(**{f"{prefix}campaign__account__platform__slug": query.platform})
-    if query.date_from:
-        metric_filter &= Q(**{f"{prefix}daily_metrics__date__gte": query.date_from})
-    if query.date_to:
-        metric_filter &= Q(**{f"{prefix}daily_metrics__date__lte": query.date_to})
-
     if query.semantic and query.text:
-        vector = embed_query(query.text)
-        rows = list(ImageEmbedding.objects.values_list("image_id", "vector"))
-        scores = {image_id: float(from_bytes(v) @ vector) for image_id, v in rows}
-        keep = None
-        if query.has_rollup_filter or query.colour or query.orientation or query.tier:
-            filtered = replace(query, text="", semantic=False)
-            keep = set(library_images(filtered, tiers=tiers).values_list("pk", flat=True))
-        ranked = sorted(
-            (pk for pk in scores if keep is None or pk in keep), key=lambda pk: -scores[pk]
-        )[: lib.SEMANTIC_LIMIT]
+        scores, ranked = _naive_semantic(query, tiers)
         count = len(ranked)
         ids = ranked[(page - 1) * page_size : page * page_size]
     else:
-        images = library_images(query, tiers=tiers)
-        count = images.count()
-        page = min(page, max(1, math.ceil(count / page_size)))
-        offset = (page - 1) * page_size
-        spec = query.sort_spec
-        if spec.kind == "metric":
-            sums = {
-                name: Sum(
-                    Cast(f"{prefix}daily_metrics__{column}", FloatField()), filter=metric_filter
-                )
-                for name, column in (
-                    ("impressions", "impressions"),
-                    ("clicks", "clicks"),
-                    ("spend", "spend_micros"),
-                    ("conversions", "conversions"),
-                    ("leads", "leads"),
-                    ("conversion_value", "conversion_value_micros"),
-                )
-            }
-            ordered = images.annotate(**sums)
-            if spec.key in METRICS:
-                # The sums hold money in micros: scale the ratio back to the reporting currency.
-                top, bottom, factor = ratio_terms(spec.key)
-                factor *= MICROS if bottom in MONEY_FIGURES else 1
-                factor /= MICROS if top in MONEY_FIGURES else 1
-                ordered = ordered.annotate(metric=F(top) * factor / NullIf(F(bottom), 0.0))
-            else:
-                ordered = ordered.annotate(metric=F(spec.key))
-            order = F("metric").desc(nulls_last=True)
-            if not query.descending:
-                order = F("metric").asc(nulls_last=True)
-            ordered = ordered.order_by(order, "-pk")
-        else:
-            column = "last_seen" if spec.key == "recent" else "first_seen"
-            ordered = images.order_by(F(column).desc(nulls_last=True), "-pk")
-        ids = list(ordered.values_list("pk", flat=True)[offset : offset + page_size])
         scores = {}
-
-    cards = []
-    for image_id in ids:  # one card at a time
-        image = CreativeImage.objects.get(pk=image_id)
-        width, height = thumbnail_size(image.width, image.height)
-        card = LibraryCard(
-            image_id=image.pk,
-            width=image.width,
-            height=image.height,
-            thumb_width=width,
-            thumb_height=height,
-            first_seen=image.first_seen,
-            last_seen=image.last_seen,
-            similarity=scores.get(image_id),
-            tier=(tiers or {}).get(image_id, ""),
-        )
-        description = (
-            ImageDescription.objects.filter(image_id=image_id).order_by("-created_at").first()
-        )
-        if description:
-            card.described = True
-            card.summary = description.text_es or description.text
-        places = ImageWeeklyRollup.objects.filter(image_id=image_id)
-        card.nodes = sorted(set(places.values_list("node__name", flat=True)))
-        card.platforms = sorted(set(places.values_list("platform", flat=True)))
-        day_filter = Q(ad__creative__image_slots__image_id=image_id)
-        if query.date_from:
-            day_filter &= Q(date__gte=query.date_from)
-        if query.date_to:
-            day_filter &= Q(date__lte=query.date_to)
-        figures = DailyMetric.objects.filter(day_filter).aggregate(
-            impressions=Sum("impressions"),
-            clicks=Sum("clicks"),
-            link_clicks=Sum("link_clicks"),
-            spend=Sum("spend_micros"),
-            conversions=Sum("conversions"),
-            conversion_value=Sum("conversion_value_micros"),
-            leads=Sum("leads"),
-            days=Count("date", distinct=True),
-            last=Max("date"),
-        )
-        card.sums = {
-            name: in_currency(name, float(figures.get(name) or 0)) for name in CARD_COLUMNS
-        }
-        card.figures = card_figures(card.sums, lang)
-        cards.append(card)
+        count, page, ids = _naive_sorted_ids(query, tiers, page=page, page_size=page_size)
+    cards = [_naive_card(image_id, query, tiers, scores, lang) for image_id in ids]
     return lib.LibraryPage(cards, count, page, page_size, bool(scores))
+
+
+def _naive_tiers(query) -> dict[int, str] | None:
+    """The tiers, ranked again on every request."""
+    from django.utils import timezone
+
+    from campaigns.ranking import selectors as ranking
+    from campaigns.ranking.full import full_ranking, image_tiers
+
+    if not query.tier_scope:
+        return None
+    try:
+        rule = ranking.ranking_rule_for(node=query.node, objective=query.objective)
+    except ranking.NoRuleError:
+        return None
+    ranked = full_ranking(
+        node=query.node, objective=query.objective, rule=rule, as_of=timezone.localdate()
+    )
+    return image_tiers(ranked)
+
+
+def _naive_semantic(query, tiers) -> tuple[dict[int, float], list[int]]:
+    """Every vector read from the database and scored, then the filters applied."""
+    from dataclasses import replace
+
+    from creatives.models import ImageEmbedding
+    from library import selectors as lib
+    from library.embeddings import from_bytes
+    from library.filters import library_images
+    from library.query_encoder import embed_query
+
+    vector = embed_query(query.text)
+    rows = list(ImageEmbedding.objects.values_list("image_id", "vector"))
+    scores = {image_id: float(from_bytes(v) @ vector) for image_id, v in rows}
+    keep = None
+    if query.has_rollup_filter or query.colour or query.orientation or query.tier:
+        filtered = replace(query, text="", semantic=False)
+        keep = set(library_images(filtered, tiers=tiers).values_list("pk", flat=True))
+    ranked = sorted(
+        (pk for pk in scores if keep is None or pk in keep), key=lambda pk: -scores[pk]
+    )[: lib.SEMANTIC_LIMIT]
+    return scores, ranked
+
+
+# The daily metric columns summed per image when sorting by a metric (money in micros).
+NAIVE_SUMS = {
+    "impressions": "impressions",
+    "clicks": "clicks",
+    "spend": "spend_micros",
+    "conversions": "conversions",
+    "leads": "leads",
+    "conversion_value": "conversion_value_micros",
+}
+
+
+def _naive_sorted_ids(query, tiers, *, page: int, page_size: int) -> tuple[int, int, list[int]]:
+    """The count, the page and its ids, figures summed from the daily metrics in SQL."""
+    import math
+
+    from django.db.models import F, FloatField, Q, Sum
+    from django.db.models.functions import Cast, NullIf
+
+    from campaigns.ranking.metrics import METRICS, MICROS, MONEY_FIGURES, ratio_terms
+    from library.filters import library_images
+
+    images = library_images(query, tiers=tiers)
+    count = images.count()
+    page = min(page, max(1, math.ceil(count / page_size)))
+    offset = (page - 1) * page_size
+    spec = query.sort_spec
+    if spec.kind != "metric":
+        column = "last_seen" if spec.key == "recent" else "first_seen"
+        ordered = images.order_by(F(column).desc(nulls_last=True), "-pk")
+        return count, page, list(ordered.values_list("pk", flat=True)[offset : offset + page_size])
+    prefix = "slots__creative__ads__"
+    metric_filter = Q()
+    for wanted, lookup in (
+        (query.node, "campaign__node"),
+        (query.objective, "campaign__objective"),
+        (query.platform, "campaign__account__platform__slug"),
+        (query.date_from, "daily_metrics__date__gte"),
+        (query.date_to, "daily_metrics__date__lte"),
+    ):
+        if wanted:
+            metric_filter &= Q(**{f"{prefix}{lookup}": wanted})
+    sums = {
+        name: Sum(Cast(f"{prefix}daily_metrics__{column}", FloatField()), filter=metric_filter)
+        for name, column in NAIVE_SUMS.items()
+    }
+    ordered = images.annotate(**sums)
+    if spec.key in METRICS:
+        # The sums hold money in micros: scale the ratio back to the reporting currency.
+        top, bottom, factor = ratio_terms(spec.key)
+        factor *= MICROS if bottom in MONEY_FIGURES else 1
+        factor /= MICROS if top in MONEY_FIGURES else 1
+        ordered = ordered.annotate(metric=F(top) * factor / NullIf(F(bottom), 0.0))
+    else:
+        ordered = ordered.annotate(metric=F(spec.key))
+    order = F("metric").desc(nulls_last=True)
+    if not query.descending:
+        order = F("metric").asc(nulls_last=True)
+    ordered = ordered.order_by(order, "-pk")
+    return count, page, list(ordered.values_list("pk", flat=True)[offset : offset + page_size])
+
+
+def _naive_card(image_id: int, query, tiers, scores: dict[int, float], lang: str):
+    """One card, read on its own: the image, its description, places and figures (N+1)."""
+    from django.db.models import Count, Max, Q, Sum
+
+    from campaigns.models import DailyMetric, ImageWeeklyRollup
+    from campaigns.ranking.metrics import in_currency
+    from creatives.models import CreativeImage, ImageDescription
+    from creatives.thumbnails import thumbnail_size
+    from library.cards import LibraryCard, card_figures
+    from library.query import CARD_COLUMNS
+
+    image = CreativeImage.objects.get(pk=image_id)
+    width, height = thumbnail_size(image.width, image.height)
+    card = LibraryCard(
+        image_id=image.pk,
+        width=image.width,
+        height=image.height,
+        thumb_width=width,
+        thumb_height=height,
+        first_seen=image.first_seen,
+        last_seen=image.last_seen,
+        similarity=scores.get(image_id),
+        tier=(tiers or {}).get(image_id, ""),
+    )
+    description = ImageDescription.objects.filter(image_id=image_id).order_by("-created_at").first()
+    if description:
+        card.described = True
+        card.summary = description.text_es or description.text
+    places = ImageWeeklyRollup.objects.filter(image_id=image_id)
+    card.nodes = sorted(set(places.values_list("node__name", flat=True)))
+    card.platforms = sorted(set(places.values_list("platform", flat=True)))
+    day_filter = Q(ad__creative__image_slots__image_id=image_id)
+    if query.date_from:
+        day_filter &= Q(date__gte=query.date_from)
+    if query.date_to:
+        day_filter &= Q(date__lte=query.date_to)
+    figures = DailyMetric.objects.filter(day_filter).aggregate(
+        impressions=Sum("impressions"),
+        clicks=Sum("clicks"),
+        link_clicks=Sum("link_clicks"),
+        spend=Sum("spend_micros"),
+        conversions=Sum("conversions"),
+        conversion_value=Sum("conversion_value_micros"),
+        leads=Sum("leads"),
+        days=Count("date", distinct=True),
+        last=Max("date"),
+    )
+    card.sums = {name: in_currency(name, float(figures.get(name) or 0)) for name in CARD_COLUMNS}
+    card.figures = card_figures(card.sums, lang)
+    return card
 
 
 def main() -> None:
@@ -296,42 +319,36 @@ def main() -> None:
     os.environ["YENNI_DEBUG"] = "0"  # production templates: the cached loader, no debug data
     os.environ["YENNI_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
-    from bench.web import ensure_database, percentile
+    from bench.web import ensure_database
 
     ensure_database(args.database_url)
 
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group, User
+    nodes = prepare_catalog(args)
+    requests = request_list(args.requests, args.seed, nodes)
+    report(args, requests, time_requests(args, requests))
+
+
+def prepare_catalog(args) -> list[str]:
+    """Load, describe and embed the demo catalog unless it is there; return the node slugs."""
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, Node
     from creatives.models import CreativeImage, ImageDescription, ImageEmbedding
     from library.embeddings import embed_described_images, images_lacking_embedding
-    from library.views import browse as library_views
 
     call_command("migrate", verbosity=0)
     images_now = CreativeImage.objects.count()
     if args.reload or images_now < 0.95 * args.images or not Campaign.objects.exists():
         creatives = max(12, round(args.images / IMAGES_PER_CREATIVE))
+        sizes = ["--seed", str(args.seed), "--creatives", str(creatives)]
+        sizes += ["--months", str(args.months)]
         started = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "yenni_demo",
-                "--seed",
-                str(args.seed),
-                "--creatives",
-                str(creatives),
-                "--months",
-                str(args.months),
-                "--reset",
-            ],
+            [sys.executable, str(ROOT / "manage.py"), "yenni_demo", *sizes, "--reset"],
             check=True,
             env=os.environ.copy(),
         )
@@ -358,55 +375,68 @@ def main() -> None:
         f"{DailyMetric.objects.count():,} daily metric rows; "
         f"PostgreSQL {connection.pg_version // 10000}"
     )
+    return list(Node.objects.order_by("slug").values_list("slug", flat=True))
+
+
+def time_requests(args, requests: list[dict]) -> dict:
+    """Milliseconds per request: one cold pass, warm passes in shuffled orders, and the first
+    `--naive` requests through the naive page; the queries each cold request made."""
+    from django.contrib.auth.models import Group, User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from library.views import browse as library_views
 
     user, _ = User.objects.get_or_create(username="bench_library_lead")
     user.groups.add(Group.objects.get(name="Marketing leads"))
     client = Client()
     client.force_login(user)
-    url = "/library/"
-    nodes = list(Node.objects.order_by("slug").values_list("slug", flat=True))
-    requests = request_list(args.requests, args.seed, nodes)
 
     def timed(params: dict) -> tuple[float, int]:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            response = client.get(url, params)
+            response = client.get("/library/", params)
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (params, response.status_code)
         return elapsed, len(queries)
 
-    client.get(url)  # the session row and the template loader's cache, not counted
-
-    cold, counts = [], []
+    client.get("/library/")  # the session row and the template loader's cache, not counted
+    found: dict = {"cold": [], "counts": [], "warm": [], "naive": []}
+    found["by_request"] = {i: [] for i in range(len(requests))}
     for params in requests:
         elapsed, queries = timed(params)
-        cold.append(elapsed)
-        counts.append(queries)
+        found["cold"].append(elapsed)
+        found["counts"].append(queries)
         if args.verbose:
             print(f"  cold {elapsed:7.1f} ms {queries:3d} queries  {describe(params)}")
-    warm: list[float] = []
-    by_request: dict[int, list[float]] = {i: [] for i in range(len(requests))}
     rng = random.Random(args.seed + 1)
     for _ in range(args.rounds):
         order = list(range(len(requests)))
         rng.shuffle(order)
         for i in order:
             elapsed, _queries = timed(requests[i])
-            warm.append(elapsed)
-            by_request[i].append(elapsed)
-
-    naive_times: list[float] = []
-    subset = list(range(min(args.naive, len(requests))))
+            found["warm"].append(elapsed)
+            found["by_request"][i].append(elapsed)
     original = library_views.lib.library_page
     library_views.lib.library_page = naive_library_page
     try:
-        for i in subset:
+        for i in range(min(args.naive, len(requests))):
             elapsed, queries = timed(requests[i])
-            naive_times.append(elapsed)
+            found["naive"].append(elapsed)
             if args.verbose:
                 print(f"  naive {elapsed:7.1f} ms {queries:4d} queries  {describe(requests[i])}")
     finally:
         library_views.lib.library_page = original
+    return found
+
+
+def report(args, requests: list[dict], found: dict) -> None:
+    from bench.web import percentile
+
+    cold, warm, naive_times = found["cold"], found["warm"], found["naive"]
+    by_request, counts = found["by_request"], found["counts"]
+    subset = list(range(len(naive_times)))
     same = [statistics.median(by_request[i]) for i in subset]
 
     def line(name: str, values: list[float]) -> str:
@@ -414,6 +444,11 @@ def main() -> None:
             f"{name:<34} n={len(values):4d}  p50 {percentile(values, 0.5):8.1f} ms  "
             f"p95 {percentile(values, 0.95):8.1f} ms  max {max(values):8.1f} ms"
         )
+
+    def ratios(name: str, yenni: list[float]) -> str:
+        p50 = percentile(naive_times, 0.5) / percentile(yenni, 0.5)
+        p95 = percentile(naive_times, 0.95) / percentile(yenni, 0.95)
+        return f"naive / yenni ({name}, same requests): p50 {p50:.1f}×, p95 {p95:.1f}×"
 
     print()
     print(
@@ -425,16 +460,8 @@ def main() -> None:
     print(line("yenni, all passes", cold + warm))
     print(line(f"yenni, warm, first {len(subset)} requests", same))
     print(line(f"naive, same {len(subset)} requests", naive_times))
-    print(
-        f"naive / yenni (warm, same requests): p50 "
-        f"{percentile(naive_times, 0.5) / percentile(same, 0.5):.1f}×, p95 "
-        f"{percentile(naive_times, 0.95) / percentile(same, 0.95):.1f}×"
-    )
-    print(
-        f"naive / yenni (cold, same requests): p50 "
-        f"{percentile(naive_times, 0.5) / percentile([cold[i] for i in subset], 0.5):.1f}×, "
-        f"p95 {percentile(naive_times, 0.95) / percentile([cold[i] for i in subset], 0.95):.1f}×"
-    )
+    print(ratios("warm", same))
+    print(ratios("cold", [cold[i] for i in subset]))
     slowest = sorted(range(len(requests)), key=lambda i: -max(by_request[i]))[:5]
     print("slowest warm requests:")
     for i in slowest:

@@ -99,6 +99,43 @@ def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
     return dcg([gains.get(image, 0.0) for image in ranked[:k]]) / ideal
 
 
+METHODS = ("naive", "prototype", "yenni", "yenni-no-min")
+SCENARIOS = (
+    ("rule window", None, 1.0),
+    ("last 28 days", 28, 1.0),
+    ("rule window at 2 % volume", None, 0.02),
+    ("rule window at 0.5 % volume", None, 0.005),
+)
+
+
+def observed(piece, key: str) -> float:
+    """The piece's own raw figure for metric `key`, oriented so that higher is better."""
+    from campaigns.ranking.metrics import METRICS, ratio_parts
+
+    top, bottom = ratio_parts(key, piece)
+    if bottom <= 0:
+        return -math.inf
+    return top / bottom if METRICS[key].higher_is_better else -(top / bottom)
+
+
+def prototype_order(pieces, objective: str) -> list[int]:
+    """The prototype's order: distance to the ideal point (cost 0, the largest volume)."""
+    if objective == "awareness":
+        top = max(p.impressions for p in pieces)
+
+        def distance(p) -> float:
+            cpm = 1000 * p.spend / p.impressions if p.impressions else math.inf
+            return math.hypot(cpm, top - p.impressions)
+    else:
+        top = max(p.clicks for p in pieces)
+
+        def distance(p) -> float:
+            cpc = p.spend / p.clicks if p.clicks else math.inf
+            return math.hypot(cpc, top - p.clicks)
+
+    return [p.image_id for p in sorted(pieces, key=lambda p: (distance(p), p.image_id))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--creatives", type=int, default=1500)
@@ -120,136 +157,20 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from campaigns.ranking.selectors import node_objective_pairs
 
-    from campaigns.calendar import window_first_day
-    from campaigns.models import Campaign, DailyMetric
-    from campaigns.ranking.metrics import METRICS, ratio_parts
-    from campaigns.ranking.scoring import rank_pieces
-    from campaigns.ranking.selectors import (
-        node_objective_pairs,
-        ranking_pieces,
-        ranking_rule_for,
-        rule_spec,
-    )
-    from creatives.models import CreativeImage
-
-    call_command("migrate", verbosity=0)
-    truth_path = data_dir / "demo" / "true_quality.json"
-    if not Campaign.objects.exists() or not truth_path.exists():
-        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", "--reset",
-                "--seed", str(args.seed), "--creatives", str(args.creatives),
-                "--months", str(args.months)]  # fmt: skip
-        subprocess.run(demo, check=True, env=os.environ.copy(), stderr=subprocess.DEVNULL)
-    truth_doc = json.loads(truth_path.read_text())
-    by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
-    true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
-    end = DailyMetric.objects.latest("date").date
-
+    true_rates, end = load_truth(args, data_dir)
     groups = node_objective_pairs()
     print(
         f"demo seed {args.seed}: {args.creatives} creatives, {args.months} months, "
         f"ending {end}; {len(groups)} node × objective groups"
     )
-    methods = ("naive", "prototype", "yenni", "yenni-no-min")
-    summary: dict[str, dict[str, list[float]]] = {}
+    summary: dict[str, dict[str, dict[str, list[float]]]] = {}
     worse: list[str] = []
-    scenarios = (
-        ("rule window", None, 1.0),
-        ("last 28 days", 28, 1.0),
-        ("rule window at 2 % volume", None, 0.02),
-        ("rule window at 0.5 % volume", None, 0.005),
-    )
-    for window_name, days, share in scenarios:
-        header = (
-            f"\n{window_name}: precision@4 and NDCG@10 "
-            "(naive / prototype / yenni / yenni without the rule's minimums)"
+    for window_name, days, share in SCENARIOS:
+        summary[window_name] = score_scenario(
+            window_name, days, share, groups, true_rates, end=end, args=args, worse=worse
         )
-        print(header)
-        print(
-            f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   p@4             ndcg@10"
-        )
-        scores = {m: {"p4": [], "ndcg": []} for m in methods}
-        for node, objective in groups:
-            rule = ranking_rule_for(node=node, objective=objective)
-            window_days = days or rule.window_days
-            pieces = ranking_pieces(
-                node=node,
-                objective=objective,
-                platforms=rule.platforms or (),
-                window_start=window_first_day(window_days=window_days, as_of=end),
-                window_end=end,
-            )
-            pieces = [p for p in pieces if p.image_id in true_rates]
-            if len(pieces) < args.min_pieces:
-                continue
-            draws = [pieces] if share == 1.0 else [thin(pieces, share, seed) for seed in range(5)]
-            truth_of = TRUTH[objective]
-            truth = {p.image_id: truth_of(true_rates[p.image_id]) for p in pieces}
-            ordered_truth = sorted(truth, key=lambda i: -truth[i])
-            relevant = set(ordered_truth[: max(4, len(ordered_truth) // 10)])
-            n = len(ordered_truth)
-            gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
-
-            def observed(piece, key=rule.metric) -> float:
-                # The piece's own raw figure, oriented so that higher is better.
-                top, bottom = ratio_parts(key, piece)
-                if bottom <= 0:
-                    return -math.inf
-                return top / bottom if METRICS[key].higher_is_better else -(top / bottom)
-
-            def prototype_order(pieces, objective=objective) -> list[int]:
-                if objective == "awareness":
-                    top = max(p.impressions for p in pieces)
-
-                    def distance(p) -> float:
-                        cpm = 1000 * p.spend / p.impressions if p.impressions else math.inf
-                        return math.hypot(cpm, top - p.impressions)
-                else:
-                    top = max(p.clicks for p in pieces)
-
-                    def distance(p) -> float:
-                        cpc = p.spend / p.clicks if p.clicks else math.inf
-                        return math.hypot(cpc, top - p.clicks)
-
-                return [p.image_id for p in sorted(pieces, key=lambda p: (distance(p), p.image_id))]
-
-            row = {name: [0.0, 0.0] for name in methods}
-            for drawn in draws:
-                orders = {
-                    "naive": [
-                        p.image_id for p in sorted(drawn, key=lambda p: (-observed(p), p.image_id))
-                    ],
-                    "prototype": prototype_order(drawn),
-                    "yenni": [
-                        ref.piece.image_id
-                        for ref in rank_pieces(drawn, rule_spec(rule, top_n=10)).references
-                    ],
-                    "yenni-no-min": [
-                        ref.piece.image_id
-                        for ref in rank_pieces(
-                            drawn, no_minimums(rule_spec(rule, top_n=10))
-                        ).references
-                    ],
-                }
-                for name, ranked in orders.items():
-                    row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
-                    row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
-            for name in methods:
-                scores[name]["p4"].append(row[name][0])
-                scores[name]["ndcg"].append(row[name][1])
-            if row["yenni"][0] < row["naive"][0]:
-                worse.append(f"{window_name}: {node.slug} × {objective}")
-            median_impressions = statistics.median(p.impressions for p in draws[0])
-            p4 = " / ".join(f"{row[m][0]:.2f}" for m in methods)
-            ndcg = " / ".join(f"{row[m][1]:.2f}" for m in methods)
-            label = f"{node.slug} × {objective}"
-            print(f"{label:38} {len(pieces):6d} {median_impressions:12,.0f}   {p4}   {ndcg}")
-        summary[window_name] = scores
-        means = {m: statistics.mean(scores[m]["p4"]) for m in methods}
-        ndcgs = {m: statistics.mean(scores[m]["ndcg"]) for m in methods}
-        print("mean precision@4: " + ", ".join(f"{m} {means[m]:.3f}" for m in methods))
-        print("mean NDCG@10:     " + ", ".join(f"{m} {ndcgs[m]:.3f}" for m in methods))
     print(
         "\ngroups where yenni's precision@4 is below naive: "
         + (", ".join(worse) if worse else "none")
@@ -264,6 +185,102 @@ def main() -> None:
             f"{window_name:30} precision@4 over naive: yenni {ratios[0]:.2f}×, "
             f"yenni without minimums {ratios[1]:.2f}×"
         )
+
+
+def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
+    """Load the demo history unless it is there; return each image's true rates and the last
+    day of the history."""
+    from django.core.management import call_command
+
+    from campaigns.models import Campaign, DailyMetric
+    from creatives.models import CreativeImage
+
+    call_command("migrate", verbosity=0)
+    truth_path = data_dir / "demo" / "true_quality.json"
+    if not Campaign.objects.exists() or not truth_path.exists():
+        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", "--reset",
+                "--seed", str(args.seed), "--creatives", str(args.creatives),
+                "--months", str(args.months)]  # fmt: skip
+        subprocess.run(demo, check=True, env=os.environ.copy(), stderr=subprocess.DEVNULL)
+    truth_doc = json.loads(truth_path.read_text())
+    by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
+    true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
+    return true_rates, DailyMetric.objects.latest("date").date
+
+
+def score_scenario(window_name, days, share, groups, true_rates, *, end, args, worse) -> dict:
+    """Print and return precision@4 and NDCG@10 of every method over the groups, one window
+    and volume; add the groups where yenni does worse than naive to `worse`."""
+    from campaigns.calendar import window_first_day
+    from campaigns.ranking.selectors import ranking_pieces, ranking_rule_for
+
+    print(
+        f"\n{window_name}: precision@4 and NDCG@10 "
+        "(naive / prototype / yenni / yenni without the rule's minimums)"
+    )
+    print(f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   p@4             ndcg@10")
+    scores = {m: {"p4": [], "ndcg": []} for m in METHODS}
+    for node, objective in groups:
+        rule = ranking_rule_for(node=node, objective=objective)
+        window_days = days or rule.window_days
+        pieces = ranking_pieces(
+            node=node,
+            objective=objective,
+            platforms=rule.platforms or (),
+            window_start=window_first_day(window_days=window_days, as_of=end),
+            window_end=end,
+        )
+        pieces = [p for p in pieces if p.image_id in true_rates]
+        if len(pieces) < args.min_pieces:
+            continue
+        draws = [pieces] if share == 1.0 else [thin(pieces, share, seed) for seed in range(5)]
+        row = score_group(rule, objective, draws, true_rates)
+        for name in METHODS:
+            scores[name]["p4"].append(row[name][0])
+            scores[name]["ndcg"].append(row[name][1])
+        if row["yenni"][0] < row["naive"][0]:
+            worse.append(f"{window_name}: {node.slug} × {objective}")
+        median_impressions = statistics.median(p.impressions for p in draws[0])
+        p4 = " / ".join(f"{row[m][0]:.2f}" for m in METHODS)
+        ndcg = " / ".join(f"{row[m][1]:.2f}" for m in METHODS)
+        label = f"{node.slug} × {objective}"
+        print(f"{label:38} {len(pieces):6d} {median_impressions:12,.0f}   {p4}   {ndcg}")
+    means = {m: statistics.mean(scores[m]["p4"]) for m in METHODS}
+    ndcgs = {m: statistics.mean(scores[m]["ndcg"]) for m in METHODS}
+    print("mean precision@4: " + ", ".join(f"{m} {means[m]:.3f}" for m in METHODS))
+    print("mean NDCG@10:     " + ", ".join(f"{m} {ndcgs[m]:.3f}" for m in METHODS))
+    return scores
+
+
+def score_group(rule, objective: str, draws, true_rates) -> dict[str, list[float]]:
+    """Each method's precision@4 and NDCG@10 on one group, averaged over the draws."""
+    from campaigns.ranking.scoring import rank_pieces
+    from campaigns.ranking.selectors import rule_spec
+
+    truth_of = TRUTH[objective]
+    truth = {p.image_id: truth_of(true_rates[p.image_id]) for p in draws[0]}
+    ordered_truth = sorted(truth, key=lambda i: -truth[i])
+    relevant = set(ordered_truth[: max(4, len(ordered_truth) // 10)])
+    n = len(ordered_truth)
+    gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
+    spec = rule_spec(rule, top_n=10)
+    row = {name: [0.0, 0.0] for name in METHODS}
+    for drawn in draws:
+        orders = {
+            "naive": [
+                p.image_id
+                for p in sorted(drawn, key=lambda p: (-observed(p, rule.metric), p.image_id))
+            ],
+            "prototype": prototype_order(drawn, objective),
+            "yenni": [ref.piece.image_id for ref in rank_pieces(drawn, spec).references],
+            "yenni-no-min": [
+                ref.piece.image_id for ref in rank_pieces(drawn, no_minimums(spec)).references
+            ],
+        }
+        for name, ranked in orders.items():
+            row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
+            row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
+    return row
 
 
 if __name__ == "__main__":

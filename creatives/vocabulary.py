@@ -74,6 +74,15 @@ def orientation_of(width: float, height: float, *, margin: float = SQUARE_MARGIN
     return "square"
 
 
+def orientation_of_aspect(aspect: float, *, tolerance: float) -> str:
+    """The heuristic describer's rule, on the aspect ratio (width / height): "square" within
+    ±`tolerance` of 1:1, else "landscape" or "portrait". It is its own rule because descriptions
+    already stored used it; the library's pages use `orientation_of`."""
+    if abs(aspect - 1) <= tolerance:
+        return "square"
+    return "landscape" if aspect > 1 else "portrait"
+
+
 def orientation_q(orientation: str) -> Q:
     """The same rule as `orientation_of` (default margin) for images in the database."""
     if orientation == "landscape":

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Ad, DailyMetric, ExchangeRate, Node, Objective
 from campaigns.ranking.full import FullRanking, full_ranking
+from campaigns.ranking.metrics import in_currency
 from campaigns.ranking.reasons import compact, format_interval, format_metric
 from campaigns.ranking.selectors import NoRuleError
 from creatives.models import Creative, CreativeImage, ImageDescription
@@ -147,7 +148,7 @@ def daily_series(creative_ids: list[int]) -> DailySeries:
         days, values = rates.get(row["currency"], ([], []))
         at = bisect_right(days, row["date"]) - 1
         if at < 0:
-            left_out += float(micros) / 1_000_000
+            left_out += in_currency("spend", float(micros))
             missing.add(row["currency"])
             continue
         sums[2] += micros * values[at]
@@ -159,7 +160,7 @@ def daily_series(creative_ids: list[int]) -> DailySeries:
         dates.append(day)
         impressions.append(int(shown))
         clicks.append(int(clicked))
-        spend.append(round(float(micros / 1_000_000), 2))
+        spend.append(round(float(in_currency("spend", micros)), 2))
         interval = wilson_interval(clicked, shown)
         ctr.append(min(clicked, shown) / shown if shown else None)
         low.append(interval[0] if interval else None)

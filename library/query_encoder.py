@@ -8,8 +8,8 @@ same safetensors weights and the same tokenizer. A test checks that both give th
 MiniLM was trained on English: alone, it barely tells "cálida" from "fría" (a Spanish query
 for warm orange pieces ranked cool blue ones third, see docs/library.md). A Spanish query is
 therefore embedded together with a word-for-word English reading from the glossary in
-spanish_glossary.tsv: every word the describers write in Spanish, and the common words of an
-ad-image search.
+data/spanish_glossary.tsv: every word the describers write in Spanish, and the common words of
+an ad-image search. It is data, one word a line, read through importlib.resources.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ import functools
 import re
 import threading
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from library.embeddings import MAX_TOKENS, EmbeddingUnavailable, model_path
-
-GLOSSARY_PATH = Path(__file__).with_name("spanish_glossary.tsv")
 
 
 class QueryEncoder:
@@ -119,9 +118,11 @@ class QueryEncoder:
 
 @functools.cache
 def spanish_glossary() -> dict[str, str]:
-    """The Spanish words of spanish_glossary.tsv (without accents) and their English reading."""
+    """The Spanish words of data/spanish_glossary.tsv (without accents) and their English
+    reading; blank lines and lines starting with # are skipped."""
     glossary: dict[str, str] = {}
-    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
+    data = resources.files("library").joinpath("data", "spanish_glossary.tsv")
+    for line in data.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             spanish, english = line.split("\t")
             glossary[spanish] = english

@@ -14,6 +14,7 @@ from creatives.vocabulary import (
     UNKNOWN_SWATCH,
     colour_swatch,
     orientation_of,
+    orientation_of_aspect,
     orientation_q,
 )
 from generation.backends.describe import heuristic_colours
@@ -59,6 +60,14 @@ def test_a_tighter_margin_calls_fewer_images_square():
     assert orientation_of(1080, 1000) == "square"
     assert orientation_of(1080, 1000, margin=1.05) == "landscape"
     assert orientation_of(1000, 1080, margin=1.05) == "portrait"
+
+
+def test_the_describers_rule_is_square_within_a_tolerance_of_one_to_one_in_aspect():
+    assert orientation_of_aspect(1.0, tolerance=0.05) == "square"
+    assert orientation_of_aspect(1.04, tolerance=0.05) == "square"
+    assert orientation_of_aspect(0.951, tolerance=0.05) == "square"
+    assert orientation_of_aspect(1.06, tolerance=0.05) == "landscape"
+    assert orientation_of_aspect(0.94, tolerance=0.05) == "portrait"
 
 
 def test_the_database_filter_agrees_with_the_rule_in_python(db):

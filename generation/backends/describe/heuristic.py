@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from creatives.vocabulary import COLOUR_NAMES, orientation_of
+from creatives.vocabulary import COLOUR_NAMES, orientation_of_aspect
 from generation.backends.base import Description, ModelRole
 from generation.backends.describe.heuristic_colours import (
     CELLS,
@@ -62,9 +62,8 @@ TEXT_EDGE_STRONG = 100
 TEXT_EDGE_MIN = 40
 TEXT_FLAT_GROUND = 0.08
 FLAT_LEVEL = 3  # a pixel is flat when its 3×3 neighbourhood varies by at most this (0–255)
-# Square unless one side is more than 5 % longer than the other (the library's cut is 10 %,
-# creatives.vocabulary.SQUARE_MARGIN); anything not square has its ratio named.
-SQUARE_MARGIN = 1.05
+# Square within 5 % of 1:1 in aspect (the library's pages cut at 10 %: creatives.vocabulary).
+SQUARE_TOLERANCE = 0.05
 
 # Aspect ratios ads come in, so 1.777 reads "16:9" and 0.8 reads "4:5".
 _NAMED_RATIOS = (
@@ -322,7 +321,7 @@ def measure(decoded: Decoded) -> Measures:
         width=decoded.width,
         height=decoded.height,
         aspect=aspect,
-        orientation=orientation_of(decoded.width, decoded.height, margin=SQUARE_MARGIN),
+        orientation=orientation_of_aspect(aspect, tolerance=SQUARE_TOLERANCE),
         ratio=_ratio_label(aspect),
         shares=shares,
         warmth=float(WARMTH_TABLE[cells].mean()),
