@@ -1,7 +1,7 @@
 """Admin for the asset library: read-only, since creatives and images come from ingestion.
 
 The small display helpers at the top (thumbnails, links, counts) are shared with
-campaigns/admin.py, which may import from creatives but not the other way round.
+campaigns/admin/, which may import from creatives but not the other way round.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat, truncatechars
@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
+from creatives.vocabulary import orientation_q
 
 THUMBNAIL_PX = 64
 PREVIEW_PX = 480
@@ -224,7 +225,7 @@ class CreativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class OrientationFilter(admin.SimpleListFilter):
-    """The same thresholds as CreativeImage.orientation, in integer maths for the database."""
+    """The same rule as CreativeImage.orientation (creatives.vocabulary), in the database."""
 
     title = _("orientation")
     parameter_name = "orientation"
@@ -237,14 +238,7 @@ class OrientationFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        queryset = queryset.alias(w10=F("width") * 10, h10=F("height") * 10)
-        if self.value() == "landscape":
-            return queryset.filter(w10__gt=F("height") * 11)
-        if self.value() == "portrait":
-            return queryset.filter(h10__gt=F("width") * 11)
-        if self.value() == "square":
-            return queryset.filter(w10__lte=F("height") * 11, h10__lte=F("width") * 11)
-        return queryset
+        return queryset.filter(orientation_q(self.value() or ""))
 
 
 class DescribedFilter(admin.SimpleListFilter):

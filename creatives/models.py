@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from creatives.vocabulary import orientation_of
+
 
 class PlatformSlug(models.TextChoices):
     """The ad platforms Yenni reads; the same slugs as `campaigns.Platform`."""
@@ -113,11 +115,7 @@ class CreativeImage(models.Model):
 
     @property
     def orientation(self) -> str:
-        if self.width > self.height * 1.1:
-            return "landscape"
-        if self.height > self.width * 1.1:
-            return "portrait"
-        return "square"
+        return orientation_of(self.width, self.height)
 
     def get_file_url(self) -> str:
         """Return the address that serves this image to signed-in users."""
