@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from creatives.models import CreativeImage
+from creatives.serving import stored_file_response
 from creatives.thumbnails import ThumbnailError, thumbnail_ensure
 from creatives.vocabulary import COLOUR_LABELS, ORIENTATION_LABELS
 from generation.briefs.selectors import page_language
@@ -204,25 +203,18 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
         # SQLite busy with another writer (many thumbnails made at once on a first visit):
         # show the full image this time; the thumbnail is made on a later request.
         return HttpResponseRedirect(image.get_file_url())
-    name = thumb.file.name
+    # An image's bytes never change (stored by hash), so neither does its thumbnail.
+    cache = "private, max-age=31536000, immutable"
     try:
-        default_storage.path(name)
-    except NotImplementedError:
-        # Remote storage (S3): a short-lived signed address, not the bytes through Django.
-        return HttpResponseRedirect(default_storage.url(name))
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:
+        return stored_file_response(thumb.file.name, cache_control=cache)
+    except Http404:
         # The file went missing under its row (a storage clean-up): make it again, once.
         thumb.delete()
         try:
-            handle = default_storage.open(thumbnail_ensure(image).file.name, "rb")
-        except (ThumbnailError, FileNotFoundError) as exc:
+            remade = thumbnail_ensure(image)
+        except ThumbnailError as exc:
             raise Http404("The thumbnail could not be made.") from exc
-    response = FileResponse(handle, content_type="image/webp")
-    # An image's bytes never change (stored by hash), so neither does its thumbnail.
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
+        return stored_file_response(remade.file.name, cache_control=cache)
 
 
 @require_GET
