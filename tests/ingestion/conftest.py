@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,6 +57,14 @@ def sync(account: AdAccount, **kwargs) -> IngestionRun:
     return ingestion_run_account(run=run)
 
 
+@contextmanager
+def _serving(settings, platform, name: str, base_path: str) -> Iterator[None]:
+    """Serve the fake platform on 127.0.0.1 and point ingestion's base URL for it there."""
+    with FakeServer(platform) as server:
+        settings.INGEST_API_URLS = {**settings.INGEST_API_URLS, name: f"{server.url}{base_path}"}
+        yield
+
+
 @pytest.fixture
 def ingest_settings(settings, media_storage):
     """Tiny waits, the fake servers' host allowed for images, an alert recipient."""
@@ -83,11 +93,7 @@ def fake_meta(ingest_settings, meta_account):
     platform = FakeMeta(
         history, account_id="act_1001", token=META_TOKEN, page_size=3, insights_page_size=40
     )
-    with FakeServer(platform) as server:
-        ingest_settings.INGEST_API_URLS = {
-            **ingest_settings.INGEST_API_URLS,
-            "meta": f"{server.url}/v25.0",
-        }
+    with _serving(ingest_settings, platform, "meta", "/v25.0"):
         yield platform
 
 
@@ -114,11 +120,7 @@ def fake_google(ingest_settings, google_account):
         seed=2,
     )
     platform = FakeGoogleAds(history, customer_id="1234567890", token=GOOGLE_TOKEN, page_size=3)
-    with FakeServer(platform) as server:
-        ingest_settings.INGEST_API_URLS = {
-            **ingest_settings.INGEST_API_URLS,
-            "google_ads": f"{server.url}/v22",
-        }
+    with _serving(ingest_settings, platform, "google_ads", "/v22"):
         yield platform
 
 
@@ -143,11 +145,7 @@ def fake_linkedin(ingest_settings, linkedin_account):
         seed=3,
     )
     platform = FakeLinkedIn(history, account_id="508000111", token=LINKEDIN_TOKEN, page_size=3)
-    with FakeServer(platform) as server:
-        ingest_settings.INGEST_API_URLS = {
-            **ingest_settings.INGEST_API_URLS,
-            "linkedin": f"{server.url}/rest",
-        }
+    with _serving(ingest_settings, platform, "linkedin", "/rest"):
         yield platform
 
 
@@ -168,9 +166,5 @@ def fake_x(ingest_settings, x_account):
         end=account_yesterday(x_account), days=63, objectives=X_OBJECTIVES, id_base=900000, seed=4
     )
     platform = FakeX(history, account_id="18ce54d4x5t", token=X_TOKEN, page_size=3)
-    with FakeServer(platform) as server:
-        ingest_settings.INGEST_API_URLS = {
-            **ingest_settings.INGEST_API_URLS,
-            "x": f"{server.url}/12",
-        }
+    with _serving(ingest_settings, platform, "x", "/12"):
         yield platform
