@@ -48,8 +48,10 @@ def test_an_unknown_token_gets_a_styled_not_found_page(client, db):
     assert response.status_code == 404
     tags = _tags(response)
     assert tags.find("section", data_testid="link-unknown") != []
+    # The share page's own styles on the shared tokens; nothing of the app's pages.
     assert [link["href"] for link in tags.find("link", rel="stylesheet")] == [
-        "/static/css/share.css"
+        "/static/css/base.css",
+        "/static/css/share.css",
     ]
     assert "We can't find this link" in response.content.decode()
     assert response["X-Robots-Tag"] == "noindex, nofollow"
