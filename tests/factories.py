@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -277,3 +278,31 @@ def make_catalog(*, days: int = 2) -> Catalog:
     # 2024-03: the sequence grows with every test a worker runs, so keep it bounded.
     c.rates = [make_exchange_rate(date=dt.date(2020, 1, 1) + dt.timedelta(days=n % 1000))]
     return c
+
+
+def make_traffic_catalog(*, node: Node, day: dt.date, png_seed: int, pieces: int = 5) -> None:
+    """`pieces` past traffic pieces of the node that rank in order: piece n has 40 + 10·n
+    clicks a day on 4,000 impressions for five days from `day`; weekly rollups refreshed."""
+    from campaigns.rollups import image_rollup_refresh
+
+    campaign = make_campaign(
+        account=make_account(default_node=node),
+        node=node,
+        objective=Objective.TRAFFIC,
+        start_date=dt.date(2026, 9, 1),
+        end_date=dt.date(2026, 10, 31),
+    )
+    for n in range(1, pieces + 1):
+        image, _ = creative_image_store(
+            data=make_png(width=48, height=32, seed=png_seed + n), seen_on=day
+        )
+        # Tiny flat PNGs share a perceptual hash; distinct ones keep them separate pieces.
+        CreativeImage.objects.filter(pk=image.pk).update(
+            phash=f"{random.Random(n).getrandbits(64):016x}"
+        )
+        ad = make_ad(campaign=campaign, creative=make_creative(images=[image]))
+        for offset in range(5):
+            make_metric(
+                ad=ad, date=day + dt.timedelta(days=offset), impressions=4_000, clicks=40 + 10 * n
+            )
+    image_rollup_refresh()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import random
 import re
 import secrets
 from pathlib import Path
@@ -15,20 +14,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaigns.models import Objective
-from campaigns.rollups import image_rollup_refresh
-from creatives.models import CreativeImage
-from creatives.services import creative_image_store
 from generation.backends.image.none import HOW_TO_ADD, NO_IMAGE_MODEL
 from generation.models import Brief, GeneratedImage, ModelJob, ShareLink
 from generation.sharing import links as sharing
 from tests.factories import (
-    make_account,
-    make_ad,
-    make_campaign,
-    make_creative,
-    make_metric,
     make_node,
-    make_png,
+    make_traffic_catalog,
 )
 
 DAY = dt.date(2026, 10, 5)
@@ -53,27 +44,7 @@ def catalog(db, media_storage) -> None:
     """Five past Wompi traffic pieces with enough results to rank."""
     node = make_node(name="Wompi", slug="wompi")
     make_node(name="Tu360Compras", slug="tu360compras")
-    campaign = make_campaign(
-        account=make_account(default_node=node),
-        node=node,
-        objective=Objective.TRAFFIC,
-        start_date=dt.date(2026, 9, 1),
-        end_date=dt.date(2026, 10, 31),
-    )
-    for n in range(1, 6):
-        image, _ = creative_image_store(
-            data=make_png(width=48, height=32, seed=700 + n), seen_on=DAY
-        )
-        # Tiny flat PNGs share a perceptual hash; distinct ones keep them separate pieces.
-        CreativeImage.objects.filter(pk=image.pk).update(
-            phash=f"{random.Random(n).getrandbits(64):016x}"
-        )
-        ad = make_ad(campaign=campaign, creative=make_creative(images=[image]))
-        for offset in range(5):
-            make_metric(
-                ad=ad, date=DAY + dt.timedelta(days=offset), impressions=4_000, clicks=40 + 10 * n
-            )
-    image_rollup_refresh()
+    make_traffic_catalog(node=node, day=DAY, png_seed=700)
 
 
 def _run(*args: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import random
 import zipfile
 from html.parser import HTMLParser
 
@@ -12,20 +11,13 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from campaigns.models import Objective
-from campaigns.rollups import image_rollup_refresh
-from creatives.models import CreativeImage
-from creatives.services import creative_image_store
 from generation.briefs import services
 from generation.models import Brief, GeneratedImage, ImageBatch, ModelJob, ShareLink
 from generation.sharing import links as sharing
 from tests.factories import (
-    make_account,
-    make_ad,
-    make_campaign,
-    make_creative,
-    make_metric,
     make_node,
     make_png,
+    make_traffic_catalog,
 )
 
 DAY = dt.date(2026, 10, 5)
@@ -36,31 +28,7 @@ DAY = dt.date(2026, 10, 5)
 
 def _catalog(node_name: str = "Wompi", slug: str = "wompi") -> None:
     """Five past pieces of one node with enough traffic to rank."""
-    node = make_node(name=node_name, slug=slug)
-    campaign = make_campaign(
-        account=make_account(default_node=node),
-        node=node,
-        objective=Objective.TRAFFIC,
-        start_date=dt.date(2026, 9, 1),
-        end_date=dt.date(2026, 10, 31),
-    )
-    for n in range(1, 6):
-        image, _ = creative_image_store(
-            data=make_png(width=48, height=32, seed=9000 + n), seen_on=DAY
-        )
-        # Tiny flat PNGs share a perceptual hash; distinct ones keep them five pieces.
-        CreativeImage.objects.filter(pk=image.pk).update(
-            phash=f"{random.Random(n).getrandbits(64):016x}"
-        )
-        ad = make_ad(campaign=campaign, creative=make_creative(images=[image]))
-        for offset in range(5):
-            make_metric(
-                ad=ad,
-                date=DAY + dt.timedelta(days=offset),
-                impressions=4_000,
-                clicks=40 + 10 * n,
-            )
-    image_rollup_refresh()
+    make_traffic_catalog(node=make_node(name=node_name, slug=slug), day=DAY, png_seed=9000)
 
 
 def _brief(owner, *, slug: str = "wompi", title: str = "Links de pago") -> Brief:
