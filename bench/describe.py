@@ -24,7 +24,6 @@ describe job's other work (storage reads, DB writes) is not included.
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
 import statistics
@@ -33,8 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import bench_parser, percentile
 
 
 def render(count: int, seed: int, image_format: str) -> list[bytes]:
@@ -104,9 +103,8 @@ def timed(
 
 def report(label: str, timings: tuple[list[float], list[float]]) -> float:
     wall, cpu = timings
-    ordered = sorted(wall)
-    median = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    median = statistics.median(wall)
+    p95 = percentile(wall, 0.95)
     rate = len(wall) / sum(wall)
     cpu_median = statistics.median(cpu)
     print(
@@ -118,7 +116,7 @@ def report(label: str, timings: tuple[list[float], list[float]]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--images", type=int, default=300, help="JPEGs to analyse")
     parser.add_argument("--baseline", type=int, default=60, help="of those, naively analysed")
     parser.add_argument("--png", type=int, default=30, help="PNGs to analyse (0: none)")

@@ -19,31 +19,42 @@ The target is an upsert first load at ≥ 0.5 of COPY.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import bench_parser, django_setup
 
 CHUNK_DAYS = 7
+START = dt.date(2024, 1, 1)
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
+@dataclass
+class Catalog:
+    """The bench account's ads and campaigns, by external id, and the days of rows to load."""
 
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    account: object
+    ad_ids: dict[str, int]
+    campaign_ids: dict[str, int]
+    ads: int
+    days: int
+
+    @property
+    def rows(self) -> int:
+        return self.days * self.ads
+
+    @property
+    def chunks(self) -> list[tuple[int, int]]:
+        """First and last day index of each transaction's chunk."""
+        last_day = self.days - 1
+        return [(d, min(d + CHUNK_DAYS - 1, last_day)) for d in range(0, self.days, CHUNK_DAYS)]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/yenni_bench_ingest"
     )
@@ -51,19 +62,20 @@ def main() -> None:
     parser.add_argument("--ads", type=int, default=2000)
     args = parser.parse_args()
 
-    ensure_database(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
-    import django
+    django_setup(database_url=args.database_url)
+    catalog = empty_catalog(ads=args.ads, days=max(args.rows // args.ads, 1))
+    first_load = time_upserts(catalog, bump=0, expect="created")
+    reread = time_upserts(catalog, bump=1, expect="updated")
+    unchanged = time_upserts(catalog, bump=1, expect=None)
+    copy_time = time_copy(catalog)
+    report(catalog, first_load, reread, unchanged, copy_time)
 
-    django.setup()
+
+def empty_catalog(*, ads: int, days: int) -> Catalog:
+    """Migrate; give the bench account 20 campaigns and `ads` ads and no metrics."""
     from django.core.management import call_command
-    from django.db import connection, transaction
 
     from campaigns.models import Ad, AdAccount, Campaign, DailyMetric, Platform
-    from ingestion.connectors.records import DailyMetricRecord
-    from ingestion.services import METRIC_FIELDS, UpsertCounts, daily_metrics_upsert
 
     call_command("migrate", verbosity=0)
     account, _ = AdAccount.objects.get_or_create(
@@ -78,68 +90,85 @@ def main() -> None:
         Campaign(account=account, external_id=f"c{i}", name=f"Campaign {i}") for i in range(20)
     )
     Ad.objects.bulk_create(
-        Ad(campaign=campaigns[i % 20], external_id=f"a{i}", name=f"Ad {i}") for i in range(args.ads)
+        Ad(campaign=campaigns[i % 20], external_id=f"a{i}", name=f"Ad {i}") for i in range(ads)
     )
-    ad_ids = dict(Ad.objects.filter(campaign__account=account).values_list("external_id", "id"))
-    campaign_ids = {c.external_id: c.pk for c in campaigns}
-    days = max(args.rows // args.ads, 1)
-    start = dt.date(2024, 1, 1)
-    rows = days * args.ads
+    return Catalog(
+        account=account,
+        ad_ids=dict(Ad.objects.filter(campaign__account=account).values_list("external_id", "id")),
+        campaign_ids={c.external_id: c.pk for c in campaigns},
+        ads=ads,
+        days=days,
+    )
 
-    def chunk_records(first: int, last: int, bump: int = 0) -> list[DailyMetricRecord]:
-        return [
-            DailyMetricRecord(
-                ad_external_id=f"a{a}",
-                date=start + dt.timedelta(days=d),
-                impressions=1000 + (a * 7 + d * 13) % 5000 + bump,
-                reach=700 + (a + d) % 300,
-                clicks=(a + d) % 90,
-                link_clicks=(a + d) % 60,
-                spend_micros=((a * 31 + d) % 100_000) * 10_000,
-                conversions=float((a + d) % 5),
-                conversion_value_micros=((a + d) % 5) * 20_000_000,
-                leads=(a + d) % 3,
-                video_views=(a * d) % 400,
-                engagements=(a + 2 * d) % 150,
+
+def chunk_records(catalog: Catalog, first: int, last: int, bump: int = 0) -> list:
+    """Every ad's record for the days first to last; bump changes the impressions."""
+    from ingestion.connectors.records import DailyMetricRecord
+
+    return [
+        DailyMetricRecord(
+            ad_external_id=f"a{a}",
+            date=START + dt.timedelta(days=d),
+            impressions=1000 + (a * 7 + d * 13) % 5000 + bump,
+            reach=700 + (a + d) % 300,
+            clicks=(a + d) % 90,
+            link_clicks=(a + d) % 60,
+            spend_micros=((a * 31 + d) % 100_000) * 10_000,
+            conversions=float((a + d) % 5),
+            conversion_value_micros=((a + d) % 5) * 20_000_000,
+            leads=(a + d) % 3,
+            video_views=(a * d) % 400,
+            engagements=(a + 2 * d) % 150,
+        )
+        for d in range(first, last + 1)
+        for a in range(catalog.ads)
+    ]
+
+
+def time_upserts(catalog: Catalog, *, bump: int, expect: str | None) -> float:
+    """Seconds to upsert every chunk, a transaction each, as a sync writes them; check that
+    every row was `expect` (created or updated), or with None that none was written."""
+    from django.db import transaction
+
+    from ingestion.services import UpsertCounts, daily_metrics_upsert
+
+    counts, elapsed = UpsertCounts(), 0.0
+    for first, last in catalog.chunks:
+        records = chunk_records(catalog, first, last, bump)
+        began = time.perf_counter()
+        with transaction.atomic():
+            daily_metrics_upsert(
+                account=catalog.account,
+                records=records,
+                ad_ids=catalog.ad_ids,
+                campaign_ids=catalog.campaign_ids,
+                since=START + dt.timedelta(days=first),
+                until=START + dt.timedelta(days=last),
+                counts=counts,
             )
-            for d in range(first, last + 1)
-            for a in range(args.ads)
-        ]
+        elapsed += time.perf_counter() - began
+    if expect is None:
+        assert (counts.created, counts.updated) == (0, 0)
+    else:
+        assert getattr(counts, expect) == catalog.rows, getattr(counts, expect)
+    return elapsed
 
-    chunks = [(d, min(d + CHUNK_DAYS - 1, days - 1)) for d in range(0, days, CHUNK_DAYS)]
 
-    def upsert_pass(bump: int) -> tuple[float, UpsertCounts]:
-        counts, elapsed = UpsertCounts(), 0.0
-        for first, last in chunks:
-            records = chunk_records(first, last, bump)
-            began = time.perf_counter()
-            with transaction.atomic():
-                daily_metrics_upsert(
-                    account=account,
-                    records=records,
-                    ad_ids=ad_ids,
-                    campaign_ids=campaign_ids,
-                    since=start + dt.timedelta(days=first),
-                    until=start + dt.timedelta(days=last),
-                    counts=counts,
-                )
-            elapsed += time.perf_counter() - began
-        return elapsed, counts
+def time_copy(catalog: Catalog) -> float:
+    """Seconds to COPY the same rows into the same, emptied, table: same indexes, same foreign
+    key."""
+    from django.db import connection, transaction
 
-    first_load, counts = upsert_pass(0)
-    assert counts.created == rows, counts.created
-    reread, counts = upsert_pass(1)
-    assert counts.updated == rows, counts.updated
-    unchanged, counts = upsert_pass(1)
-    assert (counts.created, counts.updated) == (0, 0)
+    from campaigns.models import DailyMetric
+    from ingestion.services import METRIC_FIELDS
 
-    # The same rows COPYed into the same, now empty, table: same indexes, same foreign key.
+    ad_ids = catalog.ad_ids
     table = DailyMetric._meta.db_table
     columns = ", ".join(["ad_id", "date", *METRIC_FIELDS])
-    DailyMetric.objects.filter(ad__campaign__account=account).delete()
+    DailyMetric.objects.filter(ad__campaign__account=catalog.account).delete()
     copy_time = 0.0
-    for first, last in chunks:
-        records = chunk_records(first, last)
+    for first, last in catalog.chunks:
+        records = chunk_records(catalog, first, last)
         began = time.perf_counter()
         with (
             transaction.atomic(),
@@ -151,12 +180,17 @@ def main() -> None:
                     (ad_ids[r.ad_external_id], r.date, *(getattr(r, f) for f in METRIC_FIELDS))
                 )
         copy_time += time.perf_counter() - began
-    assert DailyMetric.objects.filter(ad__campaign__account=account).count() == rows
+    assert DailyMetric.objects.filter(ad__campaign__account=catalog.account).count() == catalog.rows
+    return copy_time
+
+
+def report(catalog: Catalog, first_load, reread, unchanged, copy_time) -> None:
+    rows, ads, days = catalog.rows, catalog.ads, catalog.days
 
     def rate(seconds: float) -> str:
         return f"{rows / seconds:>10,.0f} rows/s ({seconds:6.2f} s)"
 
-    print(f"{rows:,} daily rows ({args.ads:,} ads × {days} days), chunks of {CHUNK_DAYS} days")
+    print(f"{rows:,} daily rows ({ads:,} ads × {days} days), chunks of {CHUNK_DAYS} days")
     print(f"upsert, first load : {rate(first_load)}")
     print(f"upsert, re-read    : {rate(reread)}")
     print(f"upsert, unchanged  : {rate(unchanged)}")

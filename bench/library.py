@@ -27,17 +27,15 @@ description filters, word searches, semantic searches in Spanish and English, an
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, bench_parser, demo_history_load, django_setup, percentile
 
 IMAGES_PER_CREATIVE = 1.06  # the demo's carousels: 18,900 creatives give 20,034 images
 
@@ -299,7 +297,7 @@ def _naive_card(image_id: int, query, tiers, scores: dict[int, float], lang: str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--images", type=int, default=20000, help="images in the catalog")
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
@@ -313,19 +311,12 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print every request's time")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("YENNI_DATA_DIR", str(ROOT / "var" / "bench-library"))
-    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
-    os.environ["YENNI_DEBUG"] = "0"  # production templates: the cached loader, no debug data
-    os.environ["YENNI_ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
-    from bench.web import ensure_database
-
-    ensure_database(args.database_url)
-
-    import django
-
-    django.setup()
+    django_setup(
+        database_url=args.database_url,
+        data_dir=os.environ.get("YENNI_DATA_DIR", ROOT / "var" / "bench-library"),
+        YENNI_DEBUG="0",  # production templates: the cached loader, no debug data
+        YENNI_ALLOWED_HOSTS="testserver",
+    )
     nodes = prepare_catalog(args)
     requests = request_list(args.requests, args.seed, nodes)
     report(args, requests, time_requests(args, requests))
@@ -344,15 +335,7 @@ def prepare_catalog(args) -> list[str]:
     images_now = CreativeImage.objects.count()
     if args.reload or images_now < 0.95 * args.images or not Campaign.objects.exists():
         creatives = max(12, round(args.images / IMAGES_PER_CREATIVE))
-        sizes = ["--seed", str(args.seed), "--creatives", str(creatives)]
-        sizes += ["--months", str(args.months)]
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "yenni_demo", *sizes, "--reset"],
-            check=True,
-            env=os.environ.copy(),
-        )
-        print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
+        demo_history_load(seed=args.seed, creatives=creatives, months=args.months)
     started = time.perf_counter()
     call_command("describe_images", "--pending", "--quiet")
     print(f"descriptions checked in {time.perf_counter() - started:.0f} s")
@@ -432,8 +415,6 @@ def time_requests(args, requests: list[dict]) -> dict:
 
 
 def report(args, requests: list[dict], found: dict) -> None:
-    from bench.web import percentile
-
     cold, warm, naive_times = found["cold"], found["warm"], found["naive"]
     by_request, counts = found["by_request"], found["counts"]
     subset = list(range(len(naive_times)))

@@ -16,16 +16,14 @@ prints median and p95 for:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, bench_parser, demo_history_load, django_setup, percentile
 
 NAIVE_SQL = """
     SELECT s.image_id, SUM(m.impressions), SUM(m.clicks), SUM(m.link_clicks),
@@ -46,7 +44,7 @@ NAIVE_SQL = """
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--creatives", type=int, default=20000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=7)
@@ -55,17 +53,8 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("YENNI_DATA_DIR", str(ROOT / "var" / "bench"))
-    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
-    from bench.web import ensure_database
-
-    ensure_database(args.database_url)
-
-    import django
-
-    django.setup()
+    data_dir = os.environ.get("YENNI_DATA_DIR", ROOT / "var" / "bench")
+    django_setup(database_url=args.database_url, data_dir=data_dir)
     as_of, briefs = prepare_history(args)
     report(*time_rankings(briefs, as_of=as_of, runs=args.runs))
 
@@ -90,12 +79,7 @@ def prepare_history(args) -> tuple:
     # An existing history is reused whatever its size (the figures below say what it holds);
     # --reload rebuilds it at the size asked for.
     if args.reload or not Campaign.objects.exists():
-        sizes = ["--seed", str(args.seed), "--creatives", str(args.creatives)]
-        sizes += ["--months", str(args.months)]
-        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", *sizes, "--reset"]
-        started = time.perf_counter()
-        subprocess.run(demo, check=True, env=os.environ.copy())
-        print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
+        demo_history_load(seed=args.seed, creatives=args.creatives, months=args.months)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -166,8 +150,6 @@ def time_rankings(briefs, *, as_of, runs: int) -> tuple[dict[str, list[float]], 
 
 
 def report(times: dict[str, list[float]], references: int) -> None:
-    from bench.web import percentile
-
     def line(name: str, values: list[float]) -> str:
         return (
             f"{name:>6}: median {statistics.median(values) * 1000:8.1f} ms   "

@@ -27,18 +27,16 @@ pieces by truth (at least 4); NDCG uses the truth's percentile as the gain.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, bench_parser, demo_history_load, django_setup
 
 TRUTH = {
     "awareness": lambda t: t["ctr"],
@@ -137,7 +135,7 @@ def prototype_order(pieces, objective: str) -> list[int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--creatives", type=int, default=1500)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
@@ -146,17 +144,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
-    os.environ["YENNI_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yenni_site.settings"
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-
-    import django
-
-    django.setup()
+    django_setup(database_url=args.database_url, data_dir=data_dir)
     from campaigns.ranking.selectors import node_objective_pairs
 
     true_rates, end = load_truth(args, data_dir)
@@ -198,10 +186,13 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
     call_command("migrate", verbosity=0)
     truth_path = data_dir / "demo" / "true_quality.json"
     if not Campaign.objects.exists() or not truth_path.exists():
-        demo = [sys.executable, str(ROOT / "manage.py"), "yenni_demo", "--reset",
-                "--seed", str(args.seed), "--creatives", str(args.creatives),
-                "--months", str(args.months)]  # fmt: skip
-        subprocess.run(demo, check=True, env=os.environ.copy(), stderr=subprocess.DEVNULL)
+        demo_history_load(
+            seed=args.seed,
+            creatives=args.creatives,
+            months=args.months,
+            announce=False,
+            stderr=subprocess.DEVNULL,
+        )
     truth_doc = json.loads(truth_path.read_text())
     by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
     true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}

@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sdxl_gpu import UNET_CONFIG, VAE_CONFIG
+from bench.common import bench_parser
+from bench.sdxl_gpu import UNET_CONFIG, VAE_CONFIG, add_batch_arguments
 
 # Published configurations of SDXL 1.0's two text encoders (CLIP ViT-L and OpenCLIP bigG).
 TEXT_ENCODER = {
@@ -95,16 +94,12 @@ def build_real_size_pipeline(folder: Path, device: str = "cuda") -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
+    add_batch_arguments(parser, repeats=2)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/sdxl-real-size"))
     parser.add_argument("--dtype", default="bfloat16")
-    parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--size", type=int, default=1024)
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--compile-mode", default="reduce-overhead")
     parser.add_argument("--no-compile", action="store_true")
-    parser.add_argument("--json", default="")
     parser.add_argument(
         "--dry-run-cpu",
         action="store_true",
@@ -113,42 +108,9 @@ def main() -> None:
     args = parser.parse_args()
     device = "cpu" if args.dry_run_cpu else "cuda"
     if args.dry_run_cpu:
-        UNET_CONFIG.update(
-            block_out_channels=(32, 64),
-            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-            transformer_layers_per_block=(1, 1),
-            attention_head_dim=(2, 4),
-            cross_attention_dim=64,
-            addition_time_embed_dim=8,
-            projection_class_embeddings_input_dim=80,
-            sample_size=8,
-        )
-        VAE_CONFIG.update(
-            block_out_channels=(32, 64),
-            down_block_types=("DownEncoderBlock2D",) * 2,
-            up_block_types=("UpDecoderBlock2D",) * 2,
-            sample_size=64,
-        )
-        TEXT_ENCODER.update(
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            projection_dim=32,
-        )
-        TEXT_ENCODER_2.update(
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            projection_dim=32,
-        )
+        shrink_configurations()
 
     import torch
-
-    from generation.backends.base import GenerateRequest, ModelRole
-    from generation.backends.image.sdxl import SdxlGenerator
 
     assert args.dry_run_cpu or torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
     started = time.perf_counter()
@@ -160,6 +122,71 @@ def main() -> None:
         flush=True,
     )
     torch.cuda.empty_cache()
+    variants = [("eager", {})]
+    if not args.no_compile and not args.dry_run_cpu:
+        variants.append((f"compiled ({args.compile_mode})", {"compile": args.compile_mode}))
+    results = [
+        time_variant(label, options, folder=folder, device=device, args=args)
+        for label, options in variants
+    ]
+    if len(results) == 2:
+        print(f"compiled / eager: {results[1]['batch_s'] / results[0]['batch_s']:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"device": name, "results": results}, indent=2))
+
+
+def shrink_configurations() -> None:
+    """Tiny stand-ins for every configuration, for --dry-run-cpu."""
+    UNET_CONFIG.update(
+        block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        transformer_layers_per_block=(1, 1),
+        attention_head_dim=(2, 4),
+        cross_attention_dim=64,
+        addition_time_embed_dim=8,
+        projection_class_embeddings_input_dim=80,
+        sample_size=8,
+    )
+    VAE_CONFIG.update(
+        block_out_channels=(32, 64),
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+        sample_size=64,
+    )
+    tiny_text_encoder = {
+        "hidden_size": 32,
+        "intermediate_size": 37,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "projection_dim": 32,
+    }
+    TEXT_ENCODER.update(tiny_text_encoder)
+    TEXT_ENCODER_2.update(tiny_text_encoder)
+
+
+def time_variant(
+    label: str, options: dict, *, folder: Path, device: str, args: argparse.Namespace
+) -> dict:
+    """Load the pipeline folder through the sdxl backend with options, warm it up, time
+    `--repeats` batches; print and return the figures."""
+    import torch
+
+    from generation.backends.base import GenerateRequest, ModelRole
+    from generation.backends.image.sdxl import SdxlGenerator
+
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    generator = SdxlGenerator(
+        ModelRole(
+            role="image",
+            backend="sdxl",
+            model=str(folder),
+            device=device,
+            dtype=args.dtype,
+            options=options,
+        )
+    )
     request = GenerateRequest(
         prompt="a young woman paying with her phone at a market stall, warm natural light",
         negative_prompt="blurry, watermark, logo",
@@ -170,47 +197,26 @@ def main() -> None:
         width=args.size,
         height=args.size,
     )
-    variants = [("eager", {})]
-    if not args.no_compile and not args.dry_run_cpu:
-        variants.append((f"compiled ({args.compile_mode})", {"compile": args.compile_mode}))
-    results = []
-    for label, options in variants:
-        if device == "cuda":
-            torch.cuda.reset_peak_memory_stats()
-        generator = SdxlGenerator(
-            ModelRole(
-                role="image",
-                backend="sdxl",
-                model=str(folder),
-                device=device,
-                dtype=args.dtype,
-                options=options,
-            )
-        )
-        t0 = time.perf_counter()
-        generator.generate(request)  # warm-up: kernels chosen (and the UNet compiled)
-        warmup = time.perf_counter() - t0
-        runs = [generator.generate(request).inference_seconds for _ in range(args.repeats)]
-        row = {
-            "variant": label,
-            "dtype": args.dtype,
-            "load_s": round(generator.load_seconds, 1),
-            "warmup_s": round(warmup, 1),
-            "batch_s": round(statistics.median(runs), 3),
-            "runs_s": [round(r, 3) for r in runs],
-            "seconds_per_image": round(statistics.median(runs) / args.batch, 3),
-            "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1)
-            if device == "cuda"
-            else None,
-        }
-        results.append(row)
-        print(json.dumps(row), flush=True)
-        del generator
-        torch.cuda.empty_cache()
-    if len(results) == 2:
-        print(f"compiled / eager: {results[1]['batch_s'] / results[0]['batch_s']:.2f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"device": name, "results": results}, indent=2))
+    t0 = time.perf_counter()
+    generator.generate(request)  # warm-up: kernels chosen (and the UNet compiled)
+    warmup = time.perf_counter() - t0
+    runs = [generator.generate(request).inference_seconds for _ in range(args.repeats)]
+    row = {
+        "variant": label,
+        "dtype": args.dtype,
+        "load_s": round(generator.load_seconds, 1),
+        "warmup_s": round(warmup, 1),
+        "batch_s": round(statistics.median(runs), 3),
+        "runs_s": [round(r, 3) for r in runs],
+        "seconds_per_image": round(statistics.median(runs) / args.batch, 3),
+        "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1)
+        if device == "cuda"
+        else None,
+    }
+    print(json.dumps(row), flush=True)
+    del generator
+    torch.cuda.empty_cache()
+    return row
 
 
 if __name__ == "__main__":

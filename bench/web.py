@@ -42,8 +42,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, bench_parser, demo_history_load, django_setup, percentile
 
 ANALYST = "bench_analyst"
 PASSWORD = "bench-Pass-2026!"
@@ -75,23 +75,6 @@ class Result:
         return self.ok / self.seconds if self.seconds else 0.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -100,20 +83,20 @@ def free_port() -> int:
 
 def prepare(args: argparse.Namespace) -> dict:
     """Migrate, load the demo history, make the analyst, the brief, its picks and share link."""
-    import django
-
-    django.setup()
-    from django.core.files.base import ContentFile
-    from django.core.management import call_command
     from django.db import connections
-    from PIL import Image
 
-    from campaigns.models import Campaign, DailyMetric
-    from campaigns.ranking.selectors import node_objective_pairs
+    _database_ready(args)
+    summary = _shared_brief(_analyst())
+    connections.close_all()
+    return summary
+
+
+def _database_ready(args: argparse.Namespace) -> None:
+    """Tables, static files and the demo history with what briefs read prebuilt."""
+    from django.core.management import call_command
+
+    from campaigns.models import Campaign
     from campaigns.rollups import near_duplicates_refresh, window_totals_refresh
-    from generation.briefs import services
-    from generation.models import GeneratedImage, ImageBatch, ModelJob
-    from generation.sharing import links as sharing
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -121,32 +104,36 @@ def prepare(args: argparse.Namespace) -> dict:
     call_command("collectstatic", "--noinput", verbosity=0)
     print(f"static files collected in {time.perf_counter() - started:.1f} s")
     if args.reload or not Campaign.objects.exists():
-        demo = [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "yenni_demo",
-            "--seed",
-            str(args.seed),
-            "--creatives",
-            str(args.creatives),
-            "--months",
-            str(args.months),
-            "--reset",
-        ]
-        started = time.perf_counter()
-        subprocess.run(demo, check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL)
-        print(f"demo history loaded in {time.perf_counter() - started:.0f} s")
+        demo_history_load(
+            seed=args.seed,
+            creatives=args.creatives,
+            months=args.months,
+            stdout=subprocess.DEVNULL,
+        )
     # The demo builds the weekly rollup; briefs also read the per-window totals that the
     # daily ingestion prebuilds, so build them for today as it would.
     near_duplicates_refresh()
     window_totals_refresh()
 
+
+def _analyst():
+    """The bench's analyst, with the password the login form is given."""
     from django.contrib.auth.models import Group, User
 
     analyst, _ = User.objects.get_or_create(username=ANALYST)
     analyst.set_password(PASSWORD)
     analyst.save()
     analyst.groups.add(Group.objects.get(name="Analysts"))
+    return analyst
+
+
+def _shared_brief(analyst) -> dict:
+    """A brief of the first node × objective with two picked images and a share link; what
+    the timing needs to know of them."""
+    from campaigns.models import DailyMetric
+    from campaigns.ranking.selectors import node_objective_pairs
+    from generation.briefs import services
+    from generation.sharing import links as sharing
 
     node, objective = node_objective_pairs()[0]
     brief = services.brief_create(
@@ -158,6 +145,28 @@ def prepare(args: argparse.Namespace) -> dict:
         audience="Emprendedores de 25 a 40 años",
         tone="cercano, alegre, confiable",
     )
+    _picked_batch(brief, picks=(1, 3))
+    link, token = sharing.share_link_create(brief=brief, agency="Agencia Bench", days=7)
+    return {
+        "brief_id": brief.pk,
+        "brief_title": brief.title,
+        "references": brief.references.filter(excluded=False).count(),
+        "link_id": link.pk,
+        "token": token,
+        "metric_rows": DailyMetric.objects.count(),
+        "node": node.name,
+        "objective": objective,
+    }
+
+
+def _picked_batch(brief, *, picks: tuple[int, ...]) -> None:
+    """A finished generation of four 256² images on the brief, the ones at picks picked."""
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from generation.briefs import services
+    from generation.models import GeneratedImage, ImageBatch, ModelJob
+
     job = ModelJob.objects.create(
         kind=ModelJob.Kind.GENERATE, backend="sdxl", brief=brief, status=ModelJob.Status.SUCCEEDED
     )
@@ -176,21 +185,8 @@ def prepare(args: argparse.Namespace) -> dict:
         Image.new("RGB", (256, 256), (40 * index, 90, 160)).save(buffer, format="PNG")
         image = GeneratedImage(batch=batch, index=index, seed=1234 + index, width=256, height=256)
         image.file.save(f"bench-{brief.pk}-{index}.png", ContentFile(buffer.getvalue()))
-        if index in (1, 3):
+        if index in picks:
             services.generated_image_pick(image, picked=True)
-    link, token = sharing.share_link_create(brief=brief, agency="Agencia Bench", days=7)
-    summary = {
-        "brief_id": brief.pk,
-        "brief_title": brief.title,
-        "references": brief.references.filter(excluded=False).count(),
-        "link_id": link.pk,
-        "token": token,
-        "metric_rows": DailyMetric.objects.count(),
-        "node": node.name,
-        "objective": objective,
-    }
-    connections.close_all()
-    return summary
 
 
 def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
@@ -310,7 +306,33 @@ def check_page(base: str, target: Target) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="yenni-bench-web-"))
+    server = None
+    try:
+        database = configure(args, workdir)
+        setup = prepare(args)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(args, port)
+        wait_ready(base, server)
+        targets = page_targets(base, setup)
+        for target in targets:
+            check_page(base, target)
+        print_setup(args, database, setup)
+        results, share_ok = time_targets(args, base, targets)
+        report_ratios(results)
+        report_share_views(setup["link_id"], share_ok)
+    finally:
+        stop_server(server)
+        if args.keep:
+            print(f"data kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = bench_parser(__doc__)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: fresh SQLite file).")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
@@ -322,104 +344,105 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folder")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="yenni-bench-web-"))
-    os.environ["YENNI_DATA_DIR"] = str(workdir / "data")
-    os.environ.setdefault("YENNI_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings")
-    os.environ["YENNI_DEBUG"] = "0"
-    os.environ["YENNI_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+
+def configure(args: argparse.Namespace, workdir: Path) -> str:
+    """Production settings (DEBUG off) on the bench's database; say which database it is."""
+    django_setup(
+        database_url=args.database_url,
+        data_dir=workdir / "data",
+        YENNI_DEBUG="0",
+        YENNI_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
     if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-        ensure_database(args.database_url)
-        database = "PostgreSQL"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        database = f"SQLite ({workdir / 'data' / 'yenni.sqlite3'})"
+        return "PostgreSQL"
+    return f"SQLite ({workdir / 'data' / 'yenni.sqlite3'})"
 
-    server = None
+
+def page_targets(base: str, setup: dict) -> list[Target]:
+    """The baseline, the agency's share page and the signed-in analyst's brief page."""
+    return [
+        Target("baseline", "/accounts/login/", "login page", expect="csrfmiddlewaretoken"),
+        Target("share", f"/s/{setup['token']}/", "share page", expect='data-testid="shared-image"'),
+        Target(
+            "brief",
+            f"/briefs/{setup['brief_id']}/",
+            "brief page, signed in",
+            cookies=sign_in(base),
+            expect=setup["brief_title"],
+        ),
+    ]
+
+
+def print_setup(args: argparse.Namespace, database: str, setup: dict) -> None:
+    print(
+        f"{database}; {setup['metric_rows']:,} daily metric rows; brief {setup['brief_id']} "
+        f"({setup['node']} × {setup['objective']}) with {setup['references']} references and "
+        f"2 picked images"
+    )
+    print(
+        f"gunicorn: {args.workers} sync workers × {args.threads} thread(s); "
+        f"{args.clients} client threads; {args.duration:g} s per target after "
+        f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs shared by server and clients"
+    )
+
+
+def time_targets(
+    args: argparse.Namespace, base: str, targets: list[Target]
+) -> tuple[dict[str, Result], int]:
+    """Warm up and time each target in turn, printing its line; the results by name and how
+    many share pages were served successfully (check_page's one included)."""
+    results: dict[str, Result] = {}
+    share_ok = 1  # check_page opened the share page once
+    for target in targets:
+        if args.warmup:
+            warm = hammer(base, target, clients=args.clients, seconds=args.warmup)
+            share_ok += warm.ok if target.name == "share" else 0
+        result = hammer(base, target, clients=args.clients, seconds=args.duration)
+        if not result.ok:
+            raise SystemExit(f"{target.name}: no request succeeded ({result.statuses}).")
+        share_ok += result.ok if target.name == "share" else 0
+        results[target.name] = result
+        others = {s: n for s, n in result.statuses.items() if s != 200}
+        problems = f", other statuses {others}" if others else ""
+        problems += f", {result.errors} connection errors" if result.errors else ""
+        print(
+            f"{target.name:>8}: {result.rate:8.1f} req/s   "
+            f"p50 {statistics.median(result.latencies) * 1000:7.1f} ms   "
+            f"p99 {percentile(result.latencies, 0.99) * 1000:7.1f} ms   "
+            f"({result.ok:,} OK{problems})   GET {target.note}"
+        )
+    return results, share_ok
+
+
+def report_ratios(results: dict[str, Result]) -> None:
+    base_result = results["baseline"]
+    for name in ("share", "brief"):
+        result = results[name]
+        p50 = statistics.median(result.latencies) / statistics.median(base_result.latencies)
+        p99 = percentile(result.latencies, 0.99) / percentile(base_result.latencies, 0.99)
+        rate = result.rate / base_result.rate
+        print(f"{name}/baseline: p50 {p50:.2f}×, p99 {p99:.2f}×, throughput {rate:.2f}×")
+
+
+def report_share_views(link_id: int, share_ok: int) -> None:
+    """Check that the share link counted exactly the share pages served."""
+    from generation.models import ShareLink
+
+    counted = ShareLink.objects.get(pk=link_id).view_count
+    verdict = "matches" if counted == share_ok else "DOES NOT match"
+    print(f"share link view_count {counted:,} {verdict} the {share_ok:,} share pages served")
+
+
+def stop_server(server: subprocess.Popen | None) -> None:
+    if server is None:
+        return
+    server.terminate()
     try:
-        setup = prepare(args)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(args, port)
-        wait_ready(base, server)
-        session_cookies = sign_in(base)
-        targets = [
-            Target("baseline", "/accounts/login/", "login page", expect="csrfmiddlewaretoken"),
-            Target(
-                "share",
-                f"/s/{setup['token']}/",
-                "share page",
-                expect='data-testid="shared-image"',
-            ),
-            Target(
-                "brief",
-                f"/briefs/{setup['brief_id']}/",
-                "brief page, signed in",
-                cookies=session_cookies,
-                expect=setup["brief_title"],
-            ),
-        ]
-        for target in targets:
-            check_page(base, target)
-
-        print(
-            f"{database}; {setup['metric_rows']:,} daily metric rows; brief {setup['brief_id']} "
-            f"({setup['node']} × {setup['objective']}) with {setup['references']} references and "
-            f"2 picked images"
-        )
-        print(
-            f"gunicorn: {args.workers} sync workers × {args.threads} thread(s); "
-            f"{args.clients} client threads; {args.duration:g} s per target after "
-            f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs shared by server and clients"
-        )
-        results: dict[str, Result] = {}
-        share_ok = 1  # check_page opened the share page once
-        for target in targets:
-            if args.warmup:
-                warm = hammer(base, target, clients=args.clients, seconds=args.warmup)
-                share_ok += warm.ok if target.name == "share" else 0
-            result = hammer(base, target, clients=args.clients, seconds=args.duration)
-            if not result.ok:
-                raise SystemExit(f"{target.name}: no request succeeded ({result.statuses}).")
-            share_ok += result.ok if target.name == "share" else 0
-            results[target.name] = result
-            others = {s: n for s, n in result.statuses.items() if s != 200}
-            problems = f", other statuses {others}" if others else ""
-            problems += f", {result.errors} connection errors" if result.errors else ""
-            print(
-                f"{target.name:>8}: {result.rate:8.1f} req/s   "
-                f"p50 {statistics.median(result.latencies) * 1000:7.1f} ms   "
-                f"p99 {percentile(result.latencies, 0.99) * 1000:7.1f} ms   "
-                f"({result.ok:,} OK{problems})   GET {target.note}"
-            )
-
-        base_result = results["baseline"]
-        for name in ("share", "brief"):
-            result = results[name]
-            p50 = statistics.median(result.latencies) / statistics.median(base_result.latencies)
-            p99 = percentile(result.latencies, 0.99) / percentile(base_result.latencies, 0.99)
-            rate = result.rate / base_result.rate
-            print(f"{name}/baseline: p50 {p50:.2f}×, p99 {p99:.2f}×, throughput {rate:.2f}×")
-
-        from generation.models import ShareLink
-
-        counted = ShareLink.objects.get(pk=setup["link_id"]).view_count
-        verdict = "matches" if counted == share_ok else "DOES NOT match"
-        print(f"share link view_count {counted:,} {verdict} the {share_ok:,} share pages served")
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        if args.keep:
-            print(f"data kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 if __name__ == "__main__":

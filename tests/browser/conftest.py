@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# The tiny random SDXL as the image model, shared with the generation tests.
+from tests.generation.tiny_sdxl import tiny_image_model, tiny_sdxl_dir  # noqa: F401 (fixtures)
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
@@ -67,32 +70,6 @@ def launched(chromium: Path) -> Iterator[Browser]:
             yield instance
         finally:
             instance.close()
-
-
-@pytest.fixture(scope="session")
-def browser_tiny_sdxl_dir(tmp_path_factory) -> Path:
-    """The tiny random SDXL pipeline (tests/generation builds its own; fixtures do not cross)."""
-    from generation.backends.tiny.sdxl import build_tiny_sdxl
-
-    return build_tiny_sdxl(tmp_path_factory.mktemp("browser-models") / "sdxl")
-
-
-@pytest.fixture
-def tiny_image_model(settings, browser_tiny_sdxl_dir):
-    """Generate with the tiny SDXL on the CPU: 64×64 images in 2 steps."""
-    settings.YENNI_MODELS = {
-        **settings.YENNI_MODELS,
-        "image": {
-            "backend": "sdxl",
-            "model": str(browser_tiny_sdxl_dir),
-            "device": "cpu",
-            "dtype": "float32",
-            "options": {},
-        },
-    }
-    settings.YENNI_IMAGE_SIZE = 64
-    settings.YENNI_IMAGE_STEPS = 2
-    return browser_tiny_sdxl_dir
 
 
 @pytest.fixture

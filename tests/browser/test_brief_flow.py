@@ -11,27 +11,31 @@ Run alone with `pytest -m browser`.
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.core.management import call_command
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.ranking.selectors import brief_ranking, node_objective_pairs
 from generation.models import Brief, GeneratedImage, ShareLink
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import launched
+from tests.browser.steps import (
+    Shot,
+    analyst_create,
+    demo_history_ending_today,
+    laptop_page,
+    log_in,
+    page_widths,
+    phone_page,
+    screenshot_taker,
+)
 
 pytestmark = pytest.mark.browser
 
 USERNAME = "bianca_browser"
 PASSWORD = "br0wser-pass-2026"
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 800}
-STEP_TIMEOUT_MS = 15_000
+AGENCY = "Agencia Creativa Medellín"
 # Four 64×64 images in two steps take about a second; loading the pipeline takes a few more.
 GENERATE_TIMEOUT_MS = 45_000
 SEED = 4242
@@ -73,22 +77,8 @@ OVERFLOWING = """() => {
 
 
 def _demo_history() -> tuple[int, str, int]:
-    """A small demo history ending today; the node × objective with the most ranked pieces.
-
-    The history ends today because a brief ranks the year up to today. 40 creatives over two
-    months load in well under a second and still give several nodes a few ranked pieces each.
-    """
-    call_command(
-        "yenni_demo",
-        "--creatives",
-        "40",
-        "--months",
-        "2",
-        "--end-date",
-        timezone.localdate().isoformat(),
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    """A small demo history ending today; the node × objective with the most ranked pieces."""
+    demo_history_ending_today()
     counted = [
         (len(brief_ranking(node=node, objective=objective).references), node.pk, objective)
         for node, objective in node_objective_pairs()
@@ -96,12 +86,6 @@ def _demo_history() -> tuple[int, str, int]:
     references, node_id, objective = max(counted)
     assert references >= 1, counted
     return node_id, objective, references
-
-
-def _analyst() -> User:
-    user = User.objects.create_user(username=USERNAME, password=PASSWORD, first_name="Bianca")
-    user.groups.add(Group.objects.get(name="Analysts"))
-    return user
 
 
 def _ids_in(page, selector: str) -> list[int]:
@@ -130,126 +114,23 @@ def test_an_analyst_briefs_generates_picks_shares_and_revokes_in_a_real_browser(
     chromium, live_server, media_storage, tiny_image_model, screenshots: Path
 ):
     node_id, objective, ranked = _demo_history()
-    _analyst()
-
-    def shot(page, step: str) -> None:
-        page.screenshot(path=str(screenshots / f"{step}.png"), full_page=True)
+    analyst_create(username=USERNAME, password=PASSWORD, first_name="Bianca")
+    shot = screenshot_taker(screenshots)
 
     with launched(chromium) as browser:
-        analyst = browser.new_context(viewport=LAPTOP)
-        analyst.set_default_timeout(STEP_TIMEOUT_MS)
-        page = analyst.new_page()
+        page = laptop_page(browser)
         # Revoking may ask "are you sure?" in a confirm() dialog: the analyst says yes.
         page.on("dialog", lambda dialog: dialog.accept())
 
-        # 1. Log in through the login form.
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill('input[name="username"]', USERNAME)
-        page.fill('input[name="password"]', PASSWORD)
-        shot(page, "01-login")
-        page.locator('form:has([name="password"]) button[type="submit"]').click()
-        page.wait_for_url(f"{live_server.url}/")
-
-        # 2. Home, then the new-brief page.
-        shot(page, "02-home")
-        page.get_by_test_id("new-brief").click()
-        page.wait_for_url(re.compile(r"/briefs/new/$"))
-
-        # 3. The form, for a node and objective the demo history has ranked pieces for.
-        page.select_option('[name="node"]', value=str(node_id))
-        page.select_option('[name="objective"]', value=objective)
-        page.fill('[name="title"]', "Pagos con el celular")
-        page.fill(
-            '[name="description"]',
-            "Una emprendedora recibe pagos con el celular en su tienda, con el logo del banco",
-        )
-        page.fill('[name="audience"]', "Emprendedores jóvenes")
-        page.fill('[name="tone"]', "cercano y alegre")
-        page.fill('[name="image_count"]', "4")
-        page.locator("details.advanced > summary").click()  # the seed is under "Advanced"
-        page.fill('[name="seed"]', str(SEED))
-        shot(page, "03-new-brief")
-        page.get_by_test_id("create-brief").click()
-        page.wait_for_url(re.compile(r"/briefs/\d+/$"))
-        brief_url = page.url
-
-        # 4. The brief page: references from the history and a written prompt.
-        references = page.get_by_test_id("reference")
-        expect(references.first).to_be_visible()
-        expect(references).to_have_count(ranked)
-        assert page.locator('textarea[name="positive"]').input_value().strip() != ""
-        shot(page, "04-brief")
-
-        # 5. Generate: four images from the tiny model, the job marked succeeded.
-        page.get_by_test_id("generate").click()
-        batch = page.get_by_test_id("batch")
-        expect(batch).to_have_count(1, timeout=GENERATE_TIMEOUT_MS)
-        expect(batch.get_by_test_id("job-status")).to_have_attribute(
-            "data-status", "succeeded", timeout=GENERATE_TIMEOUT_MS
-        )
-        expect(batch.locator(GENERATED)).to_have_count(4, timeout=GENERATE_TIMEOUT_MS)
-        page.wait_for_function(IMAGES_LOADED, arg=GENERATED)
-        shot(page, "05-generated")
-
-        # 6. Pick the first two; each shows data-picked="true" once the server has it.
-        picked = _ids_in(page, GENERATED)[:2]
-        for image_id in picked:
-            image = page.locator(f'{GENERATED}[data-image-id="{image_id}"]')
-            expect(image).to_have_attribute("data-picked", "false")
-            image.get_by_test_id("pick").click()
-            expect(page.locator(f'{GENERATED}[data-image-id="{image_id}"]')).to_have_attribute(
-                "data-picked", "true"
-            )
-        shot(page, "06-picked")
-
-        # 7. Share with an agency and read the new link's address.
-        page.fill('[name="agency"]', "Agencia Creativa Medellín")
-        page.get_by_test_id("create-share").click()
-        share_url = page.get_by_test_id("share-url").input_value()
-        assert share_url.startswith(f"{live_server.url}/s/"), share_url
-        expect(page.get_by_test_id("share-row")).to_have_count(1)
-        shot(page, "07-shared")
-
-        # 8. The agency, not signed in, sees exactly the two picked images.
-        agency = browser.new_context(viewport=LAPTOP)
-        agency.set_default_timeout(STEP_TIMEOUT_MS)
-        agency_page = agency.new_page()
-        response = agency_page.goto(share_url)
-        assert response is not None and response.status == 200
-        expect(agency_page.locator(SHARED)).to_have_count(2)
-        assert sorted(_ids_in(agency_page, SHARED)) == sorted(picked)
-        agency_page.wait_for_function(IMAGES_LOADED, arg=SHARED)
-        shot(agency_page, "08-agency-page")
-
-        # 9. The analyst revokes the link; the agency's reload answers 410 with the gone page.
-        revoke = page.get_by_test_id("share-row").get_by_test_id("revoke")
-        with page.expect_response(lambda answer: "/revoke/" in answer.url) as revoked:
-            revoke.click()
-        assert revoked.value.ok or revoked.value.status == 302, revoked.value.status
-        # A revoked link has nothing left to revoke.
-        expect(page.get_by_test_id("share-row").get_by_test_id("revoke")).to_have_count(0)
-        shot(page, "09-revoked")
-        response = agency_page.reload()
-        assert response is not None and response.status == 410
-        expect(agency_page.get_by_test_id("link-gone")).to_be_visible()
-        expect(agency_page.locator(SHARED)).to_have_count(0)
-        shot(agency_page, "10-agency-link-gone")
-
-        # 10. The brief page on a phone: nothing wider than the screen. Not is_mobile: mobile
-        # emulation zooms out to fit a too-wide page, and innerWidth would grow with it.
-        phone = browser.new_context(viewport=PHONE, storage_state=analyst.storage_state())
-        phone_page = phone.new_page()
-        response = phone_page.goto(brief_url)
-        assert response is not None and response.status == 200
-        expect(phone_page.locator(GENERATED)).to_have_count(4)
-        widths = phone_page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        shot(phone_page, "11-phone-brief")
-        assert widths[0] <= widths[1], (
-            f"scrollWidth {widths[0]} > innerWidth {widths[1]}; too wide: "
-            f"{phone_page.evaluate(OVERFLOWING)}"
-        )
+        log_in(page, live_server.url, username=USERNAME, password=PASSWORD, shot=shot)
+        brief_url = _create_brief(page, node_id, objective, shot)
+        _see_references_and_a_prompt(page, ranked, shot)
+        _generate_four_images(page, shot)
+        picked = _pick_the_first_two(page, shot)
+        share_url = _share_with_an_agency(page, live_server.url, shot)
+        agency_page = _agency_sees_the_picked_images(browser, share_url, picked, shot)
+        _revoke_and_agency_sees_link_gone(page, agency_page, shot)
+        _brief_fits_a_phone(browser, page, brief_url, shot)
 
     # The browser is closed, so the ORM may run on this thread again (see `launched`).
     brief = Brief.objects.get()
@@ -259,10 +140,117 @@ def test_an_analyst_briefs_generates_picks_shares_and_revokes_in_a_real_browser(
         GeneratedImage.objects.filter(batch__brief=brief, picked=True).values_list("pk", flat=True)
     ) == sorted(picked)
     link = ShareLink.objects.get(brief=brief)
-    assert (link.agency, link.is_revoked, link.view_count) == (
-        "Agencia Creativa Medellín",
-        True,
-        1,
+    assert (link.agency, link.is_revoked, link.view_count) == (AGENCY, True, 1)
+
+
+def _create_brief(page, node_id: int, objective: str, shot: Shot) -> str:
+    """From home to the new-brief form, filled for a node and objective the demo history has
+    ranked pieces for, and submitted; the new brief's address."""
+    shot(page, "02-home")
+    page.get_by_test_id("new-brief").click()
+    page.wait_for_url(re.compile(r"/briefs/new/$"))
+    page.select_option('[name="node"]', value=str(node_id))
+    page.select_option('[name="objective"]', value=objective)
+    page.fill('[name="title"]', "Pagos con el celular")
+    page.fill(
+        '[name="description"]',
+        "Una emprendedora recibe pagos con el celular en su tienda, con el logo del banco",
+    )
+    page.fill('[name="audience"]', "Emprendedores jóvenes")
+    page.fill('[name="tone"]', "cercano y alegre")
+    page.fill('[name="image_count"]', "4")
+    page.locator("details.advanced > summary").click()  # the seed is under "Advanced"
+    page.fill('[name="seed"]', str(SEED))
+    shot(page, "03-new-brief")
+    page.get_by_test_id("create-brief").click()
+    page.wait_for_url(re.compile(r"/briefs/\d+/$"))
+    return page.url
+
+
+def _see_references_and_a_prompt(page, ranked: int, shot: Shot) -> None:
+    """The brief page shows the ranked references from the history and a written prompt."""
+    references = page.get_by_test_id("reference")
+    expect(references.first).to_be_visible()
+    expect(references).to_have_count(ranked)
+    assert page.locator('textarea[name="positive"]').input_value().strip() != ""
+    shot(page, "04-brief")
+
+
+def _generate_four_images(page, shot: Shot) -> None:
+    """Four images from the tiny model, the job marked succeeded, every image served."""
+    page.get_by_test_id("generate").click()
+    batch = page.get_by_test_id("batch")
+    expect(batch).to_have_count(1, timeout=GENERATE_TIMEOUT_MS)
+    expect(batch.get_by_test_id("job-status")).to_have_attribute(
+        "data-status", "succeeded", timeout=GENERATE_TIMEOUT_MS
+    )
+    expect(batch.locator(GENERATED)).to_have_count(4, timeout=GENERATE_TIMEOUT_MS)
+    page.wait_for_function(IMAGES_LOADED, arg=GENERATED)
+    shot(page, "05-generated")
+
+
+def _pick_the_first_two(page, shot: Shot) -> list[int]:
+    """Pick the first two images; each shows data-picked="true" once the server has it."""
+    picked = _ids_in(page, GENERATED)[:2]
+    for image_id in picked:
+        image = page.locator(f'{GENERATED}[data-image-id="{image_id}"]')
+        expect(image).to_have_attribute("data-picked", "false")
+        image.get_by_test_id("pick").click()
+        expect(page.locator(f'{GENERATED}[data-image-id="{image_id}"]')).to_have_attribute(
+            "data-picked", "true"
+        )
+    shot(page, "06-picked")
+    return picked
+
+
+def _share_with_an_agency(page, base_url: str, shot: Shot) -> str:
+    """Share the picks with an agency; the new link's address."""
+    page.fill('[name="agency"]', AGENCY)
+    page.get_by_test_id("create-share").click()
+    share_url = page.get_by_test_id("share-url").input_value()
+    assert share_url.startswith(f"{base_url}/s/"), share_url
+    expect(page.get_by_test_id("share-row")).to_have_count(1)
+    shot(page, "07-shared")
+    return share_url
+
+
+def _agency_sees_the_picked_images(browser, share_url: str, picked: list[int], shot: Shot):
+    """The agency, not signed in, sees exactly the picked images; its page."""
+    agency_page = laptop_page(browser)
+    response = agency_page.goto(share_url)
+    assert response is not None and response.status == 200
+    expect(agency_page.locator(SHARED)).to_have_count(2)
+    assert sorted(_ids_in(agency_page, SHARED)) == sorted(picked)
+    agency_page.wait_for_function(IMAGES_LOADED, arg=SHARED)
+    shot(agency_page, "08-agency-page")
+    return agency_page
+
+
+def _revoke_and_agency_sees_link_gone(page, agency_page, shot: Shot) -> None:
+    """The analyst revokes the link; the agency's reload answers 410 with the gone page."""
+    revoke = page.get_by_test_id("share-row").get_by_test_id("revoke")
+    with page.expect_response(lambda answer: "/revoke/" in answer.url) as revoked:
+        revoke.click()
+    assert revoked.value.ok or revoked.value.status == 302, revoked.value.status
+    # A revoked link has nothing left to revoke.
+    expect(page.get_by_test_id("share-row").get_by_test_id("revoke")).to_have_count(0)
+    shot(page, "09-revoked")
+    response = agency_page.reload()
+    assert response is not None and response.status == 410
+    expect(agency_page.get_by_test_id("link-gone")).to_be_visible()
+    expect(agency_page.locator(SHARED)).to_have_count(0)
+    shot(agency_page, "10-agency-link-gone")
+
+
+def _brief_fits_a_phone(browser, page, brief_url: str, shot: Shot) -> None:
+    """The brief page on a phone, with its four images: nothing wider than the screen."""
+    phone = phone_page(browser, page, brief_url)
+    expect(phone.locator(GENERATED)).to_have_count(4)
+    scroll_width, inner_width = page_widths(phone)
+    shot(phone, "11-phone-brief")
+    assert scroll_width <= inner_width, (
+        f"scrollWidth {scroll_width} > innerWidth {inner_width}; too wide: "
+        f"{phone.evaluate(OVERFLOWING)}"
     )
 
 

@@ -1,0 +1,93 @@
+"""Steps both browser stories take: the demo history, an analyst, logging in, the screen sizes,
+screenshots and the phone-width check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils import timezone
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+STEP_TIMEOUT_MS = 15_000
+PAGE_WIDTHS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+Shot = Callable[[object, str], None]
+
+
+def demo_history_ending_today() -> None:
+    """A small demo history: 40 creatives over two months, ending today.
+
+    It ends today because a brief ranks the year up to today; it loads in well under a second
+    and still gives several nodes a few ranked pieces each.
+    """
+    call_command(
+        "yenni_demo",
+        "--creatives",
+        "40",
+        "--months",
+        "2",
+        "--end-date",
+        timezone.localdate().isoformat(),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+
+
+def analyst_create(*, username: str, password: str, first_name: str) -> User:
+    user = User.objects.create_user(username=username, password=password, first_name=first_name)
+    user.groups.add(Group.objects.get(name="Analysts"))
+    return user
+
+
+def screenshot_taker(folder: Path, prefix: str = "") -> Shot:
+    """shot(page, step) saves the whole page as <folder>/<prefix><step>.png."""
+
+    def shot(page, step: str) -> None:
+        page.screenshot(path=str(folder / f"{prefix}{step}.png"), full_page=True)
+
+    return shot
+
+
+def laptop_page(browser):
+    """A new page in a fresh laptop-sized context, every step given STEP_TIMEOUT_MS."""
+    context = browser.new_context(viewport=LAPTOP)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    return context.new_page()
+
+
+def log_in(page, base_url: str, *, username: str, password: str, shot: Shot | None = None):
+    """Log in through the login form and land on the home page; shot before submitting."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    if shot:
+        shot(page, "01-login")
+    page.locator('form:has(input[name="password"]) button[type="submit"]').click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def phone_page(browser, signed_in_page, url: str):
+    """url opened on a phone by the user signed in on signed_in_page; the answer is 200.
+
+    Not is_mobile: mobile emulation zooms out to fit a too-wide page, and innerWidth would
+    grow with it.
+    """
+    phone = browser.new_context(
+        viewport=PHONE, storage_state=signed_in_page.context.storage_state()
+    )
+    page = phone.new_page()
+    response = page.goto(url)
+    assert response is not None and response.status == 200
+    return page
+
+
+def page_widths(page) -> tuple[int, int]:
+    """The page's scrollWidth and the window's innerWidth: nothing too wide when the first is
+    not larger."""
+    scroll_width, inner_width = page.evaluate(PAGE_WIDTHS)
+    return scroll_width, inner_width
