@@ -52,6 +52,11 @@ class DailyMetricRecord:
     video_views: int = 0
     engagements: int = 0
     campaign_external_id: str = ""
+    # Every conversion type the platform reported, by its own name (X: "conversion_sign_ups",
+    # "mobile_conversion_installs"…), whether or not it is counted in `conversions`; the
+    # value of each in micros. Lets the choice of counted types change without a new fetch.
+    conversions_by_type: dict[str, float] = field(default_factory=dict)
+    conversion_values_by_type: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

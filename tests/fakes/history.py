@@ -36,6 +36,8 @@ class FakeAd:
     campaign_id: str
     name: str
     creative_id: str
+    # Deleted or removed on the platform: listed only when asked for, and its history stays.
+    removed: bool = False
 
 
 @dataclass(frozen=True)
