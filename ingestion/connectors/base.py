@@ -7,6 +7,7 @@ archive writer, so the same code talks to the real APIs and to the fake servers 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import itertools
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 from ingestion.connectors.records import (
     AdRecord,
@@ -32,9 +34,24 @@ logger = logging.getLogger(__name__)
 # Written for every successful response body, before it is parsed: (endpoint, body bytes).
 ArchiveWriter = Callable[[str, bytes], None]
 
+# A body that stopped before its end: the connection dropped mid-body (a proxy, a platform
+# front end). requests wraps urllib3's ProtocolError/IncompleteRead in ChunkedEncodingError.
+BROKEN_BODY_ERRORS = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    urllib3.exceptions.ProtocolError,
+    http.client.IncompleteRead,
+)
+# A long wait is slept in slices of this many seconds, with a heartbeat between.
+HEARTBEAT_SLICE_SECONDS = 30.0
+
 
 class ConnectorError(Exception):
     """A platform call failed; `retryable` says whether trying again later can help."""
+
+    # Set by Connector.request: the endpoint it called, and the tries made when it gave up.
+    endpoint = ""
+    tries = 0
 
     def __init__(self, message: str, *, retryable: bool = False, wait_seconds: float | None = None):
         super().__init__(message)
@@ -95,6 +112,9 @@ class Connector:
         self.sleep = sleep
         self.stats = CallStats()
         self.session = requests.Session()
+        # Called before every call and during long waits: the run's proof of life (the sync
+        # service sets it; it raises when another run took this one over).
+        self.heartbeat: Callable[[], None] = lambda: None
 
     # What subclasses implement -----------------------------------------------------------
 
@@ -171,6 +191,7 @@ class Connector:
     ) -> Any:
         """Call the platform, retrying what can be retried, and return the decoded JSON body."""
         for attempt in itertools.count():
+            self.heartbeat()
             self.stats.api_calls += 1
             outcome = self._send(
                 method,
@@ -183,6 +204,7 @@ class Connector:
             )
             if not isinstance(outcome, ConnectorError):
                 return outcome
+            outcome.endpoint = outcome.endpoint or endpoint
             self._wait_to_retry(outcome, attempt)
 
     def _send(
@@ -200,6 +222,13 @@ class Connector:
         except (requests.Timeout, requests.ConnectionError) as exc:
             return ConnectorError(
                 f"{self.platform} did not answer {endpoint} ({type(exc).__name__})",
+                retryable=True,
+            )
+        except BROKEN_BODY_ERRORS as exc:
+            # Like a timeout: the next try usually gets the whole body.
+            return ConnectorError(
+                f"{self.platform} cut off the {endpoint} response before its end "
+                f"({type(exc).__name__})",
                 retryable=True,
             )
         if not 200 <= response.status_code < 300:
@@ -228,6 +257,7 @@ class Connector:
         when the wait would pass the run's ceiling (the next run continues from the bookmark).
         """
         if not error.retryable or attempt >= self.max_retries:
+            error.tries = attempt + 1
             if error.retryable:
                 error.message = f"{error.message}; gave up after {attempt + 1} tries"
                 error.args = (error.message,)
@@ -235,12 +265,14 @@ class Connector:
         wait = error.wait_seconds
         wait = (wait if wait is not None else self.backoff_seconds(attempt)) * self.wait_scale
         if self.stats.waited_seconds + wait > self.max_wait_seconds:
-            raise ConnectorError(
+            ceiling = ConnectorError(
                 f"{error.message}; waiting {wait:.0f} s more would pass this run's ceiling of "
                 f"{self.max_wait_seconds:.0f} s (YENNI_INGEST_MAX_WAIT_SECONDS). The next run "
                 "continues from the bookmark.",
                 retryable=True,
             )
+            ceiling.endpoint, ceiling.tries = error.endpoint, attempt + 1
+            raise ceiling
         logger.info(
             "%s %s: %s; waiting %.2f s (try %d)",
             self.platform,
@@ -254,7 +286,15 @@ class Connector:
     def _wait(self, seconds: float) -> None:
         self.stats.waits += 1
         self.stats.waited_seconds += seconds
-        self.sleep(seconds)
+        # Meta's regain time can be many minutes: sleep in slices and beat between, so the
+        # run is not taken for dead while it waits.
+        while True:
+            self.heartbeat()
+            step = min(seconds, HEARTBEAT_SLICE_SECONDS)
+            self.sleep(step)
+            seconds -= step
+            if seconds <= 0:
+                return
 
     def pause_after(self, response: requests.Response) -> float | None:
         """Seconds to rest after a successful call, when its usage headers say so."""

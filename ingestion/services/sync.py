@@ -9,7 +9,8 @@ pass data that was not committed, and an interrupted run keeps the chunks it fin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -202,9 +203,10 @@ def _sync(
     run.window_start, run.window_end = start, end
     run.save(update_fields=["window_start", "window_end"])
 
-    campaigns = connector.fetch_campaigns()
-    creatives = connector.fetch_creatives()
-    ads = connector.fetch_ads()
+    with _stopped_at(bookmark, lambda endpoint: f"{endpoint}, before any daily metrics"):
+        campaigns = connector.fetch_campaigns()
+        creatives = connector.fetch_creatives()
+        ads = connector.fetch_ads()
     catalog = Parsed(campaigns=campaigns, ads=ads, creatives=creatives)
     run.fetched_count += len(catalog)
     with tally.transaction() as counts:
@@ -238,7 +240,8 @@ def _metrics_chunk_sync(
     until: dt.date,
 ) -> int:
     """Read and save one chunk of days, moving the bookmark with it; return the rows read."""
-    metrics = connector.fetch_daily_metrics(since, until)
+    with _stopped_at(bookmark, lambda endpoint: f"{endpoint} {since}–{until}"):
+        metrics = connector.fetch_daily_metrics(since, until)
     tally.run.fetched_count += len(metrics)
     with tally.transaction() as counts:
         daily_metrics_upsert(
@@ -255,3 +258,27 @@ def _metrics_chunk_sync(
             bookmark.last_synced_date = until
             bookmark.save(update_fields=["last_synced_date", "updated_at"])
     return len(metrics)
+
+
+@contextmanager
+def _stopped_at(bookmark: SyncBookmark, where: Callable[[str], str]) -> Iterator[None]:
+    """Name the step a run stopped at, and what it kept, when the platform failed for good.
+
+    Only for failures that retrying did not cure (timeouts, 5xx, bodies cut off): a refused
+    token or a bad setting says what to fix on its own.
+    """
+    try:
+        yield
+    except ConnectorError as exc:
+        if not exc.retryable:
+            raise
+        saved = bookmark.last_synced_date
+        kept = (
+            f"Days up to {saved} are saved; the next run continues from there."
+            if saved
+            else "Nothing is saved yet; the next run starts the back-fill again."
+        )
+        reason = exc.message.rstrip(".")
+        exc.message = f"Stopped at {where(exc.endpoint or 'the platform')}: {reason}. {kept}"
+        exc.args = (exc.message,)
+        raise

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import random
+import socket
 import struct
 import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +44,9 @@ class FakeResponse:
     body: bytes
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    # "length": announce the whole body, send half, hang up (the client reads IncompleteRead);
+    # "chunked": send half of one chunk, hang up. Empty: send the body whole.
+    cut: str = ""
 
 
 @dataclass
@@ -53,8 +58,13 @@ class FailurePlan:
     # Every call after this one answers 500, as a platform outage would.
     fail_after: int = 0
     expired_token: bool = False
+    # A well-formed HTTP answer whose JSON is cut in half (the Content-Length matches).
     truncate_calls: set[int] = field(default_factory=set)
     malformed_calls: set[int] = field(default_factory=set)
+    # The connection drops mid-body: Content-Length promises more than comes, or a chunk ends
+    # early. The client sees ChunkedEncodingError (urllib3 ProtocolError / IncompleteRead).
+    cut_calls: set[int] = field(default_factory=set)
+    cut_chunked_calls: set[int] = field(default_factory=set)
 
 
 def png_bytes(seed: int, *, width: int = 12, height: int = 8) -> bytes:
@@ -99,6 +109,9 @@ class FakePlatform:
         # Image name → "big", "bomb", "html" or "missing": how that image is broken for now.
         self.broken_images: dict[str, str] = {}
         self.base_url = ""
+        # Seconds each API call takes before it answers: a slow platform, for killing a run
+        # while a call is in flight.
+        self.delay_seconds = 0.0
         self.calls = 0
         self.throttled = 0
         self.errors = 0
@@ -136,6 +149,8 @@ class FakePlatform:
             self.calls += 1
             request.call = n = self.calls
             self.last_request = request
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         plan = self.failures
         if plan.expired_token or self.token_of(request) != self.token:
             return self.auth_error_response(request)
@@ -155,6 +170,9 @@ class FakePlatform:
         elif n in plan.malformed_calls:
             self.broken_bodies += 1
             response.body = b"<html><body>502 Bad Gateway</body></html>"
+        elif n in plan.cut_calls or n in plan.cut_chunked_calls:
+            self.broken_bodies += 1
+            response.cut = "length" if n in plan.cut_calls else "chunked"
         return response
 
     def image(self, name: str) -> FakeResponse:
@@ -196,11 +214,24 @@ class _Handler(BaseHTTPRequestHandler):
             response = FakeResponse(500, f'{{"fake_error": "{type(exc).__name__}"}}'.encode())
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.cut == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(response.body)
+        if not response.cut:
+            self.wfile.write(response.body)
+            return
+        half = response.body[: len(response.body) // 2]
+        if response.cut == "chunked":
+            half = f"{len(response.body):x}\r\n".encode() + half
+        self.wfile.write(half)
+        self.wfile.flush()
+        # Hang up mid-body, as a proxy or a platform front end that drops the connection does.
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = _serve
     do_POST = _serve
