@@ -6,14 +6,12 @@ number, and the service decides to import (all or nothing).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ingestion.connectors.records import (
     AdRecord,
@@ -23,10 +21,16 @@ from ingestion.connectors.records import (
     Parsed,
     to_micros,
 )
+from ingestion.csv_text import (
+    NO_DATA_ROWS,
+    CsvFileError,
+    NumberCell,
+    NumberStyle,
+    csv_rows,
+    number_style,
+)
 
-
-class CsvFileError(ValueError):
-    """The whole file is unusable (columns, encoding); the message says what to fix."""
+__all__ = ["CsvFileError", "CsvImport", "google_ads_csv_parse", "meta_csv_parse"]
 
 
 @dataclass
@@ -50,26 +54,11 @@ def _currency_in(header: str) -> str:
     return match.group(1) if match else ""
 
 
-def _number(text: str, *, decimal_comma: bool) -> Decimal:
-    """Read "1,234.56", "1.234,56", "12%", "--" or "" as a Decimal (empty is 0)."""
-    value = (text or "").strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
-    if value in ("", "--", "-"):
-        return Decimal(0)
-    if "," in value and "." in value:
-        decimal_comma = value.rfind(",") > value.rfind(".")
-    thousands, decimal = (".", ",") if decimal_comma else (",", ".")
-    value = value.replace(thousands, "").replace(decimal, ".")
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not a number") from exc
-
-
 class _Row:
-    """One data row, read by concept."""
+    """One data row, read by concept, its numbers in the file's own style."""
 
-    def __init__(self, row: list[str], columns: dict[str, int], *, decimal_comma: bool):
-        self.row, self.columns, self.decimal_comma = row, columns, decimal_comma
+    def __init__(self, row: list[str], columns: dict[str, int], *, style: NumberStyle):
+        self.row, self.columns, self.style = row, columns, style
 
     def cell(self, concept: str) -> str:
         index = self.columns.get(concept)
@@ -77,7 +66,25 @@ class _Row:
         return "" if value == "--" else value
 
     def number(self, concept: str) -> Decimal:
-        return _number(self.cell(concept), decimal_comma=self.decimal_comma)
+        return self.style.read(self.cell(concept))
+
+
+def _file_style(
+    rows: list[list[str]],
+    *,
+    header: list[str],
+    first_line: int,
+    skip: set[int],
+    counts: set[int],
+) -> NumberStyle:
+    """The file's number style, from every cell of its numeric columns (see csv_text)."""
+    cells = (
+        NumberCell(line=line, column=header[index], text=text, count=index in counts)
+        for line, row in enumerate(rows, start=first_line)
+        for index, text in enumerate(row[: len(header)])
+        if index not in skip
+    )
+    return number_style(cells)
 
 
 def _date(text: str, formats: tuple[str, ...]) -> dt.date:
@@ -93,22 +100,6 @@ def _date(text: str, formats: tuple[str, ...]) -> dt.date:
 def _synthetic_id(*parts: str) -> str:
     """An id for rows that carry only names: stable, so a re-import updates the same rows."""
     return "csv-" + hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _sniff(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
 
 
 # Meta Ads Manager ---------------------------------------------------------------------------
@@ -181,12 +172,30 @@ def _missing_message(
     )
 
 
-def meta_csv_parse(data: bytes, *, platform_label: str = "Meta Ads Manager export") -> CsvImport:
-    """Parse a Meta Ads Manager export with a daily breakdown, in English or Spanish."""
-    text = _decode(data)
-    rows = list(csv.reader(io.StringIO(text), _sniff(text)))
-    if not rows:
-        raise CsvFileError("The file is empty.")
+def _indexes(columns: dict[str, int], concepts: set[str]) -> set[int]:
+    return {index for concept, index in columns.items() if concept in concepts}
+
+
+def _date_formats(values: list[str], *, day_first: bool) -> tuple[str, ...]:
+    """Day-first or month-first slashed dates, as the file's own dates show.
+
+    A first part above 12 means day-first, a second part above 12 month-first; only a file
+    whose every date fits both ways falls back to the header language (`day_first`).
+    """
+    parts = [re.match(r"^(\d{1,2})/(\d{1,2})/\d{4}$", value.strip()) for value in values]
+    pairs = [(int(m[1]), int(m[2])) for m in parts if m]
+    if any(first > 12 for first, _ in pairs):
+        day_first = True
+    elif any(second > 12 for _, second in pairs):
+        day_first = False
+    return ("%d/%m/%Y",) if day_first else ("%m/%d/%Y",)
+
+
+def _has_rows(rows: list[list[str]]) -> bool:
+    return any(any(value.strip() for value in row) for row in rows)
+
+
+def _meta_header(rows: list[list[str]], platform_label: str) -> tuple[list[str], dict[str, int]]:
     header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     columns = _columns(header, META_COLUMNS)
     missing = [c for c in META_REQUIRED if c not in columns]
@@ -195,60 +204,90 @@ def meta_csv_parse(data: bytes, *, platform_label: str = "Meta Ads Manager expor
     if missing:
         spec = {**META_COLUMNS, "day": ["Day", "Reporting starts"]}
         raise CsvFileError(_missing_message(missing, spec, header, platform_label))
-    spanish = _key(header[columns["spend"]]).startswith("importe")
+    if not _has_rows(rows[1:]):
+        raise CsvFileError(NO_DATA_ROWS)
+    return header, columns
+
+
+# Columns read as text, and columns of whole counts (see csv_text: "12.450" there is 12450).
+META_TEXT = {"day", "starts", "ends", "campaign", "campaign_id", "ad_set", "ad", "ad_id"}
+META_COUNTS = {"impressions", "reach", "link_clicks", "clicks", "leads", "thruplays"}
+
+
+def meta_csv_parse(data: bytes, *, platform_label: str = "Meta Ads Manager export") -> CsvImport:
+    """Parse a Meta Ads Manager export with a daily breakdown, in English or Spanish."""
+    rows = csv_rows(data)
+    header, columns = _meta_header(rows, platform_label)
+    style = _file_style(
+        rows[1:],
+        header=header,
+        first_line=2,
+        skip=_indexes(columns, META_TEXT),
+        counts=_indexes(columns, META_COUNTS),
+    )
+    day_column = columns.get("day", columns.get("starts"))
+    date_formats = _date_formats(
+        [row[day_column] for row in rows[1:] if day_column < len(row)],
+        day_first=_key(header[columns["spend"]]).startswith("importe"),
+    )
     result = CsvImport(currency=_currency_in(header[columns["spend"]]))
-    date_formats = ("%d/%m/%Y",) if spanish else ("%m/%d/%Y",)
     campaigns: dict[str, CampaignRecord] = {}
     ads: dict[str, AdRecord] = {}
     seen: dict[tuple[str, dt.date], int] = {}
     for line, raw in enumerate(rows[1:], start=2):
         if not any(value.strip() for value in raw):
             continue
-        row = _Row(raw, columns, decimal_comma=spanish)
-        cell, number = row.cell, row.number
         try:
-            if "starts" in columns and "ends" in columns and cell("starts") != cell("ends"):
+            campaign, ad, metric = _meta_row(_Row(raw, columns, style=style), date_formats)
+            key = (ad.external_id, metric.date)
+            if key in seen:
                 raise ValueError(
-                    "the row covers more than one day; export with the breakdown by day"
+                    f"the ad {ad.name!r} already has a row for {metric.date} on line {seen[key]}"
                 )
-            day = _date(cell("day") or cell("starts"), date_formats)
-            campaign_name, ad_name = cell("campaign"), cell("ad")
-            if not campaign_name or not ad_name:
-                raise ValueError("the campaign or ad name is empty")
-            campaign_id = cell("campaign_id") or _synthetic_id("meta", campaign_name)
-            ad_id = cell("ad_id") or _synthetic_id("meta", campaign_name, cell("ad_set"), ad_name)
-            if (ad_id, day) in seen:
-                raise ValueError(
-                    f"the ad {ad_name!r} already has a row for {day} on line {seen[(ad_id, day)]}"
-                )
-            link_clicks = int(number("link_clicks"))
-            metric = DailyMetricRecord(
-                ad_external_id=ad_id,
-                campaign_external_id=campaign_id,
-                date=day,
-                impressions=int(number("impressions")),
-                reach=int(number("reach")),
-                clicks=int(number("clicks")) if "clicks" in columns else link_clicks,
-                link_clicks=link_clicks,
-                spend_micros=to_micros(number("spend")),
-                conversions=float(number("purchases")),
-                conversion_value_micros=to_micros(number("purchase_value")),
-                leads=int(number("leads")),
-                video_views=int(number("thruplays")),
-            )
         except ValueError as exc:
             result.problems.append((line, str(exc)))
             continue
-        seen[(ad_id, day)] = line
-        campaigns.setdefault(
-            campaign_id, CampaignRecord(external_id=campaign_id, name=campaign_name)
-        )
-        ads.setdefault(
-            ad_id, AdRecord(external_id=ad_id, campaign_external_id=campaign_id, name=ad_name)
-        )
+        seen[key] = line
+        campaigns.setdefault(campaign.external_id, campaign)
+        ads.setdefault(ad.external_id, ad)
         result.metrics.append(metric)
     result.campaigns, result.ads = list(campaigns.values()), list(ads.values())
     return result
+
+
+def _meta_row(
+    row: _Row, date_formats: tuple[str, ...]
+) -> tuple[CampaignRecord, AdRecord, DailyMetricRecord]:
+    """Read one Meta row; raise ValueError saying what is wrong with it."""
+    cell, number, columns = row.cell, row.number, row.columns
+    if "starts" in columns and "ends" in columns and cell("starts") != cell("ends"):
+        raise ValueError("the row covers more than one day; export with the breakdown by day")
+    day = _date(cell("day") or cell("starts"), date_formats)
+    campaign_name, ad_name = cell("campaign"), cell("ad")
+    if not campaign_name or not ad_name:
+        raise ValueError("the campaign or ad name is empty")
+    campaign_id = cell("campaign_id") or _synthetic_id("meta", campaign_name)
+    ad_id = cell("ad_id") or _synthetic_id("meta", campaign_name, cell("ad_set"), ad_name)
+    link_clicks = int(number("link_clicks"))
+    metric = DailyMetricRecord(
+        ad_external_id=ad_id,
+        campaign_external_id=campaign_id,
+        date=day,
+        impressions=int(number("impressions")),
+        reach=int(number("reach")),
+        clicks=int(number("clicks")) if "clicks" in columns else link_clicks,
+        link_clicks=link_clicks,
+        spend_micros=to_micros(number("spend")),
+        conversions=float(number("purchases")),
+        conversion_value_micros=to_micros(number("purchase_value")),
+        leads=int(number("leads")),
+        video_views=int(number("thruplays")),
+    )
+    return (
+        CampaignRecord(external_id=campaign_id, name=campaign_name),
+        AdRecord(external_id=ad_id, campaign_external_id=campaign_id, name=ad_name),
+        metric,
+    )
 
 
 def _google_enum(text: str) -> str:
@@ -281,54 +320,71 @@ def _google_header(rows: list[list[str]]) -> tuple[int, list[str], dict[str, int
     return header_index, header, columns
 
 
+# Columns read as text, and columns of whole counts.
+GOOGLE_TEXT = {
+    "day",
+    "campaign",
+    "campaign_id",
+    "campaign_type",
+    "bid_strategy",
+    "status",
+    "ad_group",
+    "ad_id",
+    "final_url",
+    "headline",
+    "description",
+    "currency",
+}
+GOOGLE_COUNTS = {"impressions", "clicks", "engagements", "views"}
+
+
+def _google_total(row: list[str]) -> bool:
+    return any(value.strip().startswith("Total:") for value in row[:4])
+
+
 def google_ads_csv_parse(data: bytes) -> CsvImport:
     """Parse a Google Ads report download: title and date-range lines, then the header."""
-    text = _decode(data)
-    rows = list(csv.reader(io.StringIO(text), _sniff(text)))
-    header_index, _header, columns = _google_header(rows)
+    rows = csv_rows(data)
+    header_index, header, columns = _google_header(rows)
+    body = rows[header_index + 1 :]
+    if not _has_rows([row for row in body if not _google_total(row)]):
+        raise CsvFileError(NO_DATA_ROWS)
+    # The "Total: …" rows are numbers of the same file: they help decide its style too.
+    style = _file_style(
+        body,
+        header=header,
+        first_line=header_index + 2,
+        skip=_indexes(columns, GOOGLE_TEXT),
+        counts=_indexes(columns, GOOGLE_COUNTS),
+    )
+    day_column = columns["day"]
+    days = [row[day_column] for row in body if day_column < len(row)]
+    formats = ("%b %d, %Y", "%B %d, %Y", *_date_formats(days, day_first=False))
     result = CsvImport()
     campaigns: dict[str, CampaignRecord] = {}
     ads: dict[str, AdRecord] = {}
     creatives: dict[str, CreativeRecord] = {}
     seen: dict[tuple[str, dt.date], int] = {}
     currencies: set[str] = set()
-    for line, raw in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(value.strip() for value in raw):
-            continue
-        if any(value.strip().startswith("Total:") for value in raw[:4]):
+    for line, raw in enumerate(body, start=header_index + 2):
+        if not any(value.strip() for value in raw) or _google_total(raw):
             continue  # "Total: Account", "Total: Search", …
-        row = _Row(raw, columns, decimal_comma=False)
-        cell, number = row.cell, row.number
+        row = _Row(raw, columns, style=style)
         try:
-            day = _date(cell("day"), ("%b %d, %Y", "%B %d, %Y", "%m/%d/%Y"))
-            campaign_name, ad_id = cell("campaign"), cell("ad_id")
-            if not campaign_name or not ad_id:
-                raise ValueError("the campaign or ad id is empty")
-            campaign_id = cell("campaign_id") or _synthetic_id("google_ads", campaign_name)
-            if (ad_id, day) in seen:
+            metric = _google_metric(row, formats)
+            key = (metric.ad_external_id, metric.date)
+            if key in seen:
                 raise ValueError(
-                    f"the ad {ad_id} already has a row for {day} on line {seen[(ad_id, day)]}"
+                    f"the ad {key[0]} already has a row for {key[1]} on line {seen[key]}"
                 )
-            metric = DailyMetricRecord(
-                ad_external_id=ad_id,
-                campaign_external_id=campaign_id,
-                date=day,
-                impressions=int(number("impressions")),
-                clicks=int(number("clicks")),
-                link_clicks=int(number("clicks")),
-                spend_micros=to_micros(number("cost")),
-                conversions=float(number("conversions")),
-                conversion_value_micros=to_micros(number("conversion_value")),
-                video_views=int(number("views")),
-                engagements=int(number("engagements")),
-            )
         except ValueError as exc:
             result.problems.append((line, str(exc)))
             continue
-        seen[(ad_id, day)] = line
-        if cell("currency"):
-            currencies.add(cell("currency").upper())
-        campaigns.setdefault(campaign_id, _google_campaign(row, campaign_id, campaign_name))
+        seen[key] = line
+        if row.cell("currency"):
+            currencies.add(row.cell("currency").upper())
+        ad_id, campaign_id = metric.ad_external_id, metric.campaign_external_id
+        campaigns.setdefault(campaign_id, _google_campaign(row, campaign_id, row.cell("campaign")))
         copy = _google_creative(row, ad_id)
         ads.setdefault(
             ad_id,
@@ -347,6 +403,28 @@ def google_ads_csv_parse(data: bytes) -> CsvImport:
     result.campaigns, result.ads = list(campaigns.values()), list(ads.values())
     result.creatives = list(creatives.values())
     return result
+
+
+def _google_metric(row: _Row, date_formats: tuple[str, ...]) -> DailyMetricRecord:
+    """Read one Google row's figures; raise ValueError saying what is wrong with it."""
+    cell, number = row.cell, row.number
+    day = _date(cell("day"), date_formats)
+    campaign_name, ad_id = cell("campaign"), cell("ad_id")
+    if not campaign_name or not ad_id:
+        raise ValueError("the campaign or ad id is empty")
+    return DailyMetricRecord(
+        ad_external_id=ad_id,
+        campaign_external_id=cell("campaign_id") or _synthetic_id("google_ads", campaign_name),
+        date=day,
+        impressions=int(number("impressions")),
+        clicks=int(number("clicks")),
+        link_clicks=int(number("clicks")),
+        spend_micros=to_micros(number("cost")),
+        conversions=float(number("conversions")),
+        conversion_value_micros=to_micros(number("conversion_value")),
+        video_views=int(number("views")),
+        engagements=int(number("engagements")),
+    )
 
 
 def _google_campaign(row: _Row, campaign_id: str, name: str) -> CampaignRecord:

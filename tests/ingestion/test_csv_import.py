@@ -208,3 +208,253 @@ def test_the_ingest_csv_command_imports_a_file_and_fails_loudly(db, tmp_path):
     broken.write_text("Day,Campaign\n")
     with pytest.raises(CommandError, match=r"broken\.csv: This does not look like a Google Ads"):
         call_command("ingest_csv", str(broken), "--platform=google_ads", "--account=123-456-7890")
+
+
+# Decimal and thousands separators come from the numbers, never from the header language --------
+
+
+def test_a_spanish_meta_export_written_with_decimal_points_imports_spend_exactly(db):
+    account = make_account(platform="meta", currency="COP")
+
+    run = ingestion_csv_import(account=account, data=fixture("meta_export_es_decimal_dot.csv"))
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    # 101953.00 is a hundred and one thousand pesos, not ten million (the ×100 bug).
+    assert totals_by_name(account) == {
+        "Celular azul": (25452, 124, 154_963_000_000, 3.0),
+        "Celular rojo": (11120, 42, 40_845_750_000, 0.0),
+    }
+    assert sum(DailyMetric.objects.values_list("leads", flat=True)) == 6
+    assert sum(DailyMetric.objects.values_list("conversion_value_micros", flat=True)) == (
+        5_699_700_000_000
+    )
+
+
+def test_a_spanish_meta_export_written_with_decimal_commas_imports_to_exact_totals(db):
+    account = make_account(platform="meta", currency="COP")
+
+    run = ingestion_csv_import(account=account, data=fixture("meta_export_es_decimal_comma.csv"))
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    # "198.000" could be 198 or 198000: the file's "1,26" and "101.953,00" say 198000.
+    assert totals_by_name(account) == {
+        "Celular azul": (25452, 124, 154_963_000_000, 3.0),
+        "Celular rojo": (11120, 42, 219_045_750_000, 0.0),
+    }
+    assert sorted(DailyMetric.objects.values_list("reach", flat=True)) == [4410, 4700, 9870, 10101]
+    assert sum(DailyMetric.objects.values_list("conversion_value_micros", flat=True)) == (
+        5_699_700_000_000
+    )
+
+
+def test_an_english_meta_export_written_with_decimal_commas_imports_to_exact_totals(db):
+    account = make_account(platform="meta", currency="COP")
+
+    run = ingestion_csv_import(account=account, data=fixture("meta_export_en_decimal_comma.csv"))
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert totals_by_name(account) == {
+        "Celular azul": (25452, 124, 154_963_000_000, 3.0),
+        "Celular rojo": (11120, 42, 219_045_750_000, 0.0),
+    }
+
+
+def test_a_google_ads_report_grouped_the_spanish_way_imports_to_exact_totals(db):
+    account = make_account(platform="google_ads", external_id="123-456-7890", currency="COP")
+
+    run = ingestion_csv_import(
+        account=account, data=fixture("google_ads_report_es_decimal_comma.csv")
+    )
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert catalog_totals(account) == {
+        "700001": (3513, 247, 128_740_000_000, 5.0),
+        "700002": (31882, 408, 2_167_500_500_000, 23.5),
+    }
+    assert sum(DailyMetric.objects.values_list("conversion_value_micros", flat=True)) == (
+        3_020_750_000_000
+    )
+
+
+def test_a_google_excel_download_in_utf16_with_tabs_imports_like_the_csv(db):
+    account = make_account(platform="google_ads", external_id="123-456-7890", currency="USD")
+    rows = list(csv.reader(io.StringIO(fixture("google_ads_ad_report.csv").decode())))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows(rows)
+
+    run = ingestion_csv_import(account=account, data=buffer.getvalue().encode("utf-16"))
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert catalog_totals(account) == {
+        "700001": (3513, 247, 128_740_000, 5.0),
+        "700002": (31882, 408, 2_167_500_000, 23.5),
+    }
+
+
+META_HEADER = "Inicio del informe,Fin del informe,Nombre de la campaña,Nombre del anuncio,"
+
+
+def test_a_file_whose_separators_nothing_settles_is_refused_naming_the_value(db):
+    account = make_account(platform="meta", currency="COP")
+    data = (
+        META_HEADER + "Importe gastado (COP),Impresiones\n"
+        '2026-02-02,2026-02-02,Cuotas,Azul,"1.500",800\n'
+        '2026-02-03,2026-02-03,Cuotas,Azul,"2.250",900\n'
+    ).encode()
+
+    run = ingestion_csv_import(account=account, data=data, filename="gasto.csv")
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "gasto.csv: No se sabe qué separador marca los decimales: 1.500, en la columna "
+        "«Importe gastado (COP)» (línea 2), puede ser 1500 o 1.5, y ningún otro número del "
+        "archivo lo aclara. No se importó nada. Descargue de nuevo el informe con una columna "
+        "que tenga decimales (como Frecuencia o CTR) o con los números sin separador de miles."
+    )
+    assert (Campaign.objects.count(), DailyMetric.objects.count()) == (0, 0)
+
+
+def test_a_file_mixing_decimal_points_and_commas_is_refused_naming_both(db):
+    account = make_account(platform="meta", currency="COP")
+    data = (
+        META_HEADER + "Importe gastado (COP),Impresiones,Frecuencia\n"
+        '2026-02-02,2026-02-02,Cuotas,Azul,48.05,800,"1,26"\n'
+        "2026-02-03,2026-02-03,Cuotas,Azul,52.10,900,1.3\n"
+    ).encode()
+
+    run = ingestion_csv_import(account=account, data=data)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "El archivo escribe los números de dos formas: 48.05 (columna «Importe gastado (COP)», "
+        "línea 2) usa «.» para los decimales y 1,26 (columna «Frecuencia», línea 2) usa «,». "
+        "No se importó nada. Descargue de nuevo el informe para que todos sus números sigan "
+        "un solo formato."
+    )
+    assert DailyMetric.objects.count() == 0
+
+
+# Files that are not CSV text are refused, and no run is left open --------------------------
+
+
+XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + b"[Content_Types].xml" + bytes(64)
+EXCEL_MESSAGE = (
+    "El archivo es un libro de Excel, no un archivo CSV. Ábralo y guárdelo como «CSV UTF-8 "
+    "(delimitado por comas)», o descargue el informe como CSV, y suba ese archivo."
+)
+BINARY_MESSAGE = (
+    "El archivo no es un CSV de texto: contiene datos binarios (una imagen, un PDF o un archivo "
+    "comprimido, por ejemplo). Descargue el informe como CSV y suba ese archivo."
+)
+EMPTY_MESSAGE = "El archivo está vacío. Descargue de nuevo el informe y suba el archivo CSV."
+CR_MESSAGE = (
+    "Las líneas del archivo terminan solo con un retorno de carro (el formato antiguo de Mac), "
+    "así que sus filas no se distinguen. Ábralo y guárdelo como «CSV UTF-8», o descargue de "
+    "nuevo el informe, y suba ese archivo."
+)
+NO_ROWS_MESSAGE = (
+    "El archivo tiene encabezado pero ninguna fila de datos. No se importó nada. Revise el rango "
+    "de fechas y los filtros del informe y descárguelo de nuevo."
+)
+
+
+def cr_only(name: str) -> bytes:
+    return fixture(name).replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+
+
+@pytest.mark.parametrize(
+    ("platform", "data", "message"),
+    [
+        ("meta", XLSX, EXCEL_MESSAGE),
+        ("meta", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), EXCEL_MESSAGE),
+        ("meta", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", BINARY_MESSAGE),
+        ("meta", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), BINARY_MESSAGE),
+        ("google_ads", b"\x1f\x8b\x08\x00" + bytes(range(1, 200)) * 3, BINARY_MESSAGE),
+        ("meta", b"", EMPTY_MESSAGE),
+        ("meta", b"\xef\xbb\xbf \r\n\r\n", EMPTY_MESSAGE),
+        ("meta", cr_only("meta_ads_manager_en.csv"), CR_MESSAGE),
+        ("google_ads", cr_only("google_ads_ad_report.csv"), CR_MESSAGE),
+        (
+            "meta",
+            fixture("meta_export_es_decimal_dot.csv").split(b"\n")[0] + b"\n",
+            NO_ROWS_MESSAGE,
+        ),
+        (
+            "google_ads",
+            b"\n".join(fixture("google_ads_ad_report.csv").split(b"\n")[:3]),
+            NO_ROWS_MESSAGE,
+        ),
+    ],
+    ids=[
+        "xlsx",
+        "xls",
+        "pdf",
+        "png",
+        "gzip",
+        "empty",
+        "blank",
+        "cr-meta",
+        "cr-google",
+        "header-meta",
+        "header-google",
+    ],
+)
+def test_a_file_that_is_not_a_csv_with_rows_is_refused_and_leaves_no_run_open(
+    db, platform, data, message
+):
+    account = make_account(platform=platform, external_id="123-456-7890", currency="USD")
+
+    run = ingestion_csv_import(account=account, data=data, filename="informe.csv")
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == f"informe.csv: {message}"
+    assert run.finished_at is not None
+    assert list(IngestionRun.objects.values_list("status", flat=True)) == ["failed"]
+    assert (Campaign.objects.count(), DailyMetric.objects.count()) == (0, 0)
+
+
+def test_the_refusal_is_in_english_for_a_lead_who_reads_english(db):
+    from django.utils import translation
+
+    account = make_account(platform="meta", currency="USD")
+
+    with translation.override("en"):
+        run = ingestion_csv_import(account=account, data=b"")
+
+    assert run.error == "The file is empty. Download the report again and upload the CSV file."
+
+
+def test_an_unexpected_error_fails_the_import_instead_of_leaving_its_run_open(db, monkeypatch):
+    from ingestion.services import csv_files
+
+    def broken_parser(data: bytes):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(csv_files.CSV_PARSERS, "meta", broken_parser)
+    account = make_account(platform="meta", currency="USD")
+
+    run = ingestion_csv_import(account=account, data=fixture("meta_ads_manager_en.csv"))
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "No se importó nada: un error inesperado detuvo la importación (avise a quien "
+        "administra Yenni). RuntimeError: disk on fire"
+    )
+    assert not IngestionRun.objects.filter(status=IngestionRun.Status.RUNNING).exists()
+
+
+def test_the_admin_shows_why_a_binary_upload_was_refused_instead_of_a_server_error(client, lead):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    account = make_account(platform="meta", currency="USD")
+    client.force_login(lead)
+    upload = SimpleUploadedFile("informe.xlsx", XLSX, "application/vnd.ms-excel")
+
+    response = client.post(
+        reverse("admin:ingestion_ingestionrun_import_csv"), {"account": account.pk, "file": upload}
+    )
+
+    assert response.status_code == 200
+    assert "El archivo es un libro de Excel, no un archivo CSV." in response.content.decode()
+    assert list(IngestionRun.objects.values_list("status", flat=True)) == ["failed"]

@@ -12,7 +12,7 @@ from ingestion.connectors.linkedin import urn_id
 from ingestion.connectors.meta import MetaConnector, canonical_action_value
 from ingestion.connectors.records import to_int, to_micros
 from ingestion.connectors.x import XConnector
-from ingestion.csv_import import _number
+from ingestion.csv_text import CsvFileError, NumberCell, NumberStyle, number_style
 
 
 def test_one_canonical_action_type_is_read_per_concept():
@@ -123,15 +123,86 @@ def test_x_stats_arrays_become_one_row_a_day_in_the_account_time_zone():
 
 
 @pytest.mark.parametrize(
-    ("text", "decimal_comma", "expected"),
+    ("text", "decimal", "expected"),
     [
-        ("1,234.56", False, "1234.56"),
-        ("1.234,56", True, "1234.56"),
-        ("12.450", True, "12450"),
-        ("12,450", False, "12450"),
-        ("--", False, "0"),
-        ("7.23%", False, "7.23"),
+        ("1,234.56", ".", "1234.56"),
+        ("1.234,56", ",", "1234.56"),
+        ("12.450", ",", "12450"),
+        ("12,450", ".", "12450"),
+        ("1.234.567", ",", "1234567"),
+        ("101953.00", ".", "101953.00"),
+        ("0,125", ",", "0.125"),
+        ("1\u00a0234,5", ",", "1234.5"),
+        ("-3,5", ",", "-3.5"),
+        ("--", ".", "0"),
+        ("", ",", "0"),
+        ("7.23%", ".", "7.23"),
+        ("7,23 %", ",", "7.23"),
     ],
 )
-def test_csv_numbers_follow_the_files_locale(text, decimal_comma, expected):
-    assert _number(text, decimal_comma=decimal_comma) == Decimal(expected)
+def test_csv_numbers_are_read_with_the_files_decimal_separator(text, decimal, expected):
+    assert NumberStyle(decimal).read(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["1.234,56", "1.2.3", "12,45.6", "1,23", "seven", "1.5e3"])
+def test_a_number_that_does_not_fit_the_files_format_is_refused(text):
+    with pytest.raises(ValueError, match="is not a number"):
+        NumberStyle(".").read(text)
+
+
+def cells(*values: str, count: bool = False) -> list[NumberCell]:
+    return [
+        NumberCell(line=line, column="Importe", text=text, count=count)
+        for line, text in enumerate(values, start=2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "count", "decimal"),
+    [
+        (["1.234,56"], False, ","),
+        (["1,234.56"], False, "."),
+        (["48.05"], False, "."),
+        (["1,5"], False, ","),
+        (["0.125"], False, "."),
+        (["1234,567"], False, ","),
+        (["1.234.567"], False, ","),
+        (["1,234,567"], False, "."),
+        (["198.000", "512.340,50"], False, ","),
+        (["198,000", "101953.00"], False, "."),
+        (["12.450"], True, ","),
+        (["12,450"], True, "."),
+        (["800", "2026-01-05", "Medellín 25-44", "actions:link_click"], False, "."),
+    ],
+)
+def test_the_decimal_separator_is_decided_by_the_numbers_themselves(values, count, decimal):
+    assert number_style(cells(*values, count=count)) == NumberStyle(decimal)
+
+
+def test_separators_nothing_settles_are_refused_with_both_readings():
+    with pytest.raises(CsvFileError) as caught:
+        number_style(cells("800", "1.500", "2.250"))
+
+    assert caught.value.params == {
+        "value": "1.500",
+        "column": "Importe",
+        "line": 3,
+        "as_thousands": "1500",
+        "as_decimal": "1.5",
+    }
+
+
+def test_a_file_using_both_decimal_separators_is_refused_naming_both_cells():
+    with pytest.raises(CsvFileError) as caught:
+        number_style(cells("48.05", "7", "1,26"))
+
+    assert caught.value.params == {
+        "first": "48.05",
+        "first_column": "Importe",
+        "first_line": 2,
+        "first_decimal": ".",
+        "second": "1,26",
+        "second_column": "Importe",
+        "second_line": 4,
+        "second_decimal": ",",
+    }
