@@ -289,15 +289,21 @@ SPECTACULAR_SETTINGS = {
 # Product settings.
 YENNI_REPORTING_CURRENCY = env("YENNI_REPORTING_CURRENCY", "COP").upper()
 
-# Ingestion: where each platform's API lives (tests point these at local fake servers).
+# Ingestion: where each platform's API lives, without the version (a proxy or a test server
+# can stand in), and the API version spoken; an empty version is the connector's default, a
+# current one (ingestion/connectors/versions.py lists the supported versions).
 INGEST_API_URLS = {
-    "meta": env("YENNI_META_API_URL", "https://graph.facebook.com/v25.0").rstrip("/"),
-    "google_ads": env("YENNI_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com/v22").rstrip(
-        "/"
-    ),
-    "google_oauth": "https://oauth2.googleapis.com/token",
-    "linkedin": "https://api.linkedin.com/rest",
-    "x": "https://ads-api.x.com/12",
+    "meta": env("YENNI_META_API_URL", "https://graph.facebook.com").rstrip("/"),
+    "google_ads": env("YENNI_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com").rstrip("/"),
+    "google_oauth": env("YENNI_GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+    "linkedin": env("YENNI_LINKEDIN_API_URL", "https://api.linkedin.com/rest").rstrip("/"),
+    "x": env("YENNI_X_API_URL", "https://ads-api.x.com").rstrip("/"),
+}
+INGEST_API_VERSIONS = {
+    "meta": env("YENNI_META_API_VERSION"),
+    "google_ads": env("YENNI_GOOGLE_ADS_API_VERSION"),
+    "linkedin": env("YENNI_LINKEDIN_API_VERSION"),
+    "x": env("YENNI_X_API_VERSION"),
 }
 INGEST_TIMEOUT_SECONDS = env_int("YENNI_INGEST_TIMEOUT_SECONDS", 60)
 INGEST_MAX_RETRIES = env_int("YENNI_INGEST_MAX_RETRIES", 5)

@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from ingestion.connectors.records import (
     DailyMetricRecord,
     Parsed,
 )
+from ingestion.connectors.versions import VersionRefused, versions_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,55 @@ BROKEN_BODY_ERRORS = (
 HEARTBEAT_SLICE_SECONDS = 30.0
 
 
+@dataclass(frozen=True)
+class PlatformErrorItem:
+    code: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformError:
+    """What a platform's error body says, in its own words, for the run, the alert and --check.
+
+    Each connector reads its platform's shape into it (`Connector.error_body_parse`): Google's
+    status and GoogleAdsFailure errors[].errorCode, Meta's error.code/error_subcode/fbtrace_id,
+    LinkedIn's code/serviceErrorCode, X's errors[].code.
+    """
+
+    http_status: int
+    status: str = ""  # Google's status, LinkedIn's and X's code, Meta's error type
+    code: str = ""  # Meta's error.code, LinkedIn's serviceErrorCode
+    subcode: str = ""  # Meta's error_subcode
+    message: str = ""
+    trace_id: str = ""  # Meta's fbtrace_id, Google's requestId
+    errors: tuple[PlatformErrorItem, ...] = ()
+
+    def summary(self) -> str:
+        """One line: "HTTP 400 INVALID_ARGUMENT: … — queryError UNRECOGNIZED_FIELD: …"."""
+        head = f"HTTP {self.http_status}"
+        if self.status:
+            head += f" {self.status}"
+        if self.code:
+            head += f" code {self.code}"
+        if self.subcode:
+            head += f" (subcode {self.subcode})"
+        text = f"{head}: {self.message or 'no message'}"
+        for item in self.errors[:5]:
+            text += f" — {item.code}: {item.message}" if item.message else f" — {item.code}"
+        if len(self.errors) > 5:
+            text += f" — and {len(self.errors) - 5} more errors"
+        if self.trace_id:
+            text += f" (trace id {self.trace_id})"
+        return text
+
+
+def body_excerpt(body: bytes, limit: int = 200) -> str:
+    """The start of a body that is not the platform's JSON (a proxy's page), on one line."""
+    text = body[: limit * 4].decode("utf-8", errors="replace")
+    text = re.sub(r"<[^>]*>", " ", text)
+    return " ".join(text.split())[:limit]
+
+
 class ConnectorError(Exception):
     """A platform call failed; `retryable` says whether trying again later can help."""
 
@@ -53,19 +104,44 @@ class ConnectorError(Exception):
     endpoint = ""
     tries = 0
 
-    def __init__(self, message: str, *, retryable: bool = False, wait_seconds: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        wait_seconds: float | None = None,
+        detail: PlatformError | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
         # The wait the platform asked for, in seconds (None: use exponential backoff).
         self.wait_seconds = wait_seconds
+        # The platform's own words, when it sent an error body.
+        self.detail = detail
 
 
 class AuthError(ConnectorError):
     """The token is missing, expired or revoked: the account's run stops at once."""
 
-    def __init__(self, message: str):
-        super().__init__(message, retryable=False)
+    def __init__(self, message: str, *, detail: PlatformError | None = None):
+        super().__init__(message, retryable=False, detail=detail)
+
+
+class VersionError(ConnectorError):
+    """The API version or address is not one the platform answers: a setting must change."""
+
+    def __init__(self, message: str, *, detail: PlatformError | None = None):
+        super().__init__(message, retryable=False, detail=detail)
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """What the platform says of an account when asked its cheapest question (`ingest --check`)."""
+
+    name: str = ""
+    status: str = ""
+    currency: str = ""
 
 
 @dataclass
@@ -97,11 +173,24 @@ class Connector:
         page_size: int = 500,
         options: dict[str, Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        version: str = "",
+        today: dt.date | None = None,
     ):
         self.account_id = account_id
         self.account_label = account_label or account_id
         self.token = token
+        # The API version in use: the pinned one (YENNI_<PLATFORM>_API_VERSION) or the default;
+        # `base_url` is the platform's address without it (ingestion/connectors/versions.py).
+        self.versions = versions_of(self.platform)
+        self.version = ""
         self.base_url = base_url.rstrip("/")
+        if self.versions is not None:
+            try:
+                today = today or dt.datetime.now(dt.UTC).date()
+                self.version = self.versions.resolve(version, today=today)
+                self.base_url = self.versions.api_url(self.base_url, self.version)
+            except VersionRefused as exc:
+                raise VersionError(str(exc)) from exc
         self.archive = archive
         self.timeout = timeout
         self.max_retries = max_retries
@@ -123,9 +212,38 @@ class Connector:
 
     def error_for(self, response: requests.Response) -> ConnectorError:
         """Turn a non-2xx response into a ConnectorError (platform-specific)."""
+        detail = self.error_detail(response)
         retryable = response.status_code >= 500 or response.status_code == 429
         return ConnectorError(
-            f"{self.platform} answered HTTP {response.status_code}", retryable=retryable
+            f"{self.platform} answered {detail.summary()}", retryable=retryable, detail=detail
+        )
+
+    def error_body_parse(self, status: int, body: Any) -> PlatformError:
+        """Read the platform's error body (decoded JSON) in its own words; subclasses know how.
+
+        May raise on a body of another shape: `error_detail` falls back to the raw text.
+        """
+        raise ValueError("no parser for this platform's error bodies")
+
+    def error_detail(self, response: requests.Response) -> PlatformError:
+        """The platform's own account of a failed call; never raises."""
+        try:
+            return self.error_body_parse(response.status_code, response.json())
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return PlatformError(
+                http_status=response.status_code, message=body_excerpt(response.content)
+            )
+
+    def version_error(self, detail: PlatformError) -> VersionError:
+        """The platform does not answer the version in use: say which setting to change."""
+        versions = self.versions
+        assert versions is not None
+        current = ", ".join(versions.supported(today=dt.datetime.now(dt.UTC).date()))
+        return VersionError(
+            f"{versions.label} API does not answer version {self.version} ({detail.summary()}). "
+            f"It may be sunset: set {versions.version_setting} to a current version ({current}), "
+            "or update Yenni.",
+            detail=detail,
         )
 
     def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
@@ -151,6 +269,18 @@ class Connector:
     def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
         raise NotImplementedError
 
+    def account_check(self) -> AccountCheck:
+        """Ask the platform's cheapest endpoint about the account; raise ConnectorError if refused.
+
+        This default is X Ads' `GET accounts/{id}` (`{"data": {"name", "approval_status"}}`);
+        the other connectors ask their own.
+        """
+        body = self.request(
+            "GET", f"{self.base_url}/accounts/{self.account_id}", endpoint="account_check"
+        )
+        data = body.get("data") or {}
+        return AccountCheck(name=data.get("name", ""), status=data.get("approval_status", ""))
+
     # Shared machinery ----------------------------------------------------------------------
 
     def parse(self, endpoint: str, payloads: Iterable[Any]) -> Parsed:
@@ -168,10 +298,13 @@ class Connector:
                 ) from exc
         return parsed
 
-    def auth_error(self, detail: str) -> AuthError:
+    def auth_error(self, detail: str, *, platform_error: PlatformError | None = None) -> AuthError:
+        # The variable to set, spelled out for this account (credentials.token_variable_names).
+        key = re.sub(r"[^A-Z0-9]", "_", self.account_id.upper())
         return AuthError(
             f"The {self.platform} token of account {self.account_label} was refused ({detail}). "
-            f"{self.token_help}"
+            f"{self.token_help.replace('<ACCOUNT ID>', key)}",
+            detail=platform_error,
         )
 
     def backoff_seconds(self, attempt: int) -> float:

@@ -15,7 +15,13 @@ from typing import Any
 
 import requests
 
-from ingestion.connectors.base import Connector, ConnectorError
+from ingestion.connectors.base import (
+    AccountCheck,
+    Connector,
+    ConnectorError,
+    PlatformError,
+    PlatformErrorItem,
+)
 from ingestion.connectors.records import (
     AdRecord,
     CampaignRecord,
@@ -27,11 +33,15 @@ from ingestion.connectors.records import (
     to_micros,
 )
 
+# Fields of the supported versions (v23–v26, ingestion/connectors/versions.py): v23 replaced
+# campaign.start_date/end_date with start_date_time/end_date_time ("yyyy-MM-dd HH:mm:ss"); the
+# old names answer 400 INVALID_ARGUMENT, queryError UNRECOGNIZED_FIELD.
 CAMPAIGN_QUERY = (
     "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type, "
-    "campaign.advertising_channel_sub_type, campaign.bidding_strategy_type, campaign.start_date, "
-    "campaign.end_date FROM campaign"
+    "campaign.advertising_channel_sub_type, campaign.bidding_strategy_type, "
+    "campaign.start_date_time, campaign.end_date_time FROM campaign"
 )
+# Removed ads are read too: their history must land on them, with their copy and image.
 AD_QUERY = (
     "SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, "
     "ad_group_ad.status, ad_group_ad.ad.final_urls, "
@@ -42,7 +52,7 @@ AD_QUERY = (
     "ad_group_ad.ad.responsive_display_ad.descriptions, "
     "ad_group_ad.ad.responsive_display_ad.marketing_images, "
     "ad_group_ad.ad.responsive_display_ad.call_to_action_text, "
-    "ad_group_ad.ad.image_ad.image_url FROM ad_group_ad WHERE ad_group_ad.status != 'REMOVED'"
+    "ad_group_ad.ad.image_ad.image_url FROM ad_group_ad"
 )
 ASSET_QUERY = (
     "SELECT asset.resource_name, asset.image_asset.full_size.url, "
@@ -55,6 +65,11 @@ METRIC_QUERY = (
     "metrics.all_conversions, metrics.view_through_conversions, metrics.engagements, "
     "metrics.video_trueview_views, customer.currency_code FROM ad_group_ad "
     "WHERE segments.date BETWEEN '{since}' AND '{until}'"
+)
+# The cheapest question about an account: one row of the customer resource (ingest --check).
+CHECK_QUERY = (
+    "SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.status "
+    "FROM customer LIMIT 1"
 )
 RETRYABLE_STATUSES = {"RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED", "UNAVAILABLE"}
 
@@ -154,34 +169,54 @@ class GoogleAdsConnector(Connector):
             headers["login-customer-id"] = re.sub(r"\D", "", self.options["login_customer_id"])
         return headers
 
+    def error_body_parse(self, status: int, body: Any) -> PlatformError:
+        """Google's error model: status, message, and GoogleAdsFailure errors in details."""
+        error = (body[0] if isinstance(body, list) else body)["error"]
+        items, request_id = [], ""
+        for detail in error.get("details") or []:
+            request_id = request_id or str(detail.get("requestId", ""))
+            for item in detail.get("errors") or []:
+                # errorCode is a one-key object: {"queryError": "UNRECOGNIZED_FIELD"}.
+                codes = " ".join(f"{k} {v}" for k, v in (item.get("errorCode") or {}).items())
+                items.append(PlatformErrorItem(codes, str(item.get("message", ""))[:300]))
+        return PlatformError(
+            http_status=status,
+            status=str(error.get("status", "")),
+            message=str(error.get("message", ""))[:300],
+            trace_id=request_id,
+            errors=tuple(items),
+        )
+
     def error_for(self, response: requests.Response) -> ConnectorError:
+        detail = self.error_detail(response)
         try:
             body = response.json()
-            error = (body[0] if isinstance(body, list) else body)["error"]
-            status = str(error.get("status", ""))
-            message = str(error.get("message", ""))[:300]
-            details = error.get("details") or []
+            details = (body[0] if isinstance(body, list) else body)["error"].get("details") or []
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            status, message, details = "", "", []
-        code = response.status_code
+            details = []
+        code, status = response.status_code, detail.status
         if code == 401 or status == "UNAUTHENTICATED":
-            return self.auth_error(f"{status or code}: {message}")
+            return self.auth_error(detail.summary(), platform_error=detail)
         if code == 403 or status == "PERMISSION_DENIED":
             return ConnectorError(
-                f"Google Ads refused access to account {self.account_label} ({message}). Give "
-                "the signed-in user access to the account, or set the manager account as "
-                "YENNI_GOOGLE_ADS_LOGIN_CUSTOMER_ID.",
+                f"Google Ads refused access to account {self.account_label} ({detail.summary()})."
+                " Give the signed-in user access to the account, or set the manager account as "
+                "login_customer_id in the secrets file (YENNI_INGEST_SECRETS_FILE).",
                 retryable=False,
+                detail=detail,
             )
+        if code == 404:
+            # Every path Yenni calls exists in the versions it supports: a 404 is the version.
+            return self.version_error(detail)
         if code == 429 or status in RETRYABLE_STATUSES:
             return ConnectorError(
-                f"Google Ads quota exhausted ({status}: {message})",
+                f"Google Ads quota exhausted ({detail.summary()})",
                 retryable=True,
                 wait_seconds=self._retry_delay(details),
+                detail=detail,
             )
         return ConnectorError(
-            f"Google Ads answered HTTP {code} ({status or 'no status'}: {message or 'no message'})",
-            retryable=code >= 500,
+            f"Google Ads answered {detail.summary()}", retryable=code >= 500, detail=detail
         )
 
     def _retry_delay(self, details: list[dict[str, Any]]) -> float | None:
@@ -250,6 +285,20 @@ class GoogleAdsConnector(Connector):
                         self._image_urls[asset["resourceName"]] = url
         return self._image_urls
 
+    def account_check(self) -> AccountCheck:
+        page = self.request(
+            "POST",
+            self._url("search"),
+            endpoint="account_check",
+            json_body={"query": CHECK_QUERY},
+        )
+        customer = ((page.get("results") or [{}])[0]).get("customer") or {}
+        return AccountCheck(
+            name=customer.get("descriptiveName", ""),
+            status=customer.get("status", ""),
+            currency=customer.get("currencyCode", ""),
+        )
+
     def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
         query = METRIC_QUERY.format(since=since.isoformat(), until=until.isoformat())
         batches = self.request(
@@ -287,8 +336,9 @@ class GoogleAdsConnector(Connector):
                     # "CHANNEL - STRATEGY": Google has no objective field (campaigns.objectives).
                     objective_raw=" - ".join(part for part in (channel, strategy) if part),
                     status=campaign.get("status", ""),
-                    start_date=_date(campaign.get("startDate")),
-                    end_date=_date(campaign.get("endDate")),
+                    # "2026-03-01 00:00:00" in the account's time zone: the date is its start.
+                    start_date=_date(campaign.get("startDateTime")),
+                    end_date=_date(campaign.get("endDateTime")),
                 )
             )
         return Parsed(campaigns=records)

@@ -9,8 +9,10 @@ from typing import Any
 import requests
 
 from ingestion.connectors.base import (
+    AccountCheck,
     Connector,
     ConnectorError,
+    PlatformError,
     url_with_param,
     url_without_params,
 )
@@ -43,6 +45,19 @@ INSIGHT_FIELDS = (
 THROTTLE_CODES = {4, 17, 32, 613, *range(80000, 80009)}
 # 190 is OAuthException: the token expired, was revoked, or the password changed.
 AUTH_CODES = {190, 102}
+# "(#2635) You are calling a deprecated version of the Ads API": the version is past its expiry.
+DEPRECATED_VERSION_CODE = 2635
+# An ad account's account_status, in words (Marketing API AdAccount reference).
+ACCOUNT_STATUSES = {
+    1: "ACTIVE",
+    2: "DISABLED",
+    3: "UNSETTLED",
+    7: "PENDING_RISK_REVIEW",
+    8: "PENDING_SETTLEMENT",
+    9: "IN_GRACE_PERIOD",
+    100: "PENDING_CLOSURE",
+    101: "CLOSED",
+}
 # Meta reports the same conversion under several prefixes; the first present is the one read.
 ACTION_PREFIXES = ("omni_", "", "offsite_conversion.fb_pixel_", "onsite_web_", "onsite_conversion.")
 
@@ -102,36 +117,49 @@ class MetaConnector(Connector):
     def lead_actions(self) -> list[str]:
         return list(self.options.get("lead_actions") or ["lead"])
 
+    def error_body_parse(self, status: int, body: Any) -> PlatformError:
+        """Graph's error body: {"error": {message, type, code, error_subcode, fbtrace_id}}."""
+        error = body["error"]
+        return PlatformError(
+            http_status=status,
+            status=str(error.get("type", "")),
+            code=str(error.get("code", "")),
+            subcode=str(error.get("error_subcode", "")),
+            message=str(error.get("message", ""))[:300],
+            trace_id=str(error.get("fbtrace_id", "")),
+        )
+
     def error_for(self, response: requests.Response) -> ConnectorError:
+        detail = self.error_detail(response)
+        code = int(detail.code) if detail.code.isdigit() else 0
         try:
-            error = response.json()["error"]
-            code = int(error.get("code", 0))
-            message = str(error.get("message", ""))[:300]
-            transient = bool(error.get("is_transient"))
+            transient = bool(response.json()["error"].get("is_transient"))
         except (ValueError, KeyError, TypeError, AttributeError):
-            code, message, transient = 0, "", False
-        status = response.status_code
+            transient = False
+        status, summary = response.status_code, detail.summary()
         if code in AUTH_CODES or (status == 401 and not code):
-            return self.auth_error(f"code {code}: {message}")
+            return self.auth_error(summary, platform_error=detail)
+        if code == DEPRECATED_VERSION_CODE or status == 404:
+            # Graph paths Yenni calls exist in every served version: a 404 is the version.
+            return self.version_error(detail)
         if code in THROTTLE_CODES:
             return ConnectorError(
-                f"Meta throttled the account (code {code}: {message})",
+                f"Meta throttled the account ({summary})",
                 retryable=True,
                 wait_seconds=self._regain_seconds(response),
+                detail=detail,
             )
         if code == 10 or 200 <= code <= 299:
             return ConnectorError(
                 f"The Meta token of account {self.account_label} lacks a permission "
-                f"(code {code}: {message}). Give the system user ads_read on this ad account.",
+                f"({summary}). Give the system user ads_read on this ad account.",
                 retryable=False,
+                detail=detail,
             )
-        if status == 500 and "reduce the amount of data" in message.lower():
-            return TooMuchData(f"Meta asked for less data a page ({message})")
+        if status == 500 and "reduce the amount of data" in detail.message.lower():
+            return TooMuchData(f"Meta asked for less data a page ({detail.message})")
         retryable = status >= 500 or transient or code in (1, 2)
-        return ConnectorError(
-            f"Meta answered HTTP {status} (code {code}: {message or 'no message'})",
-            retryable=retryable,
-        )
+        return ConnectorError(f"Meta answered {summary}", retryable=retryable, detail=detail)
 
     def pause_after(self, response: requests.Response) -> float | None:
         """Rest when any usage header is at 95 % or more, as Airbyte does, before Meta throttles."""
@@ -209,6 +237,20 @@ class MetaConnector(Connector):
             url = url_without_params(next_url, {"access_token"}) if next_url else ""
             query = None
         return payloads
+
+    def account_check(self) -> AccountCheck:
+        body = self.request(
+            "GET",
+            f"{self.base_url}/{self.account_path}",
+            endpoint="account_check",
+            params={"fields": "id,name,account_status,currency"},
+        )
+        status = body.get("account_status")
+        return AccountCheck(
+            name=body.get("name", ""),
+            status=ACCOUNT_STATUSES.get(status, str(status or "")),
+            currency=body.get("currency", ""),
+        )
 
     def fetch_campaigns(self) -> list[CampaignRecord]:
         pages = self._pages("campaigns", {"fields": CAMPAIGN_FIELDS})

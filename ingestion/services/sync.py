@@ -109,6 +109,7 @@ def connector_for_account(
         account_label=account_label(account),
         token=token,
         base_url=settings.INGEST_API_URLS.get(slug, ""),
+        version=settings.INGEST_API_VERSIONS.get(slug, ""),
         archive=archive_writer(platform=slug, account_id=account.external_id),
         timeout=settings.INGEST_TIMEOUT_SECONDS,
         max_retries=settings.INGEST_MAX_RETRIES,

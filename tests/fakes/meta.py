@@ -19,6 +19,12 @@ def _money(micros: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# Marketing API versions Meta answers in December 2026: v24.0 expired on 2026-11-10, v25.0
+# expires on 2027-02-23.
+SERVED_VERSIONS = ("v25.0", "v26.0")
+ACCOUNT_FIELDS = {"id", "name", "account_status", "currency", "timezone_name"}
+
+
 def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
@@ -49,11 +55,43 @@ class FakeMeta(FakePlatform):
         # Insights calls asking for more rows than this answer Meta's "reduce the data" 500.
         self.max_insight_rows = 0
         self.too_much_data = 0
+        self.versions = set(SERVED_VERSIONS)
+        # What GET /act_{id} answers (ingest --check); 1 is ACTIVE.
+        self.account_name = "Tu360 Compras"
+        self.account_status = 1
+        # Error code of the permission Meta says the token lacks on every call (0: none).
+        self.missing_permission = 0
 
-    def _error(self, status: int, code: int, message: str, **extra: Any) -> FakeResponse:
-        error = {"message": message, "type": "OAuthException", "code": code, **extra}
+    def _error(
+        self, status: int, code: int, message: str, *, kind: str = "OAuthException", **extra: Any
+    ) -> FakeResponse:
+        error = {"message": message, "type": kind, "code": code, **extra}
         error["fbtrace_id"] = "AbCdEf123"
         return FakeResponse(status, json.dumps({"error": error}).encode())
+
+    def version_refusal(self, request: FakeRequest) -> FakeResponse | None:
+        version = request.path.split("/")[1] if request.path.count("/") > 1 else ""
+        if version in self.versions:
+            return None
+        newest = max(self.versions, key=lambda name: int(name[1:].split(".")[0]))
+        return self._error(
+            404,
+            2635,
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to the "
+            f"latest version: {newest}.",
+        )
+
+    def _unsupported_get(self, object_id: str) -> FakeResponse:
+        """Graph's answer for an object the token cannot see (or that does not exist)."""
+        return self._error(
+            400,
+            100,
+            f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+            "loaded due to missing permissions, or does not support this operation. Please read "
+            "the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            kind="GraphMethodException",
+            error_subcode=33,
+        )
 
     def auth_error_response(self, request: FakeRequest) -> FakeResponse:
         return self._error(
@@ -98,7 +136,18 @@ class FakeMeta(FakePlatform):
         parts = [p for p in request.path.split("/") if p]
         if parts and parts[0].startswith("v") and parts[0][1:2].isdigit():
             parts = parts[1:]
-        if len(parts) != 2 or parts[0] != self.account_id:
+        if parts and parts[0] != self.account_id:
+            return self._unsupported_get(parts[0])
+        if self.missing_permission:
+            return self._error(
+                403 if self.missing_permission == 10 else 400,
+                self.missing_permission,
+                f"(#{self.missing_permission}) Ad account owner has NOT grant ads_management or "
+                "ads_read permission",
+            )
+        if len(parts) == 1:
+            return self._account(request)
+        if len(parts) != 2:
             return self._error(400, 100, f"Unknown path {request.path}")
         edge = parts[1]
         if edge == "campaigns":
@@ -148,6 +197,25 @@ class FakeMeta(FakePlatform):
                 {"acc_id_util_pct": 96.5, "reset_time_duration": 120}
             )
         return response
+
+    def _account(self, request: FakeRequest) -> FakeResponse:
+        values = {
+            "id": self.account_id,
+            "name": self.account_name,
+            "account_status": self.account_status,
+            "currency": "COP",
+            "timezone_name": "America/Bogota",
+        }
+        fields = set(request.query.get("fields", "id").split(","))
+        if fields - ACCOUNT_FIELDS:
+            name = sorted(fields - ACCOUNT_FIELDS)[0]
+            return self._error(
+                400,
+                100,
+                f"(#100) Tried accessing nonexisting field ({name}) on node type (AdAccount)",
+            )
+        body = {name: value for name, value in values.items() if name in fields}
+        return FakeResponse(200, json.dumps(body).encode())
 
     def _campaign(self, c) -> dict[str, Any]:
         return {

@@ -140,6 +140,14 @@ class FakePlatform:
     def auth_error_response(self, request: FakeRequest) -> FakeResponse:
         raise NotImplementedError
 
+    def version_refusal(self, request: FakeRequest) -> FakeResponse | None:
+        """The platform's answer to an API version it does not serve (unknown or sunset).
+
+        Checked before the token, as the real front ends route by version first. None: the
+        version is served (or this fake does not check versions).
+        """
+        return None
+
     # Dispatch --------------------------------------------------------------------------------
 
     def handle(self, request: FakeRequest) -> FakeResponse:
@@ -152,6 +160,9 @@ class FakePlatform:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         plan = self.failures
+        refused = self.version_refusal(request)
+        if refused is not None:
+            return refused
         if plan.expired_token or self.token_of(request) != self.token:
             return self.auth_error_response(request)
         if plan.fail_after and n > plan.fail_after:

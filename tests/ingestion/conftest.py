@@ -59,7 +59,10 @@ def sync(account: AdAccount, **kwargs) -> IngestionRun:
 
 @contextmanager
 def _serving(settings, platform, name: str, base_path: str) -> Iterator[None]:
-    """Serve the fake platform on 127.0.0.1 and point ingestion's base URL for it there."""
+    """Serve the fake platform on 127.0.0.1 and point ingestion's base URL for it there.
+
+    The URL has no version: the connector adds the one in use (INGEST_API_VERSIONS).
+    """
     with FakeServer(platform) as server:
         settings.INGEST_API_URLS = {**settings.INGEST_API_URLS, name: f"{server.url}{base_path}"}
         yield
@@ -70,6 +73,8 @@ def ingest_settings(settings, media_storage):
     """Tiny waits, the fake servers' host allowed for images, an alert recipient."""
     settings.INGEST_WAIT_SCALE = 0.0002
     settings.INGEST_IMAGE_HOSTS = [*settings.INGEST_IMAGE_HOSTS, "127.0.0.1"]
+    # The fake servers' images are on loopback, which image downloads refuse unless allowed.
+    settings.INGEST_IMAGE_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.INGEST_ALERT_EMAILS = ["ops@example.co"]
     settings.INGEST_CHUNK_DAYS = 7
     settings.INGEST_BACKFILL_DAYS = 63
@@ -93,7 +98,7 @@ def fake_meta(ingest_settings, meta_account):
     platform = FakeMeta(
         history, account_id="act_1001", token=META_TOKEN, page_size=3, insights_page_size=40
     )
-    with _serving(ingest_settings, platform, "meta", "/v25.0"):
+    with _serving(ingest_settings, platform, "meta", ""):
         yield platform
 
 
@@ -120,7 +125,7 @@ def fake_google(ingest_settings, google_account):
         seed=2,
     )
     platform = FakeGoogleAds(history, customer_id="1234567890", token=GOOGLE_TOKEN, page_size=3)
-    with _serving(ingest_settings, platform, "google_ads", "/v22"):
+    with _serving(ingest_settings, platform, "google_ads", ""):
         yield platform
 
 
@@ -166,5 +171,5 @@ def fake_x(ingest_settings, x_account):
         end=account_yesterday(x_account), days=63, objectives=X_OBJECTIVES, id_base=900000, seed=4
     )
     platform = FakeX(history, account_id="18ce54d4x5t", token=X_TOKEN, page_size=3)
-    with _serving(ingest_settings, platform, "x", "/12"):
+    with _serving(ingest_settings, platform, "x", ""):
         yield platform

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -229,3 +230,111 @@ def test_a_revoked_refresh_token_fails_the_run_naming_the_account(
         "(the refresh token was refused: invalid_grant)."
     )
     assert fake_google.calls == 0
+
+
+# Versions, fields and error details ----------------------------------------------------------
+
+
+def test_a_sync_speaks_a_current_version_by_default_and_reads_start_date_time(
+    fake_google, google_account
+):
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert fake_google.last_request.path.startswith("/v26/customers/1234567890/")
+    starts = set(
+        Campaign.objects.filter(account=google_account).values_list("start_date", flat=True)
+    )
+    assert starts == {fake_google.history.campaigns[0].start_date}
+
+
+def test_a_pinned_version_is_the_one_called(fake_google, google_account, settings):
+    settings.INGEST_API_VERSIONS = {**settings.INGEST_API_VERSIONS, "google_ads": "v23"}
+
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert fake_google.last_request.path.startswith("/v23/")
+    assert catalog_totals(google_account) == fake_google.history.totals_by_ad()
+
+
+def test_a_sunset_version_in_the_settings_fails_before_any_call_naming_the_current_ones(
+    fake_google, google_account, settings
+):
+    settings.INGEST_API_VERSIONS = {**settings.INGEST_API_VERSIONS, "google_ads": "v22"}
+
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "Google Ads API v22 was sunset on 2026-10-07 (YENNI_GOOGLE_ADS_API_VERSION=v22). Set "
+        "YENNI_GOOGLE_ADS_API_VERSION to a current version (v23, v24, v25, v26) or leave it "
+        "empty for Yenni's default."
+    )
+    assert fake_google.calls == 0
+    assert "YENNI_GOOGLE_ADS_API_VERSION" in mail.outbox[0].body
+
+
+def test_a_version_google_stopped_serving_fails_with_its_404_and_the_setting_to_change(
+    fake_google, google_account, settings
+):
+    # Google sunset v23 before Yenni's table says so: the platform's 404 must still explain.
+    fake_google.versions = {"v24", "v25", "v26"}
+    settings.INGEST_API_VERSIONS = {**settings.INGEST_API_VERSIONS, "google_ads": "v23"}
+
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "Google Ads API does not answer version v23 (HTTP 404 NOT_FOUND: Method not found.). "
+        "It may be sunset: set YENNI_GOOGLE_ADS_API_VERSION to a current version "
+        "(v23, v24, v25, v26), or update Yenni."
+    )
+    assert fake_google.calls == 1
+
+
+def test_a_field_the_version_removed_fails_with_googles_error_code_in_the_run_and_the_alert(
+    fake_google, google_account, monkeypatch
+):
+    from ingestion.connectors import google_ads
+
+    monkeypatch.setattr(
+        google_ads,
+        "CAMPAIGN_QUERY",
+        "SELECT campaign.id, campaign.name, campaign.start_date FROM campaign",
+    )
+
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "Google Ads answered HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument. "
+        "— queryError UNRECOGNIZED_FIELD: Unrecognized field in the query: "
+        "'campaign.start_date'. (trace id req-1)"
+    )
+    assert "queryError UNRECOGNIZED_FIELD" in mail.outbox[0].body
+
+
+def test_removed_ads_keep_their_history_on_the_real_ad_with_its_creative_and_image(
+    fake_google, google_account
+):
+    history = fake_google.history
+    removed = {history.ads[0].id, history.ads[5].id}
+    history.ads = [dataclasses.replace(ad, removed=ad.id in removed) for ad in history.ads]
+
+    run = sync(google_account)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert catalog_totals(google_account) == history.totals_by_ad()
+    ads = Ad.objects.filter(external_id__in=removed).select_related("creative")
+    assert sorted((ad.name, ad.status) for ad in ads) == [
+        ("Ad 1", "REMOVED"),
+        ("Ad 6", "REMOVED"),
+    ]
+    assert sorted(ad.creative.headline for ad in ads) == [
+        "Paga en cuotas, oferta 1",
+        "Paga en cuotas, oferta 6",
+    ]
+    assert CreativeImageSlot.objects.filter(creative__ads__external_id__in=removed).count() == 2
+    # No stub ads: every ad with history is a listed one with its creative.
+    assert not Ad.objects.filter(campaign__account=google_account, creative=None).exists()

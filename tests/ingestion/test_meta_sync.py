@@ -417,3 +417,94 @@ def test_reduce_the_amount_of_data_halves_the_page_until_meta_answers(fake_meta,
     assert run.status == IngestionRun.Status.SUCCEEDED, run.error
     assert fake_meta.too_much_data == 2  # 100 and 50 refused, 25 kept for every later page
     assert catalog_totals(meta_account) == fake_meta.history.totals_by_ad()
+
+
+# Versions and Meta's own error detail ---------------------------------------------------------
+
+
+def test_a_sync_speaks_a_current_graph_version_by_default(fake_meta, meta_account):
+    run = sync(meta_account)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert fake_meta.last_request.path.startswith("/v26.0/act_1001/")
+
+
+def test_a_version_meta_stopped_answering_fails_with_its_error_and_the_setting_to_change(
+    fake_meta, meta_account, settings
+):
+    # After 2027-02-23 Meta answers only v26.0; Yenni's table still lists v25.0 as current.
+    fake_meta.versions = {"v26.0"}
+    settings.INGEST_API_VERSIONS = {**settings.INGEST_API_VERSIONS, "meta": "v25.0"}
+
+    run = sync(meta_account)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "Meta Marketing API does not answer version v25.0 (HTTP 404 OAuthException code 2635: "
+        "(#2635) You are calling a deprecated version of the Ads API. Please update to the "
+        "latest version: v26.0. (trace id AbCdEf123)). It may be sunset: set "
+        "YENNI_META_API_VERSION to a current version (v25.0, v26.0), or update Yenni."
+    )
+    assert fake_meta.calls == 1
+
+
+def test_an_expired_version_in_the_settings_is_refused_before_any_call(
+    fake_meta, meta_account, settings
+):
+    settings.INGEST_API_VERSIONS = {**settings.INGEST_API_VERSIONS, "meta": "v24.0"}
+
+    run = sync(meta_account)
+
+    assert (run.status, fake_meta.calls) == (IngestionRun.Status.FAILED, 0)
+    assert run.error == (
+        "Meta Marketing API v24.0 was sunset on 2026-11-10 (YENNI_META_API_VERSION=v24.0). Set "
+        "YENNI_META_API_VERSION to a current version (v25.0, v26.0) or leave it empty for "
+        "Yenni's default."
+    )
+
+
+def test_a_base_url_that_still_ends_in_a_version_is_refused_naming_both_settings(
+    fake_meta, meta_account, settings
+):
+    url = settings.INGEST_API_URLS["meta"]
+    settings.INGEST_API_URLS = {**settings.INGEST_API_URLS, "meta": f"{url}/v25.0"}
+
+    run = sync(meta_account)
+
+    assert (run.status, fake_meta.calls) == (IngestionRun.Status.FAILED, 0)
+    assert run.error == (
+        f"YENNI_META_API_URL={url}/v25.0 ends with an API version. The version is its own "
+        f"setting now: set YENNI_META_API_URL={url} and YENNI_META_API_VERSION=v25.0, or leave "
+        "the version empty for Yenni's default."
+    )
+
+
+def test_metas_code_subcode_message_and_trace_id_reach_the_run_and_the_alert(
+    fake_meta, meta_account
+):
+    fake_meta.failures = FailurePlan(expired_token=True)
+
+    run = sync(meta_account)
+
+    assert run.error == (
+        "The meta token of account “Tu360 Compras Meta” (Meta act_1001) was refused (HTTP 400 "
+        "OAuthException code 190 (subcode 463): Error validating access token: Session has "
+        "expired on Tuesday, 10-Nov-26. (trace id AbCdEf123)). Create a new system-user token "
+        "with ads_read in Meta Business Settings and set it as YENNI_TOKEN_META_ACT_1001 (or "
+        "YENNI_META_ACCESS_TOKEN), then run `python manage.py ingest --platform meta`."
+    )
+    assert run.error in mail.outbox[0].body
+
+
+def test_an_account_the_token_cannot_see_fails_with_metas_words(fake_meta, meta_account):
+    fake_meta.account_id = "act_9999"
+
+    run = sync(meta_account)
+
+    assert run.status == IngestionRun.Status.FAILED
+    assert run.error == (
+        "Meta answered HTTP 400 GraphMethodException code 100 (subcode 33): Unsupported get "
+        "request. Object with ID 'act_1001' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation. Please read the Graph API "
+        "documentation at https://developers.facebook.com/docs/graph-api (trace id AbCdEf123)"
+    )
