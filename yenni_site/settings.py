@@ -336,6 +336,21 @@ INGEST_IMAGE_MAX_BYTES = env_int("YENNI_INGEST_IMAGE_MAX_BYTES", 20 * 1024 * 102
 INGEST_IMAGE_MAX_PIXELS = env_int("YENNI_INGEST_IMAGE_MAX_PIXELS", 40_000_000)
 INGEST_IMAGE_TIMEOUT_SECONDS = env_int("YENNI_INGEST_IMAGE_TIMEOUT_SECONDS", 30)
 
+
+def _networks(name: str) -> list[str]:
+    """CIDR networks, comma-separated: a typo stops the start, not every image download."""
+    import ipaddress
+
+    try:
+        return [str(ipaddress.ip_network(item, strict=False)) for item in env_list(name)]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+# Non-public networks images may still come from (an internal image proxy); every other
+# loopback, private, link-local, multicast or reserved address is refused before connecting.
+INGEST_IMAGE_ALLOWED_NETWORKS = _networks("YENNI_INGEST_IMAGE_ALLOWED_NETWORKS")
+
 # Model backends, one per role (see docs/models.md). Weights come from a local folder or the
 # Hugging Face cache; nothing is downloaded while serving. The embedded default needs no weights:
 # the heuristic describer, the prompt composer and no image model.

@@ -54,6 +54,7 @@ def creative_images_sync(
                     data = image_fetch(
                         url,
                         allowed_hosts=settings.INGEST_IMAGE_HOSTS,
+                        allowed_networks=settings.INGEST_IMAGE_ALLOWED_NETWORKS,
                         max_bytes=settings.INGEST_IMAGE_MAX_BYTES,
                         timeout=settings.INGEST_IMAGE_TIMEOUT_SECONDS,
                     )
