@@ -327,6 +327,11 @@ INGEST_META_CONVERSION_ACTIONS = env_list(
     "YENNI_META_CONVERSION_ACTIONS", "purchase,complete_registration"
 )
 INGEST_META_LEAD_ACTIONS = env_list("YENNI_META_LEAD_ACTIONS", "lead")
+# X conversion metrics summed into a day's conversions, by X's names (WEB_CONVERSION and
+# MOBILE_CONVERSION types; ingestion/connectors/x.py lists them). Every type is read anyway.
+INGEST_X_CONVERSION_METRICS = env_list(
+    "YENNI_X_CONVERSION_METRICS", "conversion_purchases,conversion_sign_ups,conversion_custom"
+)
 INGEST_IMAGE_HOSTS = env_list(
     "YENNI_INGEST_IMAGE_HOSTS",
     "*.fbcdn.net,scontent*.xx.fbcdn.net,tpc.googlesyndication.com,*.googleusercontent.com,"

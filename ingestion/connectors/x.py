@@ -1,22 +1,24 @@
-"""X (Twitter) Ads API v12: campaigns, line items, promoted tweets, tweets, daily stats.
+"""X (Twitter) Ads API v12: campaigns, line items, promoted tweets, tweets, cards, daily stats.
 
-A promoted tweet is what runs, so it is the ad; the tweet is its creative. The objective sits
-on the line items of a campaign (they all share it). Stats are synchronous calls of at most 20
-entity ids and 7 days, in whole hours of the account's time zone, with one value a day per
-metric (or null).
+A promoted tweet is what runs, so it is the ad; its tweet, card and media make the creative
+(ingestion/connectors/x_creatives.py). The objective sits on the line items of a campaign
+(they all share it). Stats are synchronous calls of at most 20 entity ids and 7 days, in whole
+hours of the account's time zone, with one value a day per metric (or null). Conversions come
+per type; which types count as the day's conversions is a setting (YENNI_X_CONVERSION_METRICS).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
 
-from ingestion.connectors.base import Connector, ConnectorError
+from ingestion.connectors.base import AuthError, Connector, ConnectorError
 from ingestion.connectors.records import (
     AdRecord,
     CampaignRecord,
@@ -25,31 +27,126 @@ from ingestion.connectors.records import (
     Parsed,
     to_int,
 )
+from ingestion.connectors.x_creatives import (
+    XCard,
+    ad_name,
+    card_parse,
+    creative_build,
+    media_picture_url,
+    tweet_id,
+    tweet_text,
+)
+
+logger = logging.getLogger(__name__)
 
 METRIC_GROUPS = "ENGAGEMENT,BILLING,VIDEO,WEB_CONVERSION"
+# X answers MOBILE_CONVERSION only alone, and it matters only to app campaigns ("Metrics by
+# Objective" in the X Ads docs), so it is asked apart and only for their promoted tweets.
+MOBILE_GROUP = "MOBILE_CONVERSION"
+APP_OBJECTIVES = {"APP_INSTALLS", "APP_ENGAGEMENTS"}
 MAX_IDS = 20
 MAX_DAYS = 7
+BATCH = 200  # tweet_ids and card_uris per call
 AUTH_CODES = {"UNAUTHORIZED_ACCESS", "INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN"}
 
+# X's conversion metrics (v12 WEB_CONVERSION and MOBILE_CONVERSION groups). A web type is an
+# object with a total, `metric`; a mobile type has none: it is post_view + post_engagement.
+WEB_CONVERSIONS = (
+    "conversion_purchases",
+    "conversion_sign_ups",
+    "conversion_site_visits",
+    "conversion_downloads",
+    "conversion_custom",
+)
+MOBILE_CONVERSIONS = tuple(
+    f"mobile_conversion_{name}"
+    for name in [
+        "installs",
+        "achievements_unlocked",
+        "add_to_carts",
+        "add_to_wishlists",
+        "checkouts_initiated",
+        "content_views",
+        "downloads",
+        "invites",
+        "key_page_views",
+        "levels_achieved",
+        "logins",
+        "payment_info_additions",
+        "purchases",
+        "rates",
+        "re_engages",
+        "reservations",
+        "searches",
+        "shares",
+        "sign_ups",
+        "site_visits",
+        "spent_credits",
+        "tutorials_completed",
+        "updates",
+    ]
+)
+DEFAULT_CONVERSIONS = ("conversion_purchases", "conversion_sign_ups", "conversion_custom")
+CONVERSIONS_SETTING = "YENNI_X_CONVERSION_METRICS"
 
-def _series(metrics: dict[str, Any], name: str, index: int) -> int:
-    values = metrics.get(name)
-    if isinstance(values, dict):  # conversion metrics nest their series under "metric"
-        values = values.get("metric")
-    if not values or index >= len(values):
+
+def conversion_metrics_check(chosen: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Return the conversion types to count (the default when none), or raise naming the bad."""
+    names = tuple(dict.fromkeys(name.strip() for name in chosen or () if name.strip()))
+    unknown = [name for name in names if name not in (*WEB_CONVERSIONS, *MOBILE_CONVERSIONS)]
+    if unknown:
+        raise ConnectorError(
+            f"{CONVERSIONS_SETTING} names conversion types X does not report: "
+            f"{', '.join(repr(name) for name in unknown)}. Use X's metric names, "
+            f"comma-separated. Web: {', '.join(WEB_CONVERSIONS)}. Mobile: "
+            f"{', '.join(MOBILE_CONVERSIONS)}.",
+            retryable=False,
+        )
+    return names or DEFAULT_CONVERSIONS
+
+
+def conversions_counted(
+    counts: dict[str, float], values: dict[str, int], chosen: tuple[str, ...]
+) -> tuple[float, int]:
+    """The day's conversions and their value in micros: the sum over the chosen types."""
+    return (
+        float(sum(counts.get(name, 0) for name in chosen)),
+        sum(values.get(name, 0) for name in chosen),
+    )
+
+
+def _at(values: Any, index: int) -> int:
+    if not isinstance(values, list) or index >= len(values):
         return 0
     return to_int(values[index])
 
 
-def _sale_amount(metrics: dict[str, Any], index: int) -> int:
-    values = (metrics.get("conversion_purchases") or {}).get("sale_amount")
-    if not values or index >= len(values):
-        return 0
-    return to_int(values[index])
+def _conversions_of_day(metrics: dict[str, Any], index: int) -> tuple[dict, dict]:
+    """Every conversion type in a stats `metrics` object on day `index`: counts, sale amounts."""
+    counts: dict[str, float] = {}
+    values: dict[str, int] = {}
+    for name, found in metrics.items():
+        if not name.startswith(("conversion_", "mobile_conversion_")):
+            continue
+        if not isinstance(found, dict):
+            raise TypeError(f"{name} is not an object of arrays")
+        if "metric" in found:
+            counts[name] = _at(found["metric"], index)
+        else:
+            counts[name] = _at(found.get("post_view"), index) + _at(
+                found.get("post_engagement"), index
+            )
+        values[name] = _at(found.get("sale_amount"), index)
+    return counts, values
 
 
 def _date(value: str | None) -> dt.date | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date() if value else None
+
+
+def _status(row: dict[str, Any]) -> str:
+    # A deleted entity keeps its last entity_status (PAUSED, mostly); the flag says the truth.
+    return "DELETED" if row.get("deleted") else row.get("entity_status", "")
 
 
 class XConnector(Connector):
@@ -61,8 +158,16 @@ class XConnector(Connector):
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
+        self.conversion_types = conversion_metrics_check(self.options.get("x_conversion_metrics"))
+        # What responses taught, by id: replay parses the same bodies and resolves at the end.
         self._line_items: dict[str, dict[str, Any]] | None = None
+        self._tweets: dict[str, dict[str, Any]] = {}
+        self._cards: dict[str, XCard] = {}
+        self._pictures: dict[str, str] = {}  # media key → picture URL
+        self._mobile: dict[tuple[str, dt.date], tuple[dict, dict]] = {}
+        self._promoted: list[AdRecord] | None = None
         self._ads: list[AdRecord] | None = None
+        self._creatives: list[CreativeRecord] | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -95,11 +200,13 @@ class XConnector(Connector):
             retryable=status >= 500,
         )
 
-    def _list(self, endpoint: str, params: dict[str, Any] | None = None) -> list[Any]:
+    def _list(
+        self, endpoint: str, params: dict[str, Any] | None = None, *, limit: int = 1000
+    ) -> list[Any]:
         url = f"{self.base_url}/accounts/{self.account_id}/{endpoint}"
         pages, cursor = [], ""
         while True:
-            query = {**(params or {}), "count": min(self.page_size, 1000), "with_deleted": "true"}
+            query = {**(params or {}), "count": min(self.page_size, limit), "with_deleted": "true"}
             if cursor:
                 query["cursor"] = cursor
             page = self.request("GET", url, endpoint=endpoint, params=query)
@@ -115,7 +222,12 @@ class XConnector(Connector):
         return self._line_items
 
     def resolve(self, parsed: Parsed) -> Parsed:
-        """Give campaigns their line items' objective and ads their campaign (not line item)."""
+        """Complete what one response cannot say alone.
+
+        Campaigns get their line items' objective; ads their campaign (not line item) and a
+        name from their tweet; creatives their card's copy and pictures; metrics the mobile
+        conversions asked apart, and the counted sum of the chosen types.
+        """
         items = self._line_items or {}
         objectives: dict[str, str] = {}
         for item in items.values():
@@ -125,102 +237,205 @@ class XConnector(Connector):
                 dataclasses.replace(c, objective_raw=objectives.get(c.external_id, ""))
                 for c in parsed.campaigns
             ],
-            ads=[
-                dataclasses.replace(
-                    ad,
-                    campaign_external_id=items.get(ad.campaign_external_id, {}).get(
-                        "campaign_id", ""
-                    ),
-                )
-                for ad in parsed.ads
-            ],
-            creatives=parsed.creatives,
-            metrics=parsed.metrics,
+            ads=[self._ad_resolved(ad, items) for ad in parsed.ads],
+            creatives=[self._creative_resolved(c) for c in parsed.creatives],
+            metrics=self._metrics_resolved(parsed.metrics),
         )
+
+    def _ad_resolved(self, ad: AdRecord, items: dict[str, dict[str, Any]]) -> AdRecord:
+        tweet = self._tweets.get(ad.creative_external_id) or {}
+        card = self._cards.get(tweet.get("card_uri") or "")
+        return dataclasses.replace(
+            ad,
+            campaign_external_id=items.get(ad.campaign_external_id, {}).get("campaign_id", ""),
+            name=ad.name or ad_name(tweet_text(tweet), card.name if card else ""),
+        )
+
+    def _creative_resolved(self, creative: CreativeRecord) -> CreativeRecord:
+        tweet = self._tweets.get(creative.external_id)
+        if tweet is None:
+            return creative
+        return creative_build(tweet, self._cards.get(tweet.get("card_uri") or ""), self._pictures)
+
+    # Catalog ---------------------------------------------------------------------------------
 
     def fetch_campaigns(self) -> list[CampaignRecord]:
         campaigns = self.parse("campaigns", self._list("campaigns")).campaigns
         self._line_item_map()
         return self.resolve(Parsed(campaigns=campaigns)).campaigns
 
+    def _promoted_tweets(self) -> list[AdRecord]:
+        """The promoted tweets as listed, deleted ones included; line items not yet resolved."""
+        if self._promoted is None:
+            self._promoted = self.parse("promoted_tweets", self._list("promoted_tweets")).ads
+            self._line_item_map()
+        return self._promoted
+
     def fetch_ads(self) -> list[AdRecord]:
         if self._ads is None:
-            ads = self.parse("promoted_tweets", self._list("promoted_tweets")).ads
-            self._line_item_map()
-            self._ads = self.resolve(Parsed(ads=ads)).ads
+            self.fetch_creatives()  # an ad's name comes from its tweet
+            self._ads = self.resolve(Parsed(ads=self._promoted_tweets())).ads
         return self._ads
 
     def fetch_creatives(self) -> list[CreativeRecord]:
-        tweet_ids = list(dict.fromkeys(ad.creative_external_id for ad in self.fetch_ads()))
+        """Read the promoted tweets' tweets, then their cards, then the cards' media."""
+        if self._creatives is not None:
+            return self._creatives
+        ids = list(dict.fromkeys(ad.creative_external_id for ad in self._promoted_tweets()))
         url = f"{self.base_url}/accounts/{self.account_id}/tweets"
-        creatives = []
-        for start in range(0, len(tweet_ids), 100):
-            batch = ",".join(tweet_ids[start : start + 100])
-            params = {"tweet_ids": batch, "tweet_type": "PUBLISHED", "count": 100}
+        tweets: list[CreativeRecord] = []
+        for start in range(0, len(ids), BATCH):
+            params = {
+                "tweet_ids": ",".join(ids[start : start + BATCH]),
+                "tweet_type": "PUBLISHED",
+                "count": BATCH,
+                "trim_user": "true",
+            }
             page = self.request("GET", url, endpoint="tweets", params=params)
-            creatives += self.parse("tweets", [page]).creatives
-        return creatives
+            tweets += self.parse("tweets", [page]).creatives
+        uris = list(
+            dict.fromkeys(t["card_uri"] for t in self._tweets.values() if t.get("card_uri"))
+        )
+        for start in range(0, len(uris), BATCH):
+            params = {
+                "card_uris": ",".join(uris[start : start + BATCH]),
+                "include_legacy_cards": "true",
+            }
+            self.parse("cards", self._list("cards", params, limit=BATCH))
+        keys = dict.fromkeys(key for card in self._cards.values() for key in card.media_keys)
+        for key in keys:
+            self._media_fetch(key)
+        self._creatives = self.resolve(Parsed(creatives=tweets)).creatives
+        return self._creatives
+
+    def _media_fetch(self, key: str) -> None:
+        """Learn the picture of one media key; a media item X no longer gives is skipped.
+
+        A picture must never fail the run (as a failed download does not): the creative is
+        kept with its copy and whatever other pictures it has.
+        """
+        url = f"{self.base_url}/accounts/{self.account_id}/media_library/{key}"
+        try:
+            self.parse("media_library", [self.request("GET", url, endpoint="media_library")])
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            logger.warning("X %s: media %s skipped: %s", self.account_label, key, exc.message)
+
+    # Daily metrics ---------------------------------------------------------------------------
 
     def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
         ids = [ad.external_id for ad in self.fetch_ads()]
-        url = f"{self.base_url}/stats/accounts/{self.account_id}"
-        records = []
+        app_ids = self._app_ad_ids()
+        records: list[DailyMetricRecord] = []
+        self._mobile = {}
         day = since
         while day <= until:
             last = min(until, day + dt.timedelta(days=MAX_DAYS - 1))
-            start = dt.datetime.combine(day, dt.time(), tzinfo=self.zone)
-            end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
             for i in range(0, len(ids), MAX_IDS):
-                params = {
-                    "entity": "PROMOTED_TWEET",
-                    "entity_ids": ",".join(ids[i : i + MAX_IDS]),
-                    "start_time": start.isoformat(),
-                    "end_time": end.isoformat(),
-                    "granularity": "DAY",
-                    "placement": "ALL_ON_TWITTER",
-                    "metric_groups": METRIC_GROUPS,
-                }
-                payload = self.request("GET", url, endpoint="stats", params=params)
+                payload = self._stats(ids[i : i + MAX_IDS], day, last, METRIC_GROUPS)
                 records += self.parse("stats", [payload]).metrics
+            for i in range(0, len(app_ids), MAX_IDS):
+                payload = self._stats(app_ids[i : i + MAX_IDS], day, last, MOBILE_GROUP)
+                self.parse("mobile_stats", [payload])
             day = last + dt.timedelta(days=1)
+        records = self.resolve(Parsed(metrics=records)).metrics
+        self._mobile = {}
         return records
+
+    def _app_ad_ids(self) -> list[str]:
+        """The promoted tweets of app campaigns: the only ones asked for mobile conversions."""
+        items = self._line_item_map()
+        return [
+            ad.external_id
+            for ad in self._promoted_tweets()
+            if (items.get(ad.campaign_external_id) or {}).get("objective") in APP_OBJECTIVES
+        ]
+
+    def _stats(self, ids: list[str], first: dt.date, last: dt.date, groups: str) -> Any:
+        start = dt.datetime.combine(first, dt.time(), tzinfo=self.zone)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
+        params = {
+            "entity": "PROMOTED_TWEET",
+            "entity_ids": ",".join(ids),
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "granularity": "DAY",
+            "placement": "ALL_ON_TWITTER",
+            "metric_groups": groups,
+        }
+        endpoint = "mobile_stats" if groups == MOBILE_GROUP else "stats"
+        url = f"{self.base_url}/stats/accounts/{self.account_id}"
+        return self.request("GET", url, endpoint=endpoint, params=params)
+
+    def _metrics_resolved(self, metrics: list[DailyMetricRecord]) -> list[DailyMetricRecord]:
+        """Add the mobile conversions to each day's record and count the chosen types.
+
+        A day with mobile conversions but no other figure (attributed after the ad stopped)
+        becomes a record of its own.
+        """
+        resolved, seen = [], set()
+        for record in metrics:
+            key = (record.ad_external_id, record.date)
+            seen.add(key)
+            counts, values = self._mobile.get(key, ({}, {}))
+            resolved.append(
+                self._counted(
+                    record,
+                    {**record.conversions_by_type, **counts},
+                    {**record.conversion_values_by_type, **values},
+                )
+            )
+        for (ad_id, day), (counts, values) in sorted(self._mobile.items()):
+            if (ad_id, day) not in seen and any(counts.values()):
+                resolved.append(self._counted(DailyMetricRecord(ad_id, day), counts, values))
+        return resolved
+
+    def _counted(self, record: DailyMetricRecord, counts: dict, values: dict) -> DailyMetricRecord:
+        conversions, value = conversions_counted(counts, values, self.conversion_types)
+        return dataclasses.replace(
+            record,
+            conversions=conversions,
+            conversion_value_micros=value,
+            conversions_by_type=counts,
+            conversion_values_by_type=values,
+        )
 
     # Parsing -------------------------------------------------------------------------------
 
     def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
         rows = payload["data"]
+        if endpoint == "media_library":
+            self._pictures[rows["media_key"]] = media_picture_url(rows)
+            return Parsed()
         if not isinstance(rows, list):
             raise TypeError("data is not a list")
         if endpoint == "campaigns":
-            return Parsed(
-                campaigns=[
-                    CampaignRecord(
-                        external_id=row["id"],
-                        name=row.get("name", ""),
-                        status=row.get("entity_status", ""),
-                        start_date=_date(row.get("start_time")),
-                        end_date=_date(row.get("end_time")),
-                    )
-                    for row in rows
-                ]
-            )
+            return Parsed(campaigns=[self._campaign(row) for row in rows])
         if endpoint == "promoted_tweets":
-            # The line item stands in for the campaign until fetch_ads resolves it.
+            # The line item stands in for the campaign until resolve maps it.
             return Parsed(
                 ads=[
                     AdRecord(
                         external_id=row["id"],
                         campaign_external_id=row["line_item_id"],
-                        status=row.get("entity_status", ""),
+                        status=_status(row),
                         creative_external_id=str(row["tweet_id"]),
                     )
                     for row in rows
                 ]
             )
         if endpoint == "tweets":
-            return Parsed(creatives=[self._creative(row) for row in rows])
+            self._tweets.update((tweet_id(row), row) for row in rows)
+            return Parsed(creatives=[creative_build(row, None, {}) for row in rows])
+        if endpoint == "cards":
+            self._cards.update((row["card_uri"], card_parse(row)) for row in rows)
+            return Parsed()
         if endpoint == "stats":
             return Parsed(metrics=self._metrics(payload))
+        if endpoint == "mobile_stats":
+            self._mobile_learn(payload)
+            return Parsed()
         if endpoint == "line_items":
             if self._line_items is None:
                 self._line_items = {}
@@ -229,47 +444,52 @@ class XConnector(Connector):
             return Parsed()
         raise ValueError(f"unknown endpoint {endpoint}")
 
-    def _creative(self, row: dict[str, Any]) -> CreativeRecord:
-        text = row.get("full_text") or row.get("text") or ""
-        entities = row.get("extended_entities") or row.get("entities") or {}
-        images = [m.get("media_url_https") for m in entities.get("media") or []]
-        urls = [u.get("expanded_url") for u in (row.get("entities") or {}).get("urls") or []]
-        return CreativeRecord(
-            external_id=str(row.get("id_str") or row.get("tweet_id") or row["id"]),
-            headline=text.split("\n", 1)[0][:200],
-            body=text,
-            landing_url=next((u for u in urls if u), ""),
-            image_urls=tuple(dict.fromkeys(url for url in images if url)),
+    def _campaign(self, row: dict[str, Any]) -> CampaignRecord:
+        return CampaignRecord(
+            external_id=row["id"],
+            name=row.get("name", ""),
+            status=_status(row),
+            start_date=_date(row.get("start_time")),
+            end_date=_date(row.get("end_time")),
         )
 
-    def _metrics(self, payload: dict[str, Any]) -> list[DailyMetricRecord]:
+    def _days(self, payload: dict[str, Any]) -> tuple[dt.date, int]:
+        """The first day of a stats response (account time zone) and how many days it holds."""
         start = dt.datetime.fromisoformat(
             payload["request"]["params"]["start_time"].replace("Z", "+00:00")
         )
-        first_day = start.astimezone(self.zone).date()
-        length = int(payload.get("time_series_length") or 0)
+        return start.astimezone(self.zone).date(), int(payload.get("time_series_length") or 0)
+
+    def _metrics(self, payload: dict[str, Any]) -> list[DailyMetricRecord]:
+        first_day, length = self._days(payload)
         records = []
         for entity in payload["data"]:
             for segment in entity.get("id_data") or []:
                 metrics = segment.get("metrics") or {}
                 for i in range(length):
                     values = {
-                        "impressions": _series(metrics, "impressions", i),
-                        "clicks": _series(metrics, "clicks", i),
-                        "link_clicks": _series(metrics, "url_clicks", i),
-                        "spend_micros": _series(metrics, "billed_charge_local_micro", i),
-                        "conversions": float(_series(metrics, "conversion_purchases", i)),
-                        "conversion_value_micros": _sale_amount(metrics, i),
-                        "video_views": _series(metrics, "video_total_views", i),
-                        "engagements": _series(metrics, "engagements", i),
+                        "impressions": _at(metrics.get("impressions"), i),
+                        "clicks": _at(metrics.get("clicks"), i),
+                        "link_clicks": _at(metrics.get("url_clicks"), i),
+                        "spend_micros": _at(metrics.get("billed_charge_local_micro"), i),
+                        "video_views": _at(metrics.get("video_total_views"), i),
+                        "engagements": _at(metrics.get("engagements"), i),
                     }
-                    if not any(values.values()):
+                    counts, worth = _conversions_of_day(metrics, i)
+                    if not any(values.values()) and not any(counts.values()):
                         continue  # a day with only nulls: the ad did not run
-                    records.append(
-                        DailyMetricRecord(
-                            ad_external_id=entity["id"],
-                            date=first_day + dt.timedelta(days=i),
-                            **values,
-                        )
+                    record = DailyMetricRecord(
+                        ad_external_id=entity["id"], date=first_day + dt.timedelta(days=i), **values
                     )
+                    records.append(self._counted(record, counts, worth))
         return records
+
+    def _mobile_learn(self, payload: dict[str, Any]) -> None:
+        """Keep a MOBILE_CONVERSION response's counts by (ad, day) until resolve adds them."""
+        first_day, length = self._days(payload)
+        for entity in payload["data"]:
+            for segment in entity.get("id_data") or []:
+                metrics = segment.get("metrics") or {}
+                for i in range(length):
+                    key = (entity["id"], first_day + dt.timedelta(days=i))
+                    self._mobile[key] = _conversions_of_day(metrics, i)

@@ -84,6 +84,7 @@ def _connector_options(*, account: AdAccount, bookmark: SyncBookmark) -> dict:
         "conversion_actions": bookmark.conversion_actions
         or settings.INGEST_META_CONVERSION_ACTIONS,
         "lead_actions": bookmark.lead_actions or settings.INGEST_META_LEAD_ACTIONS,
+        "x_conversion_metrics": settings.INGEST_X_CONVERSION_METRICS,
         **platform_secret_options(platform="google_ads", secrets_file=settings.INGEST_SECRETS_FILE),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 
@@ -9,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
-from creatives.models import CreativeImageSlot
+from creatives.models import Creative, CreativeImageSlot
 from ingestion.models import IngestionRun, SyncBookmark
 from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import X_TOKEN, account_yesterday, catalog_totals, sync
@@ -28,8 +29,10 @@ def test_a_first_sync_copies_the_account_history_exactly(fake_x, x_account):
     assert Ad.objects.filter(campaign__account=x_account).count() == 14
     assert CreativeImageSlot.objects.filter(creative__platform="x").count() == 14
     # 3 cursor pages of campaigns and of line items, 5 of promoted tweets, one tweets call,
-    # one stats call per 7 days.
-    assert run.api_calls == fake_x.calls == 3 + 3 + 5 + 1 + 9
+    # 4 pages of cards, one media library call per media key (legacy cards and tweets without
+    # a card have none), and per 7 days one stats call plus one for the app campaign's
+    # mobile conversions.
+    assert run.api_calls == fake_x.calls == 3 + 3 + 5 + 1 + 4 + 10 + 9 * 2
     assert SyncBookmark.objects.get(account=x_account).last_synced_date == (
         account_yesterday(x_account)
     )
@@ -46,6 +49,7 @@ def test_objectives_come_from_the_line_items_and_copy_from_the_tweet(fake_x, x_a
         "ENGAGEMENTS": Objective.ENGAGEMENT,
         "REACH": Objective.AWARENESS,
         "VIDEO_VIEWS": Objective.ENGAGEMENT,
+        "APP_INSTALLS": Objective.CONVERSION,
     }
     first = fake_x.history.ads[0]
     ad = Ad.objects.select_related("creative", "campaign").get(external_id=first.id)
@@ -55,7 +59,7 @@ def test_objectives_come_from_the_line_items_and_copy_from_the_tweet(fake_x, x_a
         "Paga en cuotas, oferta 1",
         "https://example.co/oferta/1",
     )
-    assert ad.creative.body == "Paga en cuotas, oferta 1\nCompra hoy y paga en 3 meses."
+    assert ad.creative.body == "Compra hoy y paga en 3 meses."
 
 
 def test_rate_limits_and_server_errors_end_with_the_same_catalog_and_the_waits_recorded(
@@ -77,7 +81,8 @@ def test_rate_limits_and_server_errors_end_with_the_same_catalog_and_the_waits_r
 def test_an_interrupted_sync_resumes_without_duplicates_and_never_bookmarks_unsaved_days(
     fake_x, x_account
 ):
-    fake_x.failures = FailurePlan(fail_after=12 + 5)
+    # The catalog takes 26 calls (see the first test); each 7-day chunk then takes 2.
+    fake_x.failures = FailurePlan(fail_after=26 + 5 * 2)
 
     failed = sync(x_account)
 
@@ -134,3 +139,29 @@ def test_replay_rebuilds_the_metrics_and_keeps_objectives(fake_x, x_account):
     assert fake_x.calls == calls
     assert catalog_totals(x_account) == fake_x.history.totals_by_ad()
     assert Campaign.objects.filter(account=x_account, objective=Objective.OTHER).count() == 0
+
+
+def test_replay_restores_card_copy_ad_names_and_deleted_statuses(fake_x, x_account):
+    history = fake_x.history
+    history.ads[0] = dataclasses.replace(history.ads[0], removed=True)
+    sync(x_account)
+    Creative.objects.filter(platform="x").update(headline="", name="")
+    Ad.objects.filter(campaign__account=x_account).update(name="", status="")
+    calls = fake_x.calls
+    today = dt.datetime.now(dt.UTC).date()
+
+    call_command(
+        "ingest_replay",
+        "--platform=x",
+        "--account=18ce54d4x5t",
+        f"--from={today}",
+        f"--to={today}",
+        stdout=io.StringIO(),
+    )
+
+    assert fake_x.calls == calls
+    first = history.creatives[0]
+    creative = Creative.objects.get(platform="x", external_id=first.id)
+    assert (creative.name, creative.headline) == (first.name, first.headline)
+    ad = Ad.objects.get(external_id=history.ads[0].id)
+    assert (ad.name, ad.status) == (first.body, "DELETED")
