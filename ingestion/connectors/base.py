@@ -201,6 +201,9 @@ class Connector:
         self.sleep = sleep
         self.stats = CallStats()
         self.session = requests.Session()
+        # What to remember of each creative read this run (LinkedIn: its lastModifiedAt), so
+        # the next run skips unchanged ones; given back as options["creative_versions"].
+        self.creative_versions: dict[str, Any] = {}
         # Called before every call and during long waits: the run's proof of life (the sync
         # service sets it; it raises when another run took this one over).
         self.heartbeat: Callable[[], None] = lambda: None
@@ -298,12 +301,16 @@ class Connector:
                 ) from exc
         return parsed
 
-    def auth_error(self, detail: str, *, platform_error: PlatformError | None = None) -> AuthError:
-        # The variable to set, spelled out for this account (credentials.token_variable_names).
+    def token_advice(self) -> str:
+        """Where to renew the token, with the variable spelled out for this account."""
+        # As credentials.token_variable_names spells it (it imports this module).
         key = re.sub(r"[^A-Z0-9]", "_", self.account_id.upper())
+        return self.token_help.replace("<ACCOUNT ID>", key)
+
+    def auth_error(self, detail: str, *, platform_error: PlatformError | None = None) -> AuthError:
         return AuthError(
             f"The {self.platform} token of account {self.account_label} was refused ({detail}). "
-            f"{self.token_help.replace('<ACCOUNT ID>', key)}",
+            f"{self.token_advice()}",
             detail=platform_error,
         )
 

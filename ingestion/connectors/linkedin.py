@@ -1,9 +1,11 @@
 """LinkedIn Marketing API (rest/, versioned): campaigns, creatives with their posts, analytics.
 
 A LinkedIn creative is what runs, so each one is both an ad and a creative in Yenni. Copy and
-image come from the post the creative references. Daily analytics are requested per creative,
-at most 20 fields a call (chunks merged by creative and day), with the Rest.li syntax sent
-exactly as written; a URL that would be too long goes as a POST with X-HTTP-Method-Override.
+image come from the post the creative references, read once and again only when the creative's
+lastModifiedAt moves (or after REREAD_DAYS). Daily analytics are requested per creative, at most
+20 fields a call (chunks merged by creative and day), with the Rest.li syntax sent exactly as
+written; a URL that would be too long goes as a POST with X-HTTP-Method-Override. The version
+travels in the LinkedIn-Version header (ingestion/connectors/versions.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from ingestion.connectors.base import Connector, ConnectorError
+from ingestion.connectors.base import (
+    AccountCheck,
+    AuthError,
+    Connector,
+    ConnectorError,
+    PlatformError,
+    VersionError,
+)
 from ingestion.connectors.records import (
     AdRecord,
     CampaignRecord,
@@ -25,7 +34,6 @@ from ingestion.connectors.records import (
     to_micros,
 )
 
-API_VERSION = "202601"
 CAMPAIGN_STATUSES = "List(ACTIVE,PAUSED,ARCHIVED,COMPLETED,CANCELED,DRAFT,PENDING_DELETION)"
 # What Yenni reads from adAnalytics, besides dateRange and pivotValues (sent with every chunk).
 METRIC_FIELDS = (
@@ -41,6 +49,10 @@ METRIC_FIELDS = (
 )
 AUTH_CODES = {"INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN", "REVOKED_ACCESS_TOKEN"}
 AUTH_SERVICE_CODES = {65600, 65601, 65602}
+# A version LinkedIn no longer (or not yet) answers; a third-party catalogue says HTTP 426.
+VERSION_CODES = {"NONEXISTENT_VERSION", "VERSION_MISSING"}
+# A post can be edited without its creative's lastModifiedAt moving: read it again this often.
+REREAD_DAYS = 30
 
 
 def urn_id(urn: str | int) -> str:
@@ -72,31 +84,39 @@ class LinkedInConnector(Connector):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._creative_rows: list[dict[str, Any]] | None = None
+        self.today = dt.datetime.now(dt.UTC).date()
 
     def auth_headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.token}",
-            "LinkedIn-Version": self.options.get("linkedin_version") or API_VERSION,
+            "LinkedIn-Version": self.version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
 
+    def error_body_parse(self, status: int, body: Any) -> PlatformError:
+        """Rest.li's error body: {"status", "serviceErrorCode", "code", "message"}."""
+        return PlatformError(
+            http_status=status,
+            status=str(body.get("code", "")),
+            code=str(body.get("serviceErrorCode", "")),
+            message=str(body.get("message", ""))[:300],
+        )
+
     def error_for(self, response: requests.Response) -> ConnectorError:
-        try:
-            body = response.json()
-            code = str(body.get("code", ""))
-            service_code = int(body.get("serviceErrorCode") or 0)
-            message = str(body.get("message", ""))[:300]
-        except (ValueError, TypeError, AttributeError):
-            code, service_code, message = "", 0, ""
-        status = response.status_code
+        detail = self.error_detail(response)
+        status, code = response.status_code, detail.status
+        service_code = int(detail.code) if detail.code.isdigit() else 0
         if status == 401 or code in AUTH_CODES or service_code in AUTH_SERVICE_CODES:
-            return self.auth_error(f"{code or status}: {message}")
+            return self.auth_error(detail.summary(), platform_error=detail)
+        if code in VERSION_CODES or status == 426:
+            return self.version_error(detail)
         if status == 429:
             # LinkedIn sends no Retry-After: exponential backoff decides.
-            return ConnectorError("LinkedIn rate limit reached (HTTP 429)", retryable=True)
+            return ConnectorError(
+                f"LinkedIn rate limit reached ({detail.summary()})", retryable=True, detail=detail
+            )
         return ConnectorError(
-            f"LinkedIn answered HTTP {status} ({code or 'no code'}: {message or 'no message'})",
-            retryable=status >= 500,
+            f"LinkedIn answered {detail.summary()}", retryable=status >= 500, detail=detail
         )
 
     def _get(self, path: str, query: str, *, endpoint: str, headers: dict | None = None) -> Any:
@@ -153,16 +173,48 @@ class LinkedInConnector(Connector):
     def fetch_ads(self) -> list[AdRecord]:
         return self.parse("creatives", self._creative_pages()).ads
 
+    def account_check(self) -> AccountCheck:
+        body = self._get(f"adAccounts/{self.account_number}", "", endpoint="account_check")
+        return AccountCheck(
+            name=body.get("name", ""),
+            status=body.get("status", ""),
+            currency=body.get("currency", ""),
+        )
+
     def fetch_creatives(self) -> list[CreativeRecord]:
-        """Each creative's copy and image from the post it references; unreadable posts skip."""
+        """Each new or changed creative's copy and image from the post it references.
+
+        A creative whose lastModifiedAt is the one in options["creative_versions"] (what the
+        last run read, less creatives the catalog lost or whose image failed) is skipped: its
+        post and image are not read again, and the catalog keeps what it has. Unreadable
+        (deleted, hidden) posts give a creative without copy.
+        """
+        known = self.options.get("creative_versions") or {}
         records = []
         for page in self._creative_pages():
             for row in page.get("elements") or []:
                 creative_id = urn_id(row["id"])
+                modified = row.get("lastModifiedAt") or row.get("createdAt") or 0
+                if self._unchanged(known.get(creative_id), modified):
+                    self.creative_versions[creative_id] = known[creative_id]
+                    continue
                 reference = (row.get("content") or {}).get("reference", "")
                 post = self._post(reference) if reference else None
                 records.append(self._creative_from_post(creative_id, post or {}))
+                self.creative_versions[creative_id] = {
+                    "modified": modified,
+                    "read": self.today.isoformat(),
+                }
         return records
+
+    def _unchanged(self, known: Any, modified: int) -> bool:
+        if not isinstance(known, dict) or not modified or known.get("modified") != modified:
+            return False
+        try:
+            read = dt.date.fromisoformat(known.get("read", ""))
+        except (TypeError, ValueError):
+            return False
+        return (self.today - read).days < REREAD_DAYS
 
     def _creative_from_post(self, creative_id: str, post: dict[str, Any]) -> CreativeRecord:
         media = (post.get("content") or {}).get("media") or {}
@@ -189,7 +241,8 @@ class LinkedInConnector(Connector):
         try:
             return self._get(path, "", endpoint=endpoint)
         except ConnectorError as exc:
-            if "HTTP 403" in exc.message or "HTTP 404" in exc.message:
+            gone = exc.detail is not None and exc.detail.http_status in (403, 404)
+            if gone and not isinstance(exc, AuthError | VersionError):
                 return None
             raise
 

@@ -114,9 +114,10 @@ class MonthlyVersions(PlatformVersions):
         return dt.date(int(name[:4]), int(name[4:]), 1)
 
     def supported(self, *, today: dt.date) -> list[str]:
+        """The last twelve months' versions not yet sunset; this month's may not be out yet."""
         names = []
         year, month = today.year - 1, today.month
-        for _ in range(13):
+        for _ in range(12):
             name = f"{year}{month:02d}"
             if today < self.sunset_of(name):
                 names.append(name)

@@ -12,6 +12,9 @@ from urllib.parse import parse_qs, unquote
 from tests.fakes.history import AccountHistory, FakeMetric
 from tests.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
 
+# When every creative of the history was created and last changed (2025-01-01, epoch ms).
+CREATED_AT = 1735689600000
+
 LINKEDIN_OBJECTIVES = ("WEBSITE_VISIT", "LEAD_GENERATION", "BRAND_AWARENESS", "VIDEO_VIEW")
 FIELD_MAP = {
     "impressions": "impressions",
@@ -33,6 +36,14 @@ def _money(micros: int) -> str:
 
 def _epoch_ms(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def version_active(name: str, today: dt.date) -> bool:
+    """LinkedIn's rule: monthly versions YYYYMM, each answered for 12 months, to the 15th."""
+    if not re.fullmatch(r"20\d\d(0[1-9]|1[0-2])", name):
+        return False
+    year, month = int(name[:4]), int(name[4:])
+    return dt.date(year, month, 1) <= today < dt.date(year + 1, month, 15)
 
 
 def _error(status: int, code: str, message: str, service_code: int = 0) -> FakeResponse:
@@ -59,10 +70,22 @@ class FakeLinkedIn(FakePlatform):
         self.tunnelled = 0
         # Post URNs that answer 404, as deleted posts do.
         self.deleted_posts: set[str] = set()
+        # The day the versions are judged on: a later one sunsets more of them.
+        self.today = dt.date.today()
+        # Creatives edited since CREATED_AT: creative id → (lastModifiedAt, new commentary).
+        self.edits: dict[str, tuple[int, str]] = {}
+        # Calls by what they read ("posts", "images", "adAnalytics", "creatives"…).
+        self.calls_by_kind: dict[str, int] = {}
+        self.account_name = "Tu360 Compras LinkedIn"
+
+    def creative_edit(self, creative_id: str, *, commentary: str, at: int) -> None:
+        """Change a creative's post copy; the creative's lastModifiedAt moves to `at`."""
+        self.edits[creative_id] = (at, commentary)
 
     def auth_error_response(self, request: FakeRequest) -> FakeResponse:
+        # 65600 is an invalid or expired token; 65601 a revoked one.
         return _error(
-            401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired", 65601
+            401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired", 65600
         )
 
     def throttle_response(self, request: FakeRequest) -> FakeResponse:
@@ -71,11 +94,26 @@ class FakeLinkedIn(FakePlatform):
     def server_error_response(self, request: FakeRequest) -> FakeResponse:
         return _error(500, "INTERNAL_SERVER_ERROR", "Internal Server Error")
 
+    def version_refusal(self, request: FakeRequest) -> FakeResponse | None:
+        version = request.headers.get("linkedin-version", "")
+        if not version:
+            return _error(
+                400,
+                "VERSION_MISSING",
+                "A version must be present. Please specify a "
+                "version by adding the LinkedIn-Version header.",
+            )
+        if version_active(version, self.today):
+            return None
+        return _error(404, "NONEXISTENT_VERSION", f"Requested version {version} is not active")
+
     def answer(self, request: FakeRequest) -> FakeResponse:
         if request.headers.get("x-restli-protocol-version") != "2.0.0":
             return _error(400, "BAD_REQUEST", "X-Restli-Protocol-Version 2.0.0 is required")
-        if not re.fullmatch(r"\d{6}", request.headers.get("linkedin-version", "")):
-            return _error(400, "VERSION_MISSING", "A LinkedIn-Version header is required")
+        # "adAccounts/1/creatives" counts as "creatives", "adAccounts/1" as "adAccounts".
+        parts = request.path.removeprefix("/rest/").split("/")
+        kind = parts[2] if parts[0] == "adAccounts" and len(parts) > 2 else parts[0]
+        self.calls_by_kind[kind] = self.calls_by_kind.get(kind, 0) + 1
         raw_query = request.raw_query
         if request.method == "POST":
             if request.headers.get("x-http-method-override") != "GET":
@@ -91,6 +129,8 @@ class FakeLinkedIn(FakePlatform):
             if request.headers.get("x-restli-method") != "FINDER":
                 return _error(400, "BAD_REQUEST", "X-RestLi-Method: FINDER is required")
             return self._page([self._creative(a) for a in self.history.ads], query)
+        if path == f"adAccounts/{self.account_id}":
+            return self._account()
         if path.startswith("posts/"):
             return self._post(unquote(path.removeprefix("posts/")))
         if path.startswith("images/"):
@@ -115,6 +155,18 @@ class FakeLinkedIn(FakePlatform):
             body["metadata"]["nextPageToken"] = str(offset + size)
         return FakeResponse(200, json.dumps(body).encode())
 
+    def _account(self) -> FakeResponse:
+        body = {
+            "id": int(self.account_id),
+            "name": self.account_name,
+            "status": "ACTIVE",
+            "currency": "COP",
+            "type": "BUSINESS",
+            "reference": "urn:li:organization:2414183",
+            "test": False,
+        }
+        return FakeResponse(200, json.dumps(body).encode())
+
     def _campaign(self, c) -> dict[str, Any]:
         return {
             "id": int(c.id),
@@ -132,8 +184,8 @@ class FakeLinkedIn(FakePlatform):
             "campaign": f"urn:li:sponsoredCampaign:{a.campaign_id}",
             "intendedStatus": "ACTIVE",
             "content": {"reference": f"urn:li:share:{a.creative_id}"},
-            "createdAt": 1735689600000,
-            "lastModifiedAt": 1735689600000,
+            "createdAt": CREATED_AT,
+            "lastModifiedAt": self.edits.get(a.id, (CREATED_AT, ""))[0],
         }
 
     def _post(self, urn: str) -> FakeResponse:
@@ -143,9 +195,11 @@ class FakeLinkedIn(FakePlatform):
         if creative is None:
             return _error(404, "NOT_FOUND", "Post not found")
         name = creative.image_path.removeprefix("/images/")
+        ad = next((a for a in self.history.ads if a.creative_id == creative.id), None)
+        edit = self.edits.get(ad.id) if ad else None
         body = {
             "id": urn,
-            "commentary": creative.body,
+            "commentary": edit[1] if edit else creative.body,
             "contentLandingPage": creative.landing_url,
             "contentCallToActionLabel": creative.call_to_action,
             "content": {"media": {"id": f"urn:li:image:{name}", "title": creative.headline}},
