@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
@@ -33,8 +33,38 @@ from ingestion.connectors.versions import VersionRefused, versions_of
 
 logger = logging.getLogger(__name__)
 
-# Written for every successful response body, before it is parsed: (endpoint, body bytes).
-ArchiveWriter = Callable[[str, bytes], None]
+
+@dataclass(frozen=True)
+class Exchange:
+    """One successful call, for the raw archive: the request as sent, the body as received.
+
+    The archive (ingestion/services/archive.py) keeps the secrets of the request out of what it
+    stores; the body is never rewritten as text, so a token that is also a common word cannot
+    corrupt it.
+    """
+
+    endpoint: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    status: int
+    body: bytes
+
+    @classmethod
+    def of(cls, endpoint: str, response: requests.Response) -> Exchange:
+        request = response.request
+        return cls(
+            endpoint=endpoint,
+            method=request.method or "",
+            url=request.url or "",
+            headers=dict(request.headers),
+            status=response.status_code,
+            body=response.content,
+        )
+
+
+# Written for every successful response, before it is parsed.
+ArchiveWriter = Callable[[Exchange], None]
 
 # A body that stopped before its end: the connection dropped mid-body (a proxy, a platform
 # front end). requests wraps urllib3's ProtocolError/IncompleteRead in ChunkedEncodingError.
@@ -375,7 +405,7 @@ class Connector:
             return self.error_for(response)
         body = response.content
         if self.archive is not None:
-            self.archive(endpoint, self.redact(body))
+            self.archive(Exchange.of(endpoint, response))
         try:
             payload = json.loads(body)
         except ValueError:
@@ -449,14 +479,6 @@ class Connector:
             return  # past the ceiling: carry on, and let a throttle error end the run if one comes
         logger.info("%s %s: usage is high; resting %.2f s", self.platform, self.account_label, wait)
         self._wait(wait)
-
-    def redact(self, body: bytes) -> bytes:
-        """Remove the token from a body (Graph echoes it in `paging.next`) before archiving."""
-        if not self.token:
-            return body
-        for form in {self.token, quote(self.token, safe="")}:
-            body = body.replace(form.encode(), b"REDACTED")
-        return body
 
 
 def url_without_params(url: str, names: set[str]) -> str:

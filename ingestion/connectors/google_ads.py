@@ -150,12 +150,6 @@ class GoogleAdsConnector(Connector):
             )
         return response.json()["access_token"]
 
-    def redact(self, body: bytes) -> bytes:
-        body = super().redact(body)
-        if self._access_token and self._access_token != self.token:
-            body = body.replace(self._access_token.encode(), b"REDACTED")
-        return body
-
     @property
     def customer_id(self) -> str:
         return re.sub(r"\D", "", self.account_id)

@@ -1,23 +1,75 @@
-"""The raw archive: every response body a connector received, gzipped, by the day it came.
+"""The raw archive: every response a connector received, by the day it came, and what was asked.
 
-Names read `raw/platform=…/account=…/year=…/month=…/day=…/<time>-<n>-<endpoint>.json.gz`;
-the writer and the readers below are the only code that knows this layout.
+Each response is two files:
+
+- its body, gzipped, as received:
+  `raw/platform=…/account=…/year=…/month=…/day=…/<time>-<n>-<endpoint>.json.gz`;
+- its manifest, written after the body: `raw/_manifests/<the same path>.json` — the request as
+  sent with its secrets replaced (headers such as Authorization and developer-token, query
+  parameters such as access_token), the status, the body's size and SHA-256.
+
+Secrets are removed from the request, never by replacing the token's text in the body: a token
+that is also a common word ("a", "OUTCOME") would rewrite the figures and objectives. Graph
+echoes the token in `paging.next`, so URLs inside the body lose their secret query parameters
+(only those, only inside URL strings, counted in the manifest); every other byte stays as
+received. Replay checks each body against its manifest and refuses an archive it cannot trust.
+The `_manifests` folder starts with "_" so Hive-style readers of `raw/` (Athena, Spark) skip it.
+These functions are the only code that knows this layout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import itertools
+import json
 import re
+from dataclasses import dataclass
+from urllib.parse import unquote_plus, urlsplit
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from ingestion.connectors.base import ArchiveWriter
+from ingestion.connectors.base import ArchiveWriter, Exchange
 
 SUFFIX = ".json.gz"
+MANIFEST_SUFFIX = ".json"
+MANIFEST_ROOT = "raw/_manifests/"
+FORMAT = 2
+REDACTED = "REDACTED"
+
+# Request headers and URL query parameters whose values are credentials. The manager account
+# id (login-customer-id) and the API version headers are kept: they say how the call was made.
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "developer-token",
+        "x-api-key",
+        "x-goog-api-key",
+    }
+)
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "appsecret_proof",
+        "oauth_token",
+        "oauth_signature",
+        "api_key",
+        "key",
+        "token",
+        "password",
+    }
+)
+# A JSON string literal: in valid JSON, scanning from the start finds exactly the strings.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A query parameter inside such a literal's bytes: separator, name, value.
+_RAW_PARAM = re.compile(rb'([?&])([^=&#"?]+)=([^&#"]*)')
 
 
 def _safe(part: str) -> str:
@@ -32,24 +84,151 @@ def _day_folder(folder: str, day: dt.date) -> str:
     return f"{folder}/year={day:%Y}/month={day:%m}/day={day:%d}"
 
 
+def manifest_name(body_name: str) -> str:
+    """Where the manifest of an archived body lives."""
+    return MANIFEST_ROOT + body_name.removeprefix("raw/").removesuffix(SUFFIX) + MANIFEST_SUFFIX
+
+
+# Redaction ---------------------------------------------------------------------------------
+
+
+def url_redacted(url: str) -> tuple[str, int]:
+    """Replace the values of secret query parameters; return the URL and how many were."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url, 0
+    pieces, count = [], 0
+    for piece in parts.query.split("&"):
+        name = piece.split("=", 1)[0]
+        if unquote_plus(name).lower() in SECRET_PARAMS:
+            piece, count = f"{name}={REDACTED}", count + 1
+        pieces.append(piece)
+    if not count:
+        return url, 0
+    return parts._replace(query="&".join(pieces)).geturl(), count
+
+
+def request_redacted(*, method: str, url: str, headers: dict[str, str]) -> dict:
+    """The request as the manifest keeps it: what was asked, without its credentials."""
+    return {
+        "method": method,
+        "url": url_redacted(url)[0],
+        "headers": {
+            name: REDACTED if name.lower() in SECRET_HEADERS else value
+            for name, value in headers.items()
+        },
+    }
+
+
+def _raw_param_redacted(match: re.Match) -> bytes:
+    try:
+        name = unquote_plus(json.loads(b'"' + match.group(2) + b'"'))
+    except ValueError:
+        return match.group(0)
+    if name.lower() not in SECRET_PARAMS:
+        return match.group(0)
+    return match.group(1) + match.group(2) + b"=" + REDACTED.encode()
+
+
+def _string_redacted(literal: bytes) -> bytes | None:
+    """The literal with its URL's secrets replaced, or None when it holds none.
+
+    The value is replaced in the literal's own bytes (Graph writes `https:\\/\\/…`), checked
+    to decode to the redacted URL; only when it does not is the literal written anew.
+    """
+    if b"=" not in literal or b":" not in literal:
+        return None
+    try:
+        text = json.loads(literal)
+    except ValueError:
+        return None
+    if not isinstance(text, str) or not text.startswith(("http://", "https://")):
+        return None
+    url, count = url_redacted(text)
+    if not count:
+        return None
+    raw = _RAW_PARAM.sub(_raw_param_redacted, literal)
+    try:
+        if json.loads(raw) == url:
+            return raw
+    except ValueError:
+        pass
+    return json.dumps(url, ensure_ascii=False).encode()
+
+
+def body_redacted(body: bytes) -> tuple[bytes, int]:
+    """Replace secret query parameters of URLs in a JSON body; keep every other byte.
+
+    Only string literals that are http(s) URLs with a secret parameter change, and only that
+    parameter's value; a body without one is returned as it is.
+    """
+    count = 0
+
+    def replace(match: re.Match) -> bytes:
+        nonlocal count
+        redacted = _string_redacted(match.group(0))
+        if redacted is None:
+            return match.group(0)
+        count += 1
+        return redacted
+
+    redacted = _JSON_STRING.sub(replace, body)
+    return (redacted, count) if count else (body, 0)
+
+
+# Writing -----------------------------------------------------------------------------------
+
+
 def archive_writer(*, platform: str, account_id: str) -> ArchiveWriter:
-    """Return a function that stores each response body gzipped, by the day it was fetched."""
+    """Return a function that stores each response gzipped, with its manifest, by day fetched."""
     counter = itertools.count(1)
     folder = archive_folder(platform=platform, account_id=account_id)
 
-    def write(endpoint: str, body: bytes) -> None:
+    def write(exchange: Exchange) -> None:
         now = timezone.now().astimezone(dt.UTC)
-        name = (
+        body, redactions = body_redacted(exchange.body)
+        name = default_storage.save(
             f"{_day_folder(folder, now)}/"
-            f"{now:%Y%m%dT%H%M%S%fZ}-{next(counter):05d}-{_safe(endpoint)}{SUFFIX}"
+            f"{now:%Y%m%dT%H%M%S%fZ}-{next(counter):05d}-{_safe(exchange.endpoint)}{SUFFIX}",
+            ContentFile(gzip.compress(body, mtime=0)),
         )
-        default_storage.save(name, ContentFile(gzip.compress(body, mtime=0)))
+        manifest = {
+            "format": FORMAT,
+            "endpoint": exchange.endpoint,
+            "fetched_at": now.isoformat(),
+            "request": request_redacted(
+                method=exchange.method, url=exchange.url, headers=exchange.headers
+            ),
+            "status": exchange.status,
+            "bytes": len(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "redacted_in_body": redactions,
+        }
+        # Written last: a body without a manifest is one whose write did not finish.
+        default_storage.save(
+            manifest_name(name),
+            ContentFile(json.dumps(manifest, indent=1, ensure_ascii=False).encode()),
+        )
 
     return write
 
 
+# Reading -----------------------------------------------------------------------------------
+
+
+class ArchiveUntrusted(Exception):
+    """An archived body cannot be trusted; the message says why, after its file name."""
+
+
+@dataclass(frozen=True)
+class ArchivedResponse:
+    name: str
+    endpoint: str
+    body: bytes
+
+
 def archived_files(*, folder: str, date_from: dt.date, date_to: dt.date) -> list[str]:
-    """Return the archive's files fetched between two days (UTC), in the order they came."""
+    """Return the archive's bodies fetched between two days (UTC), in the order they came."""
     names = []
     day = date_from
     while day <= date_to:
@@ -66,6 +245,30 @@ def archived_endpoint(name: str) -> str:
     return name.rsplit("/", 1)[1].split("-", 2)[2].removesuffix(SUFFIX)
 
 
-def archived_body(name: str) -> bytes:
-    with default_storage.open(name, "rb") as handle:
-        return gzip.decompress(handle.read())
+def archived_response(name: str) -> ArchivedResponse:
+    """Read an archived body and check it against its manifest; raise ArchiveUntrusted if not.
+
+    No manifest means the body was archived before checksums were kept (when the token was
+    replaced as text, which could change figures) or its write did not finish.
+    """
+    if not default_storage.exists(manifest_name(name)):
+        raise ArchiveUntrusted(
+            "no manifest: it was archived before Yenni kept checksums (when the token was "
+            "replaced as text, which can change figures), or its write did not finish"
+        )
+    try:
+        with default_storage.open(manifest_name(name), "rb") as handle:
+            manifest = json.loads(handle.read())
+        expected, size = manifest["sha256"], manifest["bytes"]
+        if manifest["format"] != FORMAT:
+            raise ValueError(f"format {manifest['format']}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ArchiveUntrusted(f"its manifest cannot be read ({exc})") from exc
+    try:
+        with default_storage.open(name, "rb") as handle:
+            body = gzip.decompress(handle.read())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ArchiveUntrusted(f"its body cannot be read ({exc})") from exc
+    if len(body) != size or hashlib.sha256(body).hexdigest() != expected:
+        raise ArchiveUntrusted("its checksum does not match its manifest (changed since archived)")
+    return ArchivedResponse(name=name, endpoint=manifest.get("endpoint", ""), body=body)

@@ -81,5 +81,5 @@ def test_a_replay_that_cannot_start_records_why(db, monkeypatch):
     run = ingestion_replay(account=account, date_from=dt.date(2026, 1, 1), date_to=dt.date.today())
 
     assert run.status == IngestionRun.Status.FAILED
-    assert run.error == "IngestionError: Yenni has no connector for Meta yet."
+    assert run.error == "Yenni has no connector for Meta yet."
     assert run.kind == IngestionRun.Kind.REPLAY
