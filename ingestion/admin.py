@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import AdAccount
 from creatives.admin import ReadOnlyAdminMixin
 from ingestion.models import ImageFetchFailure, IngestionRun, SyncBookmark
 from ingestion.services import CSV_PARSERS, ingestion_csv_import
+from ingestion.services.heartbeat import run_mark_failed, site_text
 
 CSV_MAX_BYTES = 50 * 1024 * 1024
+# The admin history line of a run a lead marked as failed (stored in the site's language).
+STOPPED_LOG = gettext_noop("Marked as failed (it was running).")
 
 
 class CsvImportForm(forms.Form):
@@ -54,14 +58,59 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "waited_seconds",
         "images_failed",
         "started_at",
+        "heartbeat_at",
         "duration_display",
     ]
     list_filter = ["status", "kind", "account__platform"]
     list_select_related = ["account__platform"]
     search_fields = ["account__name", "account__external_id", "error"]
     date_hierarchy = "created_at"
-    readonly_fields = [*list_display, "since", "images_stored", "error", "finished_at"]
+    readonly_fields = [*list_display, "since", "images_stored", "error", "finished_at", "worker"]
     change_list_template = "admin/ingestion/ingestionrun/change_list.html"
+    actions = ["mark_failed"]
+
+    def has_stop_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ingestion.stop_ingestionrun")
+
+    @admin.action(description=_("Mark as failed (stuck runs)"), permissions=["stop"])
+    def mark_failed(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """Fail runs whose worker is gone, after a confirmation page; record who did it.
+
+        Runs are otherwise read-only: this is the lead's way out when a run shows "running"
+        and nothing moves. A worker still alive stops at its next heartbeat.
+        """
+        running = list(
+            queryset.filter(status=IngestionRun.Status.RUNNING).select_related("account__platform")
+        )
+        if not running:
+            messages.warning(
+                request, gettext("None of the selected runs is running; nothing was changed.")
+            )
+            return None
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Mark runs as failed"),
+                "opts": self.model._meta,
+                "runs": running,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/ingestion/ingestionrun/mark_failed.html", context
+            )
+        marked = [
+            run for run in running if run_mark_failed(run=run, user=request.user.get_username())
+        ]
+        for run in marked:
+            self.log_change(request, run, site_text(STOPPED_LOG))
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s run marked as failed.", "%(count)s runs marked as failed.", len(marked)
+            )
+            % {"count": len(marked)},
+        )
+        return None
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.csv_import_view)

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ingestion.workers import worker_name
+
 
 class IngestionRun(models.Model):
     """One sync (or replay) of one ad account; the source of truth for its status and timings."""
@@ -17,6 +19,8 @@ class IngestionRun(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # Another run of the account was alive: this one did nothing (not a failure).
+        SKIPPED = "skipped", _("Skipped")
 
     class Kind(models.TextChoices):
         API = "api", _("Platform API")
@@ -53,6 +57,15 @@ class IngestionRun(models.Model):
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Refreshed by a running run at least every chunk and during waits; the next run of the
+    # account takes over one whose heartbeat is older than INGEST_HEARTBEAT_TIMEOUT_SECONDS.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(
+        _("worker"),
+        max_length=300,
+        blank=True,
+        help_text=_("The process that ran it: host, PID namespace and PID."),
+    )
 
     class Meta:
         verbose_name = _("ingestion run")
@@ -62,6 +75,7 @@ class IngestionRun(models.Model):
             models.Index(fields=["account", "-created_at"], name="ingestion_run_account_idx"),
             models.Index(fields=["status"], name="ingestion_run_status_idx"),
         ]
+        permissions = [("stop_ingestionrun", "Can mark a running ingestion run as failed")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.account} {self.get_status_display()}"
@@ -77,13 +91,14 @@ class IngestionRun(models.Model):
 
         A conditional update, so a task the broker delivers twice runs once.
         """
-        now = timezone.now()
+        now, worker = timezone.now(), worker_name()
         taken = IngestionRun.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
-            status=self.Status.RUNNING, started_at=now
+            status=self.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker
         )
         if taken:
             self.status = self.Status.RUNNING
-            self.started_at = now
+            self.started_at = self.heartbeat_at = now
+            self.worker = worker
         return bool(taken)
 
 

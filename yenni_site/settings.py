@@ -321,6 +321,10 @@ INGEST_LOOKBACK_DAYS = {"meta": 28, "google_ads": 14, "x": 14, "linkedin": 0}
 # JSON file of tokens, {"meta": {"act_123": "…", "default": "…"}, …}; see ingestion/credentials.py.
 INGEST_SECRETS_FILE = env("YENNI_INGEST_SECRETS_FILE")
 INGEST_ALERT_EMAILS = env_list("YENNI_INGEST_ALERT_EMAILS")
+# A running sync refreshes its heartbeat at least every chunk; one silent for longer than this
+# is taken for dead, and the next run of its account takes over (its worker process gone from
+# this machine is known dead at once).
+INGEST_HEARTBEAT_TIMEOUT_SECONDS = env_int("YENNI_INGEST_HEARTBEAT_TIMEOUT_SECONDS", 300)
 # Meta action types counted as conversions and leads, by concept; one canonical type is read
 # per concept so the omni_/offsite_conversion.fb_pixel_ duplicates are never summed.
 INGEST_META_CONVERSION_ACTIONS = env_list(

@@ -20,6 +20,7 @@ from campaigns.models import AdAccount, Campaign
 from campaigns.rollups import RollupError, image_ids_for_campaigns, image_rollup_refresh
 from ingestion.connectors.base import Connector
 from ingestion.models import IngestionRun
+from ingestion.services.heartbeat import RunTakenOver, run_heartbeat
 from ingestion.services.store import UpsertCounts
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,21 @@ def run_start(*, account: AdAccount, kind: str, **fields) -> IngestionRun:
     return run
 
 
-def run_finish(run: IngestionRun, *, failed: bool) -> None:
-    run.status = IngestionRun.Status.FAILED if failed else IngestionRun.Status.SUCCEEDED
-    run.finished_at = timezone.now()
+def run_finish(run: IngestionRun, *, failed: bool, status: str = "") -> bool:
+    """Record how the run ended; False, writing nothing, when someone else already ended it.
+
+    A lead may mark a run failed, or the next run take it over, while its worker still runs:
+    their verdict stands.
+    """
+    status = status or (IngestionRun.Status.FAILED if failed else IngestionRun.Status.SUCCEEDED)
+    now = timezone.now()
+    running = IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.RUNNING)
+    if not running.update(status=status, finished_at=now):
+        run.refresh_from_db()
+        return False
+    run.status, run.finished_at = status, now
     run.save()
+    return True
 
 
 class RunTally:
@@ -64,6 +76,9 @@ class RunTally:
         """
         counts = UpsertCounts()
         with transaction.atomic():
+            # First in the transaction: a run someone else ended saves nothing more, and the
+            # row lock keeps a takeover from passing a save in progress (PostgreSQL).
+            run_heartbeat(self.run, force=True)
             yield counts
         self.counts.created += counts.created
         self.counts.updated += counts.updated
@@ -100,6 +115,10 @@ def run_lifecycle(
     failed = False
     try:
         yield tally
+    except RunTakenOver as exc:
+        logger.warning("Ingestion run %s stopped: %s", run.pk, exc)
+        run.refresh_from_db()
+        return
     except expected as exc:
         failed = True
         run.error = f"{error_prefix}{exc}"
@@ -111,7 +130,8 @@ def run_lifecycle(
         run.error = f"{unexpected_prefix}{type(exc).__name__}: {exc}"
         logger.exception("Ingestion run %s failed", run.pk)
     tally.calls_record()
-    run_finish(run, failed=failed)
+    if not run_finish(run, failed=failed):
+        return
     if failed and alert:
         ingestion_alert_send(run=run)
     ranking_tables_refresh(run=run)

@@ -24,16 +24,21 @@ from ingestion.credentials import platform_secret_options, token_for_account
 from ingestion.models import IngestionRun, SyncBookmark
 from ingestion.services.archive import archive_writer
 from ingestion.services.creative_images import creative_images_sync
+from ingestion.services.heartbeat import run_heartbeat, run_skip_note, runs_dead_take_over
 from ingestion.services.runs import (
     IngestionError,
     RunTally,
     account_label,
+    ingestion_alert_send,
     run_finish,
     run_lifecycle,
 )
 from ingestion.services.store import StoredCatalog, daily_metrics_upsert, records_store
 
 Progress = Callable[[str], None]
+
+# Creatives whose images are fetched between two heartbeats.
+IMAGE_SLICE = 20
 
 
 # Windows and connectors -------------------------------------------------------------------
@@ -148,19 +153,26 @@ def ingestion_run_account(
 ) -> IngestionRun:
     """Sync the run's account from its platform; on failure record it and alert by e-mail.
 
-    Does nothing when another worker already claimed the run. Never raises for a platform
-    failure: the run row holds the outcome, so one account's failure does not stop others.
+    Does nothing when another worker already claimed the run, and stands down (skipped, not
+    failed) while another sync of the account is alive; one whose worker died is taken over.
+    Never raises for a platform failure: the run row holds the outcome, so one account's
+    failure does not stop others.
     """
     if not run.claim():
         run.refresh_from_db()
         return run
     account = AdAccount.objects.select_related("platform").get(pk=run.account_id)
     run.account = account
-    busy = _running_sync_of(run)
-    if busy is not None:
-        # Two syncs of one account would race on its bookmark; this one stands down quietly.
-        run.error = f"Run #{busy.pk} of this account is still running; this run did nothing."
-        run_finish(run, failed=True)
+    alive, dead = runs_dead_take_over(run=run)
+    for other in dead:
+        ingestion_alert_send(run=other)
+    if alive is not None:
+        # Two syncs of one account would race on its bookmark. Standing down is no failure:
+        # the live run reads the same days, so nobody is alerted.
+        run.error = run_skip_note(alive=alive)
+        run_finish(run, failed=False, status=IngestionRun.Status.SKIPPED)
+        if progress is not None:
+            progress(run.error)
         return run
     with run_lifecycle(
         run,
@@ -171,6 +183,7 @@ def ingestion_run_account(
         tally.connector = connector
         bookmark, _ = SyncBookmark.objects.get_or_create(account=account)
         tally.connector = connector or connector_for_account(account=account, bookmark=bookmark)
+        tally.connector.heartbeat = lambda: run_heartbeat(run)
         _sync(tally=tally, bookmark=bookmark, connector=tally.connector, progress=progress)
     return run
 
@@ -214,7 +227,16 @@ def _sync(
     with tally.transaction() as counts:
         stored = records_store(account=account, records=catalog, counts=counts)
     say(f"{len(campaigns)} campaigns, {len(ads)} ads, {len(creatives)} creatives")
-    creative_images_sync(creatives=stored.creatives, records=creatives, run=run)
+    # In slices with a beat between: a first sync can download thousands of images.
+    for first in range(0, len(creatives), IMAGE_SLICE):
+        run_heartbeat(run)
+        records = creatives[first : first + IMAGE_SLICE]
+        in_slice = {
+            record.external_id: stored.creatives[record.external_id]
+            for record in records
+            if record.external_id in stored.creatives
+        }
+        creative_images_sync(creatives=in_slice, records=records, run=run)
     run.save(update_fields=["images_stored", "images_failed"])
 
     total_days = max((end - start).days + 1, 0)

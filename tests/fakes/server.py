@@ -12,7 +12,6 @@ import random
 import socket
 import struct
 import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -109,9 +108,6 @@ class FakePlatform:
         # Image name → "big", "bomb", "html" or "missing": how that image is broken for now.
         self.broken_images: dict[str, str] = {}
         self.base_url = ""
-        # Seconds each API call takes before it answers: a slow platform, for killing a run
-        # while a call is in flight.
-        self.delay_seconds = 0.0
         self.calls = 0
         self.throttled = 0
         self.errors = 0
@@ -157,8 +153,6 @@ class FakePlatform:
             self.calls += 1
             request.call = n = self.calls
             self.last_request = request
-        if self.delay_seconds:
-            time.sleep(self.delay_seconds)
         plan = self.failures
         refused = self.version_refusal(request)
         if refused is not None:

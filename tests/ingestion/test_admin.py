@@ -1,11 +1,16 @@
-"""The ingestion admin as a marketing lead uses it: runs, bookmarks, CSV uploads."""
+"""The ingestion admin as a marketing lead uses it: runs, bookmarks, CSV uploads, stuck runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import DailyMetric
 from ingestion.models import ImageFetchFailure, IngestionRun, SyncBookmark
@@ -97,3 +102,91 @@ def test_an_analyst_cannot_upload_csv_files(client, analyst):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def running_run(account, **fields) -> IngestionRun:
+    return IngestionRun.objects.create(
+        account=account,
+        status=IngestionRun.Status.RUNNING,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        heartbeat_at=timezone.now() - dt.timedelta(hours=1),
+        worker="yenni-worker-2:pid:[4026531836]:5120",
+        **fields,
+    )
+
+
+def mark_failed(client, *runs: IngestionRun, confirm: bool):
+    data = {"action": "mark_failed", "_selected_action": [run.pk for run in runs]}
+    if confirm:
+        data["post"] = "yes"
+    return client.post(reverse("admin:ingestion_ingestionrun_changelist"), data)
+
+
+def test_a_lead_is_asked_to_confirm_before_marking_a_run_as_failed(client, lead):
+    run = running_run(make_account(platform="meta", name="Crédito Fácil Meta"))
+    client.force_login(lead)
+
+    response = mark_failed(client, run, confirm=False)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Crédito Fácil Meta" in page
+    assert "yenni-worker-2:pid:[4026531836]:5120" in page
+    assert 'name="post" value="yes"' in page
+    run.refresh_from_db()
+    assert run.status == IngestionRun.Status.RUNNING
+    assert LogEntry.objects.count() == 0
+
+
+def test_a_lead_marks_a_stuck_run_as_failed_and_the_run_says_who_did_it(client, lead):
+    account = make_account(platform="meta", name="Crédito Fácil Meta")
+    stuck = running_run(account)
+    finished = IngestionRun.objects.create(account=account, status=IngestionRun.Status.SUCCEEDED)
+    client.force_login(lead)
+
+    response = mark_failed(client, stuck, finished, confirm=True)
+
+    assert response.status_code == 302
+    stuck.refresh_from_db()
+    finished.refresh_from_db()
+    assert stuck.status == IngestionRun.Status.FAILED
+    assert stuck.finished_at is not None
+    assert stuck.error.startswith("Marcada como fallida en el admin por lucia_lead el ")
+    assert finished.status == IngestionRun.Status.SUCCEEDED
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.object_id) == (lead, str(stuck.pk))
+    assert entry.get_change_message() == "Marcada como fallida (estaba en curso)."
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["1 ejecución marcada como fallida."]
+
+
+def test_marking_only_finished_runs_changes_nothing_and_says_so(client, lead):
+    finished = IngestionRun.objects.create(
+        account=make_account(platform="meta"), status=IngestionRun.Status.FAILED, error="x"
+    )
+    client.force_login(lead)
+
+    response = mark_failed(client, finished, confirm=True)
+
+    finished.refresh_from_db()
+    assert (finished.status, finished.error) == (IngestionRun.Status.FAILED, "x")
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == [
+        "Ninguna de las ejecuciones seleccionadas está en curso; no se cambió nada."
+    ]
+
+
+def test_a_staff_user_without_the_stop_permission_cannot_mark_runs_as_failed(client, db):
+    viewer = User.objects.create_user("vera_viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_ingestionrun"))
+    run = running_run(make_account(platform="meta"))
+    client.force_login(viewer)
+
+    listing = client.get(reverse("admin:ingestion_ingestionrun_changelist"))
+    response = mark_failed(client, run, confirm=True)
+
+    assert listing.status_code == 200
+    assert "mark_failed" not in listing.content.decode()
+    run.refresh_from_db()
+    assert run.status == IngestionRun.Status.RUNNING
+    assert response.status_code in (200, 302)

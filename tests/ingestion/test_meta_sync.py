@@ -374,38 +374,7 @@ def test_a_usage_header_at_95_percent_makes_the_sync_rest_before_meta_throttles(
     assert catalog_totals(meta_account) == fake_meta.history.totals_by_ad()
 
 
-def test_a_second_sync_of_an_account_stands_down_while_one_is_running(fake_meta, meta_account):
-    from django.utils import timezone
-
-    running = IngestionRun.objects.create(
-        account=meta_account, status=IngestionRun.Status.RUNNING, started_at=timezone.now()
-    )
-
-    run = sync(meta_account)
-
-    assert run.status == IngestionRun.Status.FAILED
-    assert run.error == f"Run #{running.pk} of this account is still running; this run did nothing."
-    assert fake_meta.calls == 0
-    assert mail.outbox == []
-
-
-def test_a_run_whose_worker_died_is_closed_and_the_next_sync_proceeds(
-    fake_meta, meta_account, settings
-):
-    from django.utils import timezone
-
-    dead = IngestionRun.objects.create(
-        account=meta_account,
-        status=IngestionRun.Status.RUNNING,
-        started_at=timezone.now() - dt.timedelta(seconds=settings.Q_TIMEOUT + 301),
-    )
-
-    run = sync(meta_account)
-
-    dead.refresh_from_db()
-    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
-    assert dead.status == IngestionRun.Status.FAILED
-    assert dead.error.startswith("The worker running it stopped: no end after")
+# Runs standing down for a live run, and taking over dead ones: test_dead_runs.py.
 
 
 def test_reduce_the_amount_of_data_halves_the_page_until_meta_answers(fake_meta, meta_account):

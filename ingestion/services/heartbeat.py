@@ -1,0 +1,139 @@
+"""A running run's proof of life, and the takeover of runs whose worker died.
+
+A run beats when it is claimed, before every platform call, between slices of a long wait and
+in every transaction that saves its data (`RunTally.transaction`). The beat is a conditional
+update: a run that someone else marked failed (the next run taking over, or a lead in the
+admin) learns it at its next beat and stops without writing, so two runs never save one
+account at the same time.
+
+Messages are stored in the site's language: whoever reads the run, in the admin or in an
+alert, reads that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
+from ingestion.models import IngestionRun
+from ingestion.workers import worker_gone
+
+WORKER_DIED = _(
+    "The worker running this run died ({reason}). Run #{successor} took over the account and "
+    "continues from the bookmark: what this run saved is kept and nothing is counted twice."
+)
+PROCESS_GONE = _("its process {worker} is gone")
+NO_HEARTBEAT = _("no heartbeat for {seconds} s")
+SKIPPED = _(
+    "Run #{other} of this account is running (last heartbeat {seconds} s ago), so this run did "
+    "nothing. That run reads the same days; nothing is lost."
+)
+MARKED_FAILED = _(
+    "Marked as failed in the admin by {user} at {time}. If its worker was still alive, it stops "
+    "at its next heartbeat; what the run saved is kept, and the next run continues from the "
+    "bookmark."
+)
+
+# Beats between the forced ones (each saved chunk) are written at most this often.
+BEAT_EVERY_SECONDS = 30.0
+
+
+class RunTakenOver(Exception):
+    """Someone else ended this run (the next run or a lead): stop and write nothing more."""
+
+
+def site_text(message: str, **values: object) -> str:
+    """Translate a stored message into the site's language and fill in its values."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message).format(**values)
+
+
+def run_heartbeat(run: IngestionRun, *, force: bool = False) -> None:
+    """Record that the run is alive; raise RunTakenOver when it is no longer running.
+
+    Unforced beats are written at most every BEAT_EVERY_SECONDS (or a fifth of the timeout),
+    so a call-heavy run does not write a row per call.
+    """
+    now = timezone.now()
+    every = min(BEAT_EVERY_SECONDS, settings.INGEST_HEARTBEAT_TIMEOUT_SECONDS / 5)
+    if not force and run.heartbeat_at and (now - run.heartbeat_at).total_seconds() < every:
+        return
+    beating = IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.RUNNING)
+    if not beating.update(heartbeat_at=now):
+        raise RunTakenOver(f"Run #{run.pk} was ended by someone else; it stops here.")
+    run.heartbeat_at = now
+
+
+def _silent_seconds(run: IngestionRun, now: dt.datetime) -> int:
+    last = run.heartbeat_at or run.started_at or run.created_at
+    return int((now - last).total_seconds())
+
+
+def _death(run: IngestionRun, *, now: dt.datetime) -> str | None:
+    """Why the run's worker is known dead, or None while it may be alive."""
+    if run.worker and worker_gone(run.worker):
+        return site_text(PROCESS_GONE, worker=run.worker)
+    silent = _silent_seconds(run, now)
+    if silent > settings.INGEST_HEARTBEAT_TIMEOUT_SECONDS:
+        return site_text(NO_HEARTBEAT, seconds=silent)
+    return None
+
+
+def runs_dead_take_over(*, run: IngestionRun) -> tuple[IngestionRun | None, list[IngestionRun]]:
+    """Fail the account's other running syncs whose worker died; return (one alive, the dead).
+
+    The takeover is conditional on the heartbeat read: a run that beat in between is alive
+    after all and keeps running.
+    """
+    now = timezone.now()
+    others = (
+        IngestionRun.objects.filter(
+            account_id=run.account_id,
+            kind=IngestionRun.Kind.API,
+            status=IngestionRun.Status.RUNNING,
+        )
+        .exclude(pk=run.pk)
+        .order_by("pk")
+    )
+    alive: IngestionRun | None = None
+    dead: list[IngestionRun] = []
+    for other in others:
+        reason = _death(other, now=now)
+        taken = 0
+        if reason is not None:
+            other.error = site_text(WORKER_DIED, reason=reason, successor=run.pk)
+            other.status, other.finished_at = IngestionRun.Status.FAILED, now
+            taken = IngestionRun.objects.filter(
+                pk=other.pk, status=IngestionRun.Status.RUNNING, heartbeat_at=other.heartbeat_at
+            ).update(status=other.status, finished_at=now, error=other.error)
+        if taken:
+            dead.append(other)
+        elif alive is None:
+            alive = other
+    return alive, dead
+
+
+def run_skip_note(*, alive: IngestionRun) -> str:
+    """What a run that stood down for a live one tells the user."""
+    return site_text(SKIPPED, other=alive.pk, seconds=_silent_seconds(alive, timezone.now()))
+
+
+def run_mark_failed(*, run: IngestionRun, user: str) -> bool:
+    """Fail a running run from the admin, saying who did it; False when it was not running.
+
+    A worker still alive learns it at its next heartbeat and stops (RunTakenOver).
+    """
+    now = timezone.now()
+    error = site_text(
+        MARKED_FAILED, user=user, time=timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+    )
+    marked = IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.RUNNING).update(
+        status=IngestionRun.Status.FAILED, finished_at=now, error=error
+    )
+    if marked:
+        run.status, run.finished_at, run.error = IngestionRun.Status.FAILED, now, error
+    return bool(marked)
