@@ -480,8 +480,8 @@ def test_daily_spend_shows_in_the_account_currency_in_the_users_language(client,
     spanish = client.get(url, headers={"accept-language": "es"}).content.decode()
     english = client.get(url, headers={"accept-language": "en"}).content.decode()
 
-    # Spanish groups thousands with a no-break space.
-    assert '<td class="field-spend">1\xa0234\xa0567,89 USD</td>' in spanish
+    # Spanish groups thousands the Colombian way, with a point.
+    assert '<td class="field-spend">1.234.567,89 USD</td>' in spanish
     assert '<td class="field-ctr">1,25 %</td>' in spanish
     assert '<td class="field-spend">1,234,567.89 USD</td>' in english
     assert '<td class="field-ctr">1.25 %</td>' in english

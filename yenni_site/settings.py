@@ -177,6 +177,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Spanish numbers as Colombia writes them ("1.500", "1.234,5"); yenni_site/formats/es says why.
+# USE_THOUSAND_SEPARATOR stays off: it would group ids in URLs and hidden inputs too. Figures
+# are grouped where they are printed (campaigns.figures, `intcomma`).
+FORMAT_MODULE_PATH = ["yenni_site.formats"]
 TIME_ZONE = env("YENNI_TIME_ZONE", "America/Bogota")
 USE_I18N = True
 USE_TZ = True

@@ -24,8 +24,11 @@
   const lang = document.documentElement.lang || "es";
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
-  const decimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+  // Spanish as Colombia writes it ("1.500"), like the page's own figures (campaigns/figures.py);
+  // plain "es" leaves four-digit numbers ungrouped.
+  const locale = lang === "es" ? "es-CO" : lang;
+  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
 
   function money(currency) {
     return (value) => `${currency} ${number.format(value)}`;

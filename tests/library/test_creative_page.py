@@ -174,6 +174,18 @@ def test_the_creative_page_shows_the_copy_every_ad_and_the_descriptions_in_the_l
     assert '<p lang="en">a woman holding a phone</p>' in spanish
 
 
+def test_a_spanish_page_groups_thousands_the_colombian_way(client, analyst, piece):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    html = login(client, analyst).get(reverse("creative_detail", args=[piece.pk])).content.decode()
+
+    # The first day: 1,000 + 500 + 300 impressions of the image's three ads.
+    first_day = f'<th scope="row">{FIRST_DAY:%Y-%m-%d}</th><td class="num">1.800</td>'
+    assert first_day in html
+    assert "1\xa0800" not in html
+    assert "1 800" not in html
+
+
 def test_the_creative_page_lists_only_the_briefs_the_user_may_see(en, analyst, lead, piece):
     own = Brief.objects.create(
         owner=analyst,

@@ -1,0 +1,1 @@
+"""Format modules that Django reads before its own (FORMAT_MODULE_PATH in settings)."""
