@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns import figures
 from campaigns.ranking.full import FullRanking
 from campaigns.ranking.metrics import ratio_parts
 from creatives.models import ImageDescription
@@ -102,13 +103,6 @@ class AttributeRow:
         return self.lift.value is not None
 
 
-def percent_change(value: float) -> str:
-    """ "+18 %", "−7 %": whole percents with a real minus sign (the same in both languages)."""
-    rounded = round(value * 100)
-    # A bound just below zero reads "−0 %", so it never seems to contradict its verdict.
-    return f"{'−' if value < 0 else '+'}{abs(rounded)} %"
-
-
 def lift_text(lift: Lift, metric_label: str) -> str:
     if lift.value is None:
         return _("not enough data (n = {n}; at least {minimum} pieces needed)").format(
@@ -117,11 +111,11 @@ def lift_text(lift: Lift, metric_label: str) -> str:
     return _(
         "{lift} {metric} vs the node's average (n = {n}, 95 % interval {low} … {high})"
     ).format(
-        lift=percent_change(lift.value),
+        lift=figures.change(lift.value),
         metric=metric_label,
         n=lift.n,
-        low=percent_change(lift.low),
-        high=percent_change(lift.high),
+        low=figures.change(lift.low),
+        high=figures.change(lift.high),
     )
 
 
@@ -135,7 +129,7 @@ def _verdict(lift: Lift, lower_is_better: bool) -> str:
 
 
 def attribute_rows(
-    ranking: FullRanking, attributes: dict[int, dict[str, str]], lang: str
+    ranking: FullRanking, attributes: dict[int, dict[str, str]]
 ) -> tuple[list[AttributeRow], int]:
     """Every attribute value's lift over the described pieces; and how many had no description.
 
@@ -152,7 +146,7 @@ def attribute_rows(
     for i, piece in enumerate(described):
         for attribute, value in attributes[piece.image_id].items():
             groups[(attribute, value)].append(i)
-    label = spec.label_en if lang == "en" else spec.label_es
+    label = str(spec.label)
     rows = []
     for (attribute, value), members in groups.items():
         mask = np.zeros(len(described), dtype=bool)

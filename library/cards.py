@@ -6,19 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import figures
 from campaigns.models import ImageWeeklyRollup
 from campaigns.ranking.metrics import in_currency, metric_value
-from campaigns.ranking.reasons import compact, format_metric
 from creatives.models import CreativeImage, ImageDescription, PlatformSlug
 from creatives.thumbnails import thumbnail_size
 from creatives.vocabulary import COLOUR_LABELS, colour_swatch, orientation_of
 from library.query import CARD_COLUMNS, LibraryQuery, rollup_q
 from library.tiers import TIERS
+from yenni_site.language import page_language
 
 
 @dataclass(frozen=True)
@@ -98,26 +98,24 @@ class LibraryCard:
         }
 
 
-def card_figures(sums: dict[str, float], lang: str) -> list[Figure]:
+def card_figures(sums: dict[str, float]) -> list[Figure]:
     """The figures a card prints, from its sums: volumes, CTR, spend, CPC, conversions."""
-    currency = settings.YENNI_REPORTING_CURRENCY
     if not sums.get("impressions"):
         return []
     shown = [
-        Figure("impressions", _("Impressions"), compact(sums["impressions"], lang)),
-        Figure("clicks", _("Clicks"), compact(sums["clicks"], lang)),
+        Figure("impressions", _("Impressions"), figures.compact(sums["impressions"])),
+        Figure("clicks", _("Clicks"), figures.compact(sums["clicks"])),
     ]
     ctr = metric_value("ctr", sums)
     if ctr is not None:
-        shown.append(Figure("ctr", _("CTR"), format_metric("ctr", ctr, lang, currency)))
-    spend = sums["spend"]
-    shown.append(Figure("spend", _("Spend"), f"{currency} {compact(spend, lang)}"))
+        shown.append(Figure("ctr", _("CTR"), figures.metric("ctr", ctr)))
+    shown.append(Figure("spend", _("Spend"), figures.compact_money(sums["spend"])))
     cpc = metric_value("cpc", sums)
     if cpc is not None:
-        shown.append(Figure("cpc", _("CPC"), format_metric("cpc", cpc, lang, currency)))
+        shown.append(Figure("cpc", _("CPC"), figures.metric("cpc", cpc)))
     if sums.get("conversions"):
         conversions = float(sums["conversions"])
-        shown.append(Figure("conversions", _("Conversions"), compact(conversions, lang)))
+        shown.append(Figure("conversions", _("Conversions"), figures.compact(conversions)))
     return shown
 
 
@@ -125,7 +123,6 @@ def library_cards(
     image_ids: list[int],
     query: LibraryQuery,
     *,
-    lang: str,
     tiers: dict[int, str] | None = None,
 ) -> list[LibraryCard]:
     """Cards for these images, in this order: three queries whatever their number."""
@@ -150,10 +147,10 @@ def library_cards(
             tier=(tiers or {}).get(image_id, ""),
         )
     _fill_places_and_sums(cards, query)
-    _fill_descriptions(cards, lang)
+    _fill_descriptions(cards)
     for card in cards.values():
         card.sums = {name: in_currency(name, value) for name, value in card.sums.items()}
-        card.figures = card_figures(card.sums, lang)
+        card.figures = card_figures(card.sums)
     return list(cards.values())
 
 
@@ -179,7 +176,8 @@ def _fill_places_and_sums(cards: dict[int, LibraryCard], query: LibraryQuery) ->
             card.sums[alias] += row[alias] or 0
 
 
-def _fill_descriptions(cards: dict[int, LibraryCard], lang: str) -> None:
+def _fill_descriptions(cards: dict[int, LibraryCard]) -> None:
+    spanish = page_language() == "es"
     rows = (
         ImageDescription.objects.filter(image_id__in=list(cards))
         .only("image_id", "text", "text_es", "attributes", "created_at")
@@ -192,7 +190,7 @@ def _fill_descriptions(cards: dict[int, LibraryCard], lang: str) -> None:
         seen.add(row.image_id)
         card = cards[row.image_id]
         card.described = True
-        card.summary = (row.text_es if lang == "es" and row.text_es else row.text) or ""
+        card.summary = (row.text_es if spanish and row.text_es else row.text) or ""
         palette = (row.attributes or {}).get("palette") or []
         card.palette = [
             (name, COLOUR_LABELS.get(name, name), colour_swatch(name))

@@ -20,16 +20,15 @@ from django.conf import settings
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
+from campaigns import figures
 from campaigns.models import Ad, DailyMetric, ExchangeRate, Node, Objective
 from campaigns.ranking.full import FullRanking, full_ranking
 from campaigns.ranking.metrics import in_currency
-from campaigns.ranking.reasons import compact, format_interval, format_metric
 from campaigns.ranking.selectors import NoRuleError
 from creatives.models import Creative, CreativeImage, ImageDescription
-from generation.briefs.selectors import page_language
-from library.attributes import percent_change
 from library.intervals import wilson_interval
 from library.models import Board, BoardItem
+from yenni_site.language import page_language
 
 # Fatigue shows as the last week's CTR against the first week's: both need this many days.
 FATIGUE_DAYS = 7
@@ -85,14 +84,13 @@ class Fatigue:
     def change(self) -> float:
         return self.last_ctr / self.first_ctr - 1 if self.first_ctr > 0 else 0.0
 
-    def texts(self, lang: str) -> dict[str, str]:
-        currency = settings.YENNI_REPORTING_CURRENCY
+    def texts(self) -> dict[str, str]:
         return {
-            "first": format_metric("ctr", self.first_ctr, lang, currency),
-            "first_interval": format_interval("ctr", *self.first_interval, lang, currency),
-            "last": format_metric("ctr", self.last_ctr, lang, currency),
-            "last_interval": format_interval("ctr", *self.last_interval, lang, currency),
-            "change": percent_change(self.change),
+            "first": figures.metric("ctr", self.first_ctr),
+            "first_interval": figures.interval("ctr", *self.first_interval),
+            "last": figures.metric("ctr", self.last_ctr),
+            "last_interval": figures.interval("ctr", *self.last_interval),
+            "change": figures.change(self.change),
         }
 
     @property
@@ -205,9 +203,8 @@ class DailyRow:
     spend: float
 
 
-def daily_rows(series: DailySeries, lang: str) -> list[DailyRow]:
+def daily_rows(series: DailySeries) -> list[DailyRow]:
     """The series as table rows, for people who read figures rather than charts."""
-    currency = settings.YENNI_REPORTING_CURRENCY
     rows = []
     for i, day in enumerate(series.dates):
         ctr, low, high = series.ctr[i], series.ctr_low[i], series.ctr_high[i]
@@ -216,8 +213,8 @@ def daily_rows(series: DailySeries, lang: str) -> list[DailyRow]:
                 day=day,
                 impressions=series.impressions[i],
                 clicks=series.clicks[i],
-                ctr="—" if ctr is None else format_metric("ctr", ctr, lang, currency),
-                interval="—" if low is None else format_interval("ctr", low, high, lang, currency),
+                ctr="—" if ctr is None else figures.metric("ctr", ctr),
+                interval="—" if low is None else figures.interval("ctr", low, high),
                 spend=series.spend[i],
             )
         )
@@ -315,12 +312,11 @@ def _runs(creative_ids: list[int]) -> list[AdRun]:
     return runs
 
 
-def _rank_rows(image: CreativeImage, runs: list[AdRun], lang: str) -> list[RankRow]:
+def _rank_rows(image: CreativeImage, runs: list[AdRun]) -> list[RankRow]:
     """One row per node × objective the image ran in, under that pair's active rule.
 
     Each pair is ranked once per page, however many of the image's ads ran in it.
     """
-    currency = settings.YENNI_REPORTING_CURRENCY
     pairs: dict[tuple[int, str], Node] = {}
     for run in runs:
         campaign = run.ad.campaign
@@ -337,7 +333,7 @@ def _rank_rows(image: CreativeImage, runs: list[AdRun], lang: str) -> list[RankR
             rows.append(RankRow(node, objective, objective_label, "", "no_rule"))
             continue
         spec = ranking.spec
-        metric_label = spec.label_en if lang == "en" else spec.label_es
+        metric_label = str(spec.label)
         common = {
             "node": node,
             "objective": objective,
@@ -350,7 +346,7 @@ def _rank_rows(image: CreativeImage, runs: list[AdRun], lang: str) -> list[RankR
         piece = ranking.find(image)
         if piece is None:
             status = "gated" if ranking.counts(image) else "outside"
-            rows.append(RankRow(status=status, minimums=_minimums(ranking, lang), **common))
+            rows.append(RankRow(status=status, minimums=_minimums(ranking), **common))
             continue
         metric = ranking.rule.metric
         rows.append(
@@ -358,38 +354,39 @@ def _rank_rows(image: CreativeImage, runs: list[AdRun], lang: str) -> list[RankR
                 status="ranked",
                 position=piece.position,
                 tier=ranking.tier(piece.position),
-                estimate=format_metric(metric, piece.estimate, lang, currency),
-                interval=format_interval(metric, piece.lower, piece.upper, lang, currency),
+                estimate=figures.metric(metric, piece.estimate),
+                interval=figures.interval(metric, piece.lower, piece.upper),
                 **common,
             )
         )
     return rows
 
 
-def _minimums(ranking: FullRanking, lang: str) -> str:
+def _minimums(ranking: FullRanking) -> str:
+    """The rule's gates: "1.000 impresiones, COP 50 mil, 20 clics"."""
     rule = ranking.rule
     gates = [
         (rule.min_impressions, _("impressions")),
-        (rule.min_spend, settings.YENNI_REPORTING_CURRENCY),
+        (rule.min_spend, ""),  # an amount: its currency goes first
         (rule.min_clicks, _("clicks")),
         (rule.min_conversions, _("conversions")),
     ]
     return ", ".join(
-        f"{compact(float(value), lang)} {word}"
-        if word != settings.YENNI_REPORTING_CURRENCY
-        else f"{word} {compact(float(value), lang)}"
+        f"{figures.compact(float(value))} {word}" if word else figures.compact_money(float(value))
         for value, word in gates
         if value
     )
 
 
-def _descriptions(image: CreativeImage, lang: str) -> list[DescriptionRow]:
+def _descriptions(image: CreativeImage) -> list[DescriptionRow]:
+    """Each description in the page's language, else in English (the describers' own)."""
+    english = page_language() == "en"
     rows = []
     for description in image.descriptions.order_by("backend", "-created_at"):
-        if lang == "es" and description.text_es:
+        if not english and description.text_es:
             rows.append(DescriptionRow(description, description.text_es, True))
         else:
-            rows.append(DescriptionRow(description, description.text, lang == "en"))
+            rows.append(DescriptionRow(description, description.text, english))
     return rows
 
 
@@ -404,7 +401,6 @@ def board_choices(user, image: CreativeImage) -> list[BoardChoice]:
 def creative_page(image: CreativeImage, *, user) -> CreativePage:
     """Everything the creative page shows, in a number of queries that does not grow with the
     image's ads, days or descriptions (only with the node × objective pairs it ran in)."""
-    lang = page_language()
     leader_id = image.near_duplicate_of_id or image.pk
     piece_images = list(
         CreativeImage.objects.filter(Q(pk=leader_id) | Q(near_duplicate_of_id=leader_id))
@@ -423,10 +419,10 @@ def creative_page(image: CreativeImage, *, user) -> CreativePage:
         runs=runs,
         series=series,
         fatigue=tired,
-        fatigue_text=tired.texts(lang) if tired else {},
-        ranks=_rank_rows(image, runs, lang),
-        descriptions=_descriptions(image, lang),
+        fatigue_text=tired.texts() if tired else {},
+        ranks=_rank_rows(image, runs),
+        descriptions=_descriptions(image),
         boards=board_choices(user, image),
-        daily_rows=daily_rows(series, lang),
+        daily_rows=daily_rows(series),
         currency=settings.YENNI_REPORTING_CURRENCY,
     )

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns import figures
 from campaigns.models import ImageWeeklyRollup, Node, Objective
 from campaigns.ranking.full import FullRanking, RankedPiece, full_ranking
 from campaigns.ranking.metrics import (
@@ -30,10 +31,8 @@ from campaigns.ranking.metrics import (
     ratio_terms,
 )
 from campaigns.ranking.pieces import PieceFigures
-from campaigns.ranking.reasons import compact, format_interval, format_metric
 from campaigns.ranking.selectors import NoRuleError, node_objective_pairs
 from creatives.models import CreativeImage
-from generation.briefs.selectors import page_language
 from library.attributes import AttributeRow, attribute_rows, piece_attributes
 
 TOP_PIECES = 6
@@ -51,7 +50,7 @@ class Histogram:
     capped: bool  # the last bin also holds the few values above the 98th percentile
 
 
-def histogram(ranking: FullRanking, lang: str, currency: str) -> Histogram:
+def histogram(ranking: FullRanking) -> Histogram:
     """The observed metric of every piece that passed the gates, in equal-width bins."""
     metric = ranking.rule.metric
     values = np.array([p.observed for p in ranking.pieces if p.observed is not None], dtype=float)
@@ -65,7 +64,7 @@ def histogram(ranking: FullRanking, lang: str, currency: str) -> Histogram:
     capped = bool((values > high).any())
     if high <= low:
         return Histogram(
-            labels=[format_metric(metric, low, lang, currency)],
+            labels=[figures.metric(metric, low)],
             counts=[len(values)],
             left_out=left_out,
             capped=False,
@@ -73,12 +72,9 @@ def histogram(ranking: FullRanking, lang: str, currency: str) -> Histogram:
     bins = int(min(MAX_BINS, max(5, round(math.sqrt(len(values))))))
     edges = np.linspace(low, high, bins + 1)
     counts, _edges = np.histogram(np.clip(values, low, high), bins=edges)
-    labels = [
-        format_interval(metric, float(edges[i]), float(edges[i + 1]), lang, currency)
-        for i in range(bins)
-    ]
+    labels = [figures.interval(metric, float(edges[i]), float(edges[i + 1])) for i in range(bins)]
     if capped:
-        labels[-1] = f"≥ {format_metric(metric, float(edges[-2]), lang, currency)}"
+        labels[-1] = f"≥ {figures.metric(metric, float(edges[-2]))}"
     return Histogram(
         labels=labels, counts=[int(c) for c in counts], left_out=left_out, capped=capped
     )
@@ -92,7 +88,7 @@ class MonthPoint:
     text: str = ""  # the value as the page prints it
 
 
-def monthly_trend(ranking: FullRanking, lang: str = "en") -> list[MonthPoint]:
+def monthly_trend(ranking: FullRanking) -> list[MonthPoint]:
     """The node's pooled metric per month over its whole history (the rule's platforms).
 
     From the weekly rollup: a week counts in the month of its Monday, so a month's first days
@@ -115,11 +111,11 @@ def monthly_trend(ranking: FullRanking, lang: str = "en") -> list[MonthPoint]:
         sums = months.setdefault(month, [0.0, 0.0])
         sums[0] += top * scale
         sums[1] += bottom
-    metric, currency = ranking.rule.metric, settings.YENNI_REPORTING_CURRENCY
+    metric = ranking.rule.metric
     points = []
     for month, (top, bottom) in sorted(months.items()):
         value = top / bottom if bottom > 0 else None
-        text = "—" if value is None else format_metric(metric, value, lang, currency)
+        text = "—" if value is None else figures.metric(metric, value)
         points.append(MonthPoint(month=month, value=value, volume=bottom, text=text))
     return points
 
@@ -171,14 +167,14 @@ class InsightsPage:
         return list(zip(self.histogram.labels, self.histogram.counts, strict=True))
 
 
-def _volume_text(spec: MetricSpec, piece: PieceFigures, lang: str, currency: str) -> str:
+def _volume_text(spec: MetricSpec, piece: PieceFigures) -> str:
     if spec.model is Model.SHARE:
         name = spec.denominator
     elif spec.model is Model.YIELD:
-        return f"{currency} {compact(piece.spend, lang)}"
+        return figures.compact_money(piece.spend)
     else:
         name = spec.numerator
-    return f"{compact(piece.value(name), lang)} {_figure_label(name)}"
+    return f"{figures.compact(piece.value(name))} {_figure_label(name)}"
 
 
 def _figure_label(name: str) -> str:
@@ -196,22 +192,21 @@ def _figure_label(name: str) -> str:
 
 
 def _cards(
-    ranking: FullRanking, pieces: list[RankedPiece], images: dict[int, CreativeImage], lang: str
+    ranking: FullRanking, pieces: list[RankedPiece], images: dict[int, CreativeImage]
 ) -> list[PieceCard]:
-    currency = settings.YENNI_REPORTING_CURRENCY
     metric = ranking.rule.metric
     return [
         PieceCard(
             image=images[p.image_id],
             position=p.position,
-            estimate=format_metric(metric, p.estimate, lang, currency),
-            interval=format_interval(metric, p.lower, p.upper, lang, currency),
+            estimate=figures.metric(metric, p.estimate),
+            interval=figures.interval(metric, p.lower, p.upper),
             observed=(
-                format_metric(metric, p.observed, lang, currency)
+                figures.metric(metric, p.observed)
                 if p.observed is not None and math.isfinite(p.observed)
                 else "—"
             ),
-            volume=_volume_text(ranking.spec, p.figures, lang, currency),
+            volume=_volume_text(ranking.spec, p.figures),
             tier=ranking.tier(p.position),
         )
         for p in pieces
@@ -244,7 +239,6 @@ def insights_page(
 ) -> InsightsPage:
     """Everything the insights page shows for one node × objective, in a bounded number of
     queries (about ten whatever the number of pieces)."""
-    lang = page_language()
     currency = settings.YENNI_REPORTING_CURRENCY
     pairs = node_objective_pairs()
     node, objective = resolve_pair(node_value, objective, pairs)
@@ -266,16 +260,16 @@ def insights_page(
             ),
         )
     spec = ranking.spec
-    metric_label = spec.label_en if lang == "en" else spec.label_es
+    metric_label = str(spec.label)
     top_pieces = ranking.pieces[:TOP_PIECES]
     bottom_count = min(TOP_PIECES, max(ranking.passed - TOP_PIECES, 0))
     bottom_pieces = list(reversed(ranking.pieces[ranking.passed - bottom_count :]))
     images = CreativeImage.objects.in_bulk([p.image_id for p in top_pieces + bottom_pieces])
     attributes = piece_attributes(p.image_id for p in ranking.pieces)
-    rows, undescribed = attribute_rows(ranking, attributes, lang)
+    rows, undescribed = attribute_rows(ranking, attributes)
     average = pooled(ratio_parts(spec.key, p.figures) for p in ranking.pieces)
-    hist = histogram(ranking, lang, currency)
-    months = monthly_trend(ranking, lang)
+    hist = histogram(ranking)
+    months = monthly_trend(ranking)
     percent = spec.unit == "percent"
     chart_data = {
         "metric": metric_label,
@@ -302,11 +296,9 @@ def insights_page(
         objective_label=objective_label,
         ranking=ranking,
         metric_label=metric_label,
-        average=format_metric(ranking.rule.metric, average, lang, currency)
-        if average is not None
-        else "—",
-        top=_cards(ranking, top_pieces, images, lang),
-        bottom=_cards(ranking, bottom_pieces, images, lang),
+        average=figures.metric(ranking.rule.metric, average) if average is not None else "—",
+        top=_cards(ranking, top_pieces, images),
+        bottom=_cards(ranking, bottom_pieces, images),
         attributes=rows,
         undescribed=undescribed,
         histogram=hist,

@@ -72,9 +72,7 @@ class LibraryPage:
         return min(self.count, self.number * self.page_size)
 
 
-def library_page(
-    query: LibraryQuery, *, page: int = 1, page_size: int = PAGE_SIZE, lang: str = "es"
-) -> LibraryPage:
+def library_page(query: LibraryQuery, *, page: int = 1, page_size: int = PAGE_SIZE) -> LibraryPage:
     """One page of the library for `query`: the cards in order, the count, notes."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
@@ -100,7 +98,7 @@ def library_page(
         result = _semantic_page(query, page=page, page_size=page_size, tiers=tiers, notes=notes)
         if result is not None:
             ids, count, scores = result
-            cards = library_cards(ids, query, lang=lang, tiers=tiers)
+            cards = library_cards(ids, query, tiers=tiers)
             for card in cards:
                 card.similarity = scores.get(card.image_id)
             return LibraryPage(
@@ -121,7 +119,7 @@ def library_page(
         page = min(page, max(1, math.ceil(count / page_size)))
         offset = (page - 1) * page_size
         ids = date_sorted_ids(images, query, offset=offset, limit=page_size)
-    cards = library_cards(ids, query, lang=lang, tiers=tiers)
+    cards = library_cards(ids, query, tiers=tiers)
     return LibraryPage(cards, count, page, page_size, False, notes, tiers_shown=tiers is not None)
 
 
@@ -167,20 +165,20 @@ class SimilarPage:
     has_embedding: bool
 
 
-def similar_page(image_id: int, *, lang: str, k: int = 12) -> SimilarPage | None:
+def similar_page(image_id: int, *, k: int = 12) -> SimilarPage | None:
     """An image's card with the images that look alike and those described alike."""
     everything = LibraryQuery()
-    base = library_cards([image_id], everything, lang=lang)
+    base = library_cards([image_id], everything)
     if not base:
         return None
     alike = similar_by_phash(image_id, k=k)
     described = similar_by_description(image_id, k=k)
     distances = {n.image_id: int(n.score) for n in alike}
-    phash_cards = library_cards(list(distances), everything, lang=lang)
+    phash_cards = library_cards(list(distances), everything)
     for card in phash_cards:
         card.distance = distances[card.image_id]
     scores = {n.image_id: n.score for n in described}
-    text_cards = library_cards(list(scores), everything, lang=lang)
+    text_cards = library_cards(list(scores), everything)
     for card in text_cards:
         card.similarity = scores[card.image_id]
     has_embedding = vector_index().position(image_id) is not None

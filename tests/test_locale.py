@@ -9,8 +9,9 @@ from pathlib import Path
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 
 
-def _entries(po_path: Path) -> list[tuple[list[str], str, list[str]]]:
-    """Return (flags, msgid, msgstrs) per entry of a .po file, header and obsolete ones left out."""
+def _entries(po_path: Path) -> list[tuple[list[str], str | None, str, list[str]]]:
+    """Return (flags, msgctxt, msgid, msgstrs) per entry of a .po file, header and obsolete ones
+    left out."""
     entries = []
     for block in po_path.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
@@ -20,7 +21,7 @@ def _entries(po_path: Path) -> list[tuple[list[str], str, list[str]]]:
         fields: dict[str, str] = {}
         key = None
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
             if match:
                 key = match.group(1)
                 fields[key] = match.group(2)
@@ -29,15 +30,15 @@ def _entries(po_path: Path) -> list[tuple[list[str], str, list[str]]]:
         if fields["msgid"] == "":
             continue
         msgstrs = [value for name, value in fields.items() if name.startswith("msgstr")]
-        entries.append((flags, fields["msgid"], msgstrs))
+        entries.append((flags, fields.get("msgctxt"), fields["msgid"], msgstrs))
     return entries
 
 
 def test_every_spanish_message_is_translated_and_none_is_fuzzy():
     entries = _entries(LOCALE / "es" / "LC_MESSAGES" / "django.po")
 
-    untranslated = [msgid for _, msgid, msgstrs in entries if not all(msgstrs)]
-    fuzzy = [msgid for flags, msgid, _ in entries if "fuzzy" in flags]
+    untranslated = [msgid for _, _context, msgid, msgstrs in entries if not all(msgstrs)]
+    fuzzy = [msgid for flags, _context, msgid, _ in entries if "fuzzy" in flags]
 
     assert len(entries) > 100
     assert untranslated == []
@@ -52,9 +53,14 @@ def test_the_compiled_spanish_catalogue_matches_the_po_file():
     def unescape(text: str) -> str:
         return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
 
+    def compiled_text(context: str | None, msgid: str) -> str:
+        if context is None:
+            return compiled.gettext(unescape(msgid))
+        return compiled.pgettext(unescape(context), unescape(msgid))
+
     stale = [
         msgid
-        for _, msgid, msgstrs in entries
-        if len(msgstrs) == 1 and compiled.gettext(unescape(msgid)) != unescape(msgstrs[0])
+        for _, context, msgid, msgstrs in entries
+        if len(msgstrs) == 1 and compiled_text(context, msgid) != unescape(msgstrs[0])
     ]
     assert stale == [], "Run `make messages` to compile locale/es after editing the .po file."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.utils import translation
 
 from campaigns.ranking.metrics import METRICS
 from campaigns.ranking.pieces import PieceFigures, fold_near_duplicates
@@ -197,8 +198,10 @@ def test_the_reason_reads_as_one_sentence_in_spanish_and_english():
     )
     low, high = estimate.lower * 100, estimate.upper * 100
 
-    english = reason("ctr", estimate, piece, ctx, "en")
-    spanish = reason("ctr", estimate, piece, ctx, "es")
+    with translation.override("en"):
+        english = reason("ctr", estimate, piece, ctx)
+    with translation.override("es"):
+        spanish = reason("ctr", estimate, piece, ctx)
 
     assert english == (
         f"CTR {estimate.point * 100:.1f} % ({low:.1f}–{high:.1f} %) on 240k impressions over "

@@ -18,7 +18,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import figures
 from campaigns.models import Ad, DailyMetric
+from campaigns.ranking.metrics import MICROS
 from creatives.admin import (
     ReadOnlyAdminMixin,
     change_link,
@@ -48,9 +50,12 @@ class CappedCountPaginator(Paginator):
 
 
 def money(micros: int | None, currency: str) -> str:
-    """Format an amount in micros as "1.234,56 COP" in the user's language."""
-    amount = (micros or 0) / 1_000_000
-    return f"{formats.number_format(amount, 2, use_l10n=True, force_grouping=True)} {currency}"
+    """Format an amount in micros as "1.234,56 COP" in the user's language.
+
+    The code follows the amount, as these lists have always shown each row in its own account's
+    currency; campaigns.figures.money, for the reporting currency, puts it first.
+    """
+    return f"{figures.number((micros or 0) / MICROS, 2)} {currency}"
 
 
 @admin.register(Ad)
@@ -143,11 +148,11 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "%(conversions)s conversions, %(leads)s leads"
         ) % {
             "days": totals["days"],
-            "impressions": formats.number_format(totals["impressions"] or 0, force_grouping=True),
-            "clicks": formats.number_format(totals["clicks"] or 0, force_grouping=True),
+            "impressions": figures.number(totals["impressions"] or 0),
+            "clicks": figures.number(totals["clicks"] or 0),
             "spend": money(totals["spend_micros"], ad.campaign.account.currency),
-            "conversions": formats.number_format(totals["conversions"] or 0, 2),
-            "leads": formats.number_format(totals["leads"] or 0, force_grouping=True),
+            "conversions": figures.number(totals["conversions"] or 0, 2),
+            "leads": figures.number(totals["leads"] or 0),
         }
         return changelist_link(DailyMetric, summary, ad__id__exact=ad.pk)
 
@@ -243,8 +248,7 @@ class DailyMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def ctr(self, metric: DailyMetric) -> str:
         if not metric.impressions:
             return "—"
-        rate = 100 * metric.clicks / metric.impressions
-        return f"{formats.number_format(rate, 2, use_l10n=True)} %"
+        return figures.percent(metric.clicks / metric.impressions, 2)
 
     @admin.display(description=_("spend"), ordering="spend_micros")
     def spend(self, metric: DailyMetric) -> str:

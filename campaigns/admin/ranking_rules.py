@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import figures
 from campaigns.models import RULE_FIELDS, Node, RankingRule, RankingRuleVersion
 from campaigns.ranking.selectors import NoRuleError, brief_ranking
 from campaigns.rollups import RollupError
 from campaigns.services import ranking_rule_save
 from creatives.models import CreativeImage, PlatformSlug
+from yenni_site.language import in_page_language
 
 
 class RankingRuleForm(forms.ModelForm):
@@ -135,11 +135,11 @@ class RankingRuleAdmin(admin.ModelAdmin):
     def gates(self, rule: RankingRule) -> str:
         parts = []
         if rule.min_impressions:
-            parts.append(gettext("%(n)s impressions") % {"n": intcomma(rule.min_impressions)})
+            parts.append(gettext("%(n)s impressions") % {"n": figures.number(rule.min_impressions)})
         if rule.min_spend:
-            parts.append(gettext("%(n)s spend") % {"n": intcomma(int(rule.min_spend))})
+            parts.append(gettext("%(n)s spend") % {"n": figures.number(rule.min_spend)})
         if rule.min_clicks:
-            parts.append(gettext("%(n)s clicks") % {"n": intcomma(rule.min_clicks)})
+            parts.append(gettext("%(n)s clicks") % {"n": figures.number(rule.min_clicks)})
         if rule.min_conversions:
             parts.append(gettext("%(n)s conversions") % {"n": rule.min_conversions})
         return ", ".join(parts) or "—"
@@ -167,12 +167,11 @@ def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
     except (NoRuleError, RollupError) as exc:
         return {"error": str(exc), "node": node, "nodes": nodes}
     images = CreativeImage.objects.in_bulk([ref.image_id for ref in ranking.references])
-    spanish = translation.get_language() == "es"
     rows = [
         {
             "reference": ref,
             "image": images.get(ref.image_id),
-            "reason": ref.reason_es if spanish else ref.reason_en,
+            "reason": in_page_language(es=ref.reason_es, en=ref.reason_en),
         }
         for ref in ranking.references
     ]
@@ -181,5 +180,5 @@ def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
         "nodes": nodes if not rule.node_id else [],
         "ranking": ranking,
         "rows": rows,
-        "message": ranking.message_es if spanish else ranking.message_en,
+        "message": in_page_language(es=ranking.message_es, en=ranking.message_en),
     }

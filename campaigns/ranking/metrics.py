@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 
 class Model(StrEnum):
@@ -37,8 +38,7 @@ class MetricSpec:
     numerator: str
     denominator: str
     higher_is_better: bool
-    label_en: str
-    label_es: str
+    label: str  # translated lazily: the page's language, or the one a caller overrides to
     # How a value prints: "percent" (×100, %), "money" (reporting currency), "ratio" (×).
     unit: str
     # Costs per `scale` events: CPM is the cost of 1,000 impressions.
@@ -48,15 +48,14 @@ class MetricSpec:
 METRICS: dict[str, MetricSpec] = {
     spec.key: spec
     for spec in [
-        MetricSpec("ctr", Model.SHARE, "clicks", "impressions", True, "CTR", "CTR", "percent"),
+        MetricSpec("ctr", Model.SHARE, "clicks", "impressions", True, _("CTR"), "percent"),
         MetricSpec(
             "link_ctr",
             Model.SHARE,
             "link_clicks",
             "impressions",
             True,
-            "link CTR",
-            "CTR de enlace",
+            _("link CTR"),
             "percent",
         ),
         MetricSpec(
@@ -65,8 +64,7 @@ METRICS: dict[str, MetricSpec] = {
             "conversions",
             "clicks",
             True,
-            "conversion rate",
-            "tasa de conversión",
+            _("conversion rate"),
             "percent",
         ),
         MetricSpec(
@@ -75,8 +73,7 @@ METRICS: dict[str, MetricSpec] = {
             "video_views",
             "impressions",
             True,
-            "video view rate",
-            "tasa de reproducción",
+            _("video view rate"),
             "percent",
         ),
         MetricSpec(
@@ -85,22 +82,18 @@ METRICS: dict[str, MetricSpec] = {
             "engagements",
             "impressions",
             True,
-            "engagement rate",
-            "tasa de interacción",
+            _("engagement rate"),
             "percent",
         ),
-        MetricSpec("cpc", Model.COST, "clicks", "spend", False, "CPC", "CPC", "money"),
-        MetricSpec(
-            "cpm", Model.COST, "impressions", "spend", False, "CPM", "CPM", "money", scale=1000
-        ),
+        MetricSpec("cpc", Model.COST, "clicks", "spend", False, _("CPC"), "money"),
+        MetricSpec("cpm", Model.COST, "impressions", "spend", False, _("CPM"), "money", scale=1000),
         MetricSpec(
             "cost_per_lead",
             Model.COST,
             "leads",
             "spend",
             False,
-            "cost per lead",
-            "costo por lead",
+            _("cost per lead"),
             "money",
         ),
         MetricSpec(
@@ -109,11 +102,10 @@ METRICS: dict[str, MetricSpec] = {
             "conversions",
             "spend",
             False,
-            "cost per conversion",
-            "costo por conversión",
+            _("cost per conversion"),
             "money",
         ),
-        MetricSpec("roas", Model.YIELD, "conversion_value", "spend", True, "ROAS", "ROAS", "ratio"),
+        MetricSpec("roas", Model.YIELD, "conversion_value", "spend", True, _("ROAS"), "ratio"),
     ]
 }
 

@@ -10,12 +10,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 import numpy as np
 from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from campaigns import figures
 from campaigns.calendar import week_monday, window_first_day, window_weeks
 from campaigns.models import (
     Campaign,
@@ -27,9 +30,10 @@ from campaigns.models import (
 )
 from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
 from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable, piece_table
-from campaigns.ranking.reasons import ReasonContext, compact, figure_word, reason
+from campaigns.ranking.reasons import ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage
+from yenni_site.language import in_both_languages
 
 # The columns summed per piece: its figures (money in micros until `in_currency`), then days.
 SUM_COLUMNS = {**FIGURE_COLUMNS, "days": DAYS_COLUMN}
@@ -356,6 +360,9 @@ def _brief_ranking(
             currency=currency,
         )
         piece = ref.piece
+        reason_es, reason_en = in_both_languages(
+            partial(reason, result.metric, ref.estimate, piece, ctx)
+        )
         references.append(
             RankedReference(
                 order=ref.order,
@@ -379,11 +386,13 @@ def _brief_ranking(
                 estimate=ref.estimate.point,
                 interval=(ref.estimate.lower, ref.estimate.upper),
                 observed=ref.estimate.observed,
-                reason_es=reason(result.metric, ref.estimate, piece, ctx, "es"),
-                reason_en=reason(result.metric, ref.estimate, piece, ctx, "en"),
+                reason_es=reason_es,
+                reason_en=reason_en,
             )
         )
-    message_es, message_en = _shortfall_messages(spec, result, node, objective)
+    message_es, message_en = in_both_languages(
+        partial(_shortfall_message, spec, result, node, objective)
+    )
     return BriefRanking(
         node=node.slug,
         objective=objective,
@@ -402,36 +411,36 @@ def _brief_ranking(
     )
 
 
-def _shortfall_messages(
-    spec: RuleSpec, result: RankingResult, node: Node, objective: str
-) -> tuple[str, str]:
+def _shortfall_message(spec: RuleSpec, result: RankingResult, node: Node, objective: str) -> str:
     """Say plainly why fewer references came back than the rule asks for, or nothing."""
     found = len(result.references)
     if found >= spec.top_n:
-        return "", ""
+        return ""
     if result.considered == 0:
-        return (
-            f"No hay piezas de {node.name} con objetivo {objective} en la ventana de la regla.",
-            f"There are no {node.name} pieces for {objective} in the rule's window.",
+        return gettext("There are no {node} pieces for {objective} in the rule's window.").format(
+            node=node.name, objective=objective
         )
-    misses_en, misses_es = [], []
+    misses = []
     for miss in result.gate_misses:
-        en, es = figure_word(miss.gate, "en"), figure_word(miss.gate, "es")
         if miss.minimum:
-            misses_en.append(
-                f"{miss.missed} below the minimum {en} ({compact(miss.minimum, 'en')})"
-            )
-            misses_es.append(
-                f"{miss.missed} por debajo del mínimo de {es} ({compact(miss.minimum, 'es')})"
+            text = gettext("{missed} below the minimum {figure} ({minimum})").format(
+                missed=miss.missed,
+                figure=figure_word(miss.gate),
+                minimum=figures.compact(miss.minimum),
             )
         else:
-            misses_en.append(f"{miss.missed} with no {en}")
-            misses_es.append(f"{miss.missed} sin {es}")
-    detail_en = "; ".join(misses_en) or "the rest are near-duplicates of chosen pieces"
-    detail_es = "; ".join(misses_es) or "las demás son casi idénticas a las elegidas"
-    return (
-        f"Solo {found} de {spec.top_n} referencias: de {result.considered} piezas, "
-        f"{result.passed} pasan los mínimos de la regla ({detail_es}).",
-        f"Only {found} of {spec.top_n} references: of {result.considered} pieces, "
-        f"{result.passed} pass the rule's minimums ({detail_en}).",
+            text = gettext("{missed} with no {figure}").format(
+                missed=miss.missed, figure=figure_word(miss.gate)
+            )
+        misses.append(text)
+    detail = "; ".join(misses) or gettext("the rest are near-duplicates of chosen pieces")
+    return gettext(
+        "Only {found} of {top_n} references: of {considered} pieces, {passed} pass the rule's "
+        "minimums ({detail})."
+    ).format(
+        found=found,
+        top_n=spec.top_n,
+        considered=result.considered,
+        passed=result.passed,
+        detail=detail,
     )

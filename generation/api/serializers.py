@@ -6,9 +6,7 @@ serializer here triggers a query per row.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +24,7 @@ from generation.models import (
     ShareLink,
     StylePreset,
 )
+from yenni_site.language import page_language
 
 
 def _absolute(request, path: str) -> str:
@@ -49,7 +48,7 @@ class StylePresetSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "name_es", "name_en", "positive", "negative", "active"]
 
     def get_name(self, preset: StylePreset) -> str:
-        return preset.name_for(get_language() or settings.LANGUAGE_CODE)
+        return preset.name_for(page_language())
 
 
 class ImageDescriptionSerializer(serializers.ModelSerializer):
@@ -302,7 +301,7 @@ class BriefReferenceSerializer(serializers.ModelSerializer):
         ]
 
     def get_reason(self, reference: BriefReference) -> str:
-        return reference.reason_for(get_language() or settings.LANGUAGE_CODE)
+        return reference.reason_for(page_language())
 
 
 class ShareLinkSerializer(serializers.ModelSerializer):

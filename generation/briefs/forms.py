@@ -7,14 +7,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import figures
 from campaigns.models import Node
 from creatives.imaging import ImageRejected, read_image_facts
 from generation.backends.base import SEED_MAX
 from generation.models import DESCRIPTION_MIN_LENGTH, Brief, PromptVersion, ShareLink, StylePreset
 from generation.sharing.links import MAX_DAYS
+from yenni_site.language import page_language
 
 SKETCH_MAX_BYTES = 10 * 1024 * 1024
 SKETCH_MIN_SIDE = 64
@@ -73,7 +74,7 @@ class StylePresetChoiceField(forms.ModelChoiceField):
         )
 
     def label_from_instance(self, obj: StylePreset) -> str:
-        return obj.name_for(get_language() or settings.LANGUAGE_CODE)
+        return obj.name_for(page_language())
 
 
 def _image_count_field() -> forms.IntegerField:
@@ -205,7 +206,7 @@ class BriefForm(YenniForm):
             raise forms.ValidationError(
                 _("The sketch is %(size)s MB; upload one of 10 MB or less."),
                 code="too_big",
-                params={"size": f"{sketch.size / 1024 / 1024:.1f}"},
+                params={"size": figures.number(sketch.size / 1024 / 1024, 1)},
             )
         data = sketch.read()
         sketch.seek(0)

@@ -14,11 +14,11 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from campaigns import figures
 from campaigns.ranking.metrics import METRICS
-from campaigns.ranking.reasons import compact, format_interval, format_metric
 from creatives.models import PlatformSlug
 from generation.briefs.permissions import briefs_visible_to
 from generation.models import (
@@ -30,6 +30,7 @@ from generation.models import (
     PromptVersion,
     ShareLink,
 )
+from yenni_site.language import page_language
 from yenni_site.roles import is_lead
 
 THUMBNAILS = 4
@@ -61,11 +62,6 @@ BRIEF_STATUS_LABELS = {
     "prompt": gettext_lazy("Prompt ready"),
     "draft": gettext_lazy("Draft"),
 }
-
-
-def page_language() -> str:
-    """The two-letter language the ranking texts exist in: English, else Spanish."""
-    return "en" if (get_language() or settings.LANGUAGE_CODE).startswith("en") else "es"
 
 
 # --- home ----------------------------------------------------------------------------------
@@ -285,7 +281,6 @@ class BriefPage:
 
 def brief_page(brief: Brief) -> BriefPage:
     """Everything the brief page shows, in seven queries whatever the brief holds."""
-    lang = page_language()
     references = list(brief.references.select_related("image").order_by("-pinned", "order"))
     versions = list(brief.prompt_versions.select_related("author").order_by("-number"))
     batches = list(
@@ -298,33 +293,33 @@ def brief_page(brief: Brief) -> BriefPage:
     write_jobs = brief.jobs.filter(kind=ModelJob.Kind.WRITE).filter(
         Q(status__in=UNFINISHED) | Q(finished_at__gte=recent, status__in=failed)
     )
-    cards = [reference_card(ref, lang) for ref in references]
+    cards = [reference_card(ref) for ref in references]
     return BriefPage(
         brief=brief,
-        ranking=ranking_summary(brief, lang),
+        ranking=ranking_summary(brief),
         references=[card for card in cards if not card.reference.excluded],
         excluded=[card for card in cards if card.reference.excluded],
         prompt=versions[0] if versions else None,
         prompt_versions=versions,
         batches=[batch_card(batch) for batch in batches],
         write_jobs=[job_line(job) for job in write_jobs.order_by("queued_at", "pk")],
-        style_name=brief.style_preset.name_for(lang) if brief.style_preset else "",
+        style_name=brief.style_preset.name_for(page_language()) if brief.style_preset else "",
         share_links=list(brief.share_links.all()),
     )
 
 
-def ranking_summary(brief: Brief, lang: str) -> RankingSummary:
+def ranking_summary(brief: Brief) -> RankingSummary:
     data = brief.ranking or {}
     metric = data.get("metric") or ""
     spec = METRICS.get(metric)
     return RankingSummary(
         rule_version=brief.ranking_rule_version,
-        metric_label=(spec.label_en if lang == "en" else spec.label_es) if spec else "",
+        metric_label=str(spec.label) if spec else "",
         window_start=_date(data.get("window_start")),
         window_end=_date(data.get("window_end")),
         considered=data.get("considered"),
         passed=data.get("passed"),
-        message=data.get(f"message_{lang}") or "",
+        message=data.get(f"message_{page_language()}") or "",
     )
 
 
@@ -335,19 +330,17 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def reference_card(ref: BriefReference, lang: str) -> ReferenceCard:
+def reference_card(ref: BriefReference) -> ReferenceCard:
     currency = settings.YENNI_REPORTING_CURRENCY
     spec = METRICS.get(ref.metric)
     estimate = interval = label = ""
     if spec is not None:
-        label = spec.label_en if lang == "en" else spec.label_es
+        label = str(spec.label)
         if ref.estimate is not None:
-            estimate = format_metric(ref.metric, ref.estimate, lang, currency)
+            estimate = figures.metric(ref.metric, ref.estimate, currency)
         if ref.interval_low is not None and ref.interval_high is not None:
-            interval = format_interval(
-                ref.metric, ref.interval_low, ref.interval_high, lang, currency
-            )
-    figures = ref.figures or {}
+            interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, currency)
+    raw = ref.figures or {}
     shown = []
     for key, name in (
         ("impressions", _("Impressions")),
@@ -355,12 +348,12 @@ def reference_card(ref: BriefReference, lang: str) -> ReferenceCard:
         ("leads", _("Leads")),
         ("conversions", _("Conversions")),
     ):
-        if figures.get(key):
-            shown.append(Figure(name, compact(float(figures[key]), lang)))
-    if figures.get("spend"):
-        shown.append(Figure(_("Spend"), f"{currency} {compact(float(figures['spend']), lang)}"))
-    if figures.get("days"):
-        shown.append(Figure(_("Days"), str(figures["days"])))
+        if raw.get(key):
+            shown.append(Figure(name, figures.compact(float(raw[key]))))
+    if raw.get("spend"):
+        shown.append(Figure(_("Spend"), figures.compact_money(float(raw["spend"]), currency)))
+    if raw.get("days"):
+        shown.append(Figure(_("Days"), str(raw["days"])))
     names = dict(PlatformSlug.choices)
     return ReferenceCard(
         reference=ref,
@@ -369,7 +362,7 @@ def reference_card(ref: BriefReference, lang: str) -> ReferenceCard:
         interval=interval,
         figures=shown,
         platforms=[names.get(slug, slug) for slug in ref.platforms or []],
-        reason=ref.reason_for(lang),
+        reason=ref.reason_for(page_language()),
     )
 
 

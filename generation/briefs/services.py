@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 # Stored in English (the catalogue's msgids); pages translate them when they show them.
 from django.utils.translation import gettext_noop as _
@@ -45,6 +46,7 @@ from generation.models import (
     StylePreset,
 )
 from library.models import Board
+from yenni_site.language import in_both_languages
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +166,10 @@ def brief_refresh(brief: Brief) -> ModelJob | None:
     try:
         brief_rank(brief)
     except NoRuleError:
-        brief.ranking = {
-            "message_en": "No ranking rule covers this business unit and objective yet.",
-            "message_es": "Aún no hay una regla de ranking para esta unidad y objetivo.",
-        }
+        message_es, message_en = in_both_languages(
+            lambda: gettext("No ranking rule covers this business unit and objective yet.")
+        )
+        brief.ranking = {"message_en": message_en, "message_es": message_es}
         brief.save(update_fields=["ranking", "updated_at"])
     return brief_prompt_refresh(brief)
 

@@ -80,10 +80,10 @@ def pack_filename(shared: SharedBrief) -> str:
     return f"yenni-brief-{shared.brief.pk}-{slugify(shared.brief.title)[:40] or 'pack'}.zip"
 
 
-def pack_write(out: BinaryIO, link, *, language: str = "es") -> PackPlan:
-    """Write the pack of a share link to `out` (a file, a BytesIO, a socket-like stream)."""
-    with translation.override(language):
-        plan = pack_plan(shared_brief(link, language=language))
+def pack_write(out: BinaryIO, link) -> PackPlan:
+    """Write the pack of a share link to `out` (a file, a BytesIO, a socket-like stream), in
+    the active language."""
+    plan = pack_plan(shared_brief(link))
     for _step in _write_steps(out, plan):
         pass
     return plan

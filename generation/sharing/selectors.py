@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns import figures
 from campaigns.models import Objective
 from campaigns.ranking.metrics import METRICS
-from campaigns.ranking.reasons import format_interval, format_metric
 from creatives.models import CreativeImage, PlatformSlug
 from generation.models import Brief, BriefReference, GeneratedImage, PromptVersion, ShareLink
+from yenni_site.language import page_language
 
 # The figures a reference carries, in the order the page lists them. Lazy, so each label is
 # translated in the language of the page that shows it.
@@ -112,11 +112,12 @@ def shared_reference_image(brief: Brief, image_id: int) -> CreativeImage | None:
     return ref.image if ref else None
 
 
-def shared_brief(link: ShareLink, *, language: str) -> SharedBrief:
-    """Read what the link shows, in `language` ("es" or "en")."""
+def shared_brief(link: ShareLink) -> SharedBrief:
+    """Read what the link shows, in the active language (the page's, "es" or "en")."""
     brief = link.brief
+    language = page_language()
     references = [
-        _shared_reference(rank, ref, brief=brief, language=language, figures=link.show_figures)
+        _shared_reference(rank, ref, brief=brief, with_figures=link.show_figures)
         for rank, ref in enumerate(shared_references(brief), start=1)
     ]
     return SharedBrief(
@@ -132,12 +133,12 @@ def shared_brief(link: ShareLink, *, language: str) -> SharedBrief:
 
 
 def _shared_reference(
-    rank: int, ref: BriefReference, *, brief: Brief, language: str, figures: bool
+    rank: int, ref: BriefReference, *, brief: Brief, with_figures: bool
 ) -> SharedReference:
     platforms = [_platform_name(slug) for slug in ref.platforms or []]
     spec = METRICS.get(ref.metric)
-    metric_label = (spec.label_es if language == "es" else spec.label_en) if spec else ""
-    if not figures:
+    metric_label = str(spec.label) if spec else ""
+    if not with_figures:
         return SharedReference(
             rank=rank,
             reference=ref,
@@ -148,15 +149,13 @@ def _shared_reference(
     currency = settings.YENNI_REPORTING_CURRENCY
     estimate = interval = ""
     if spec and ref.estimate is not None:
-        estimate = format_metric(ref.metric, ref.estimate, language, currency)
+        estimate = figures.metric(ref.metric, ref.estimate, currency)
         if ref.interval_low is not None and ref.interval_high is not None:
-            interval = format_interval(
-                ref.metric, ref.interval_low, ref.interval_high, language, currency
-            )
+            interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, currency)
     return SharedReference(
         rank=rank,
         reference=ref,
-        reason=ref.reason_for(language)
+        reason=ref.reason_for(page_language())
         or _reason_without_figures(ref, brief=brief, metric_label=metric_label),
         platforms=platforms,
         metric_label=metric_label,
@@ -189,11 +188,9 @@ def _figures(raw: dict, currency: str) -> list[SharedFigure]:
         if value is None or (not value and key != "days"):
             continue
         if key in MONEY_FIGURES:
-            text = f"{currency} {number_format(value, 0, force_grouping=True)}"
-        elif float(value).is_integer():
-            text = number_format(int(value), 0, force_grouping=True)
+            text = figures.money(value, currency, decimals=0)
         else:
-            text = number_format(value, 1, force_grouping=True)
+            text = figures.number(value, 0 if float(value).is_integer() else 1)
         shown.append(SharedFigure(key=key, label=str(label), value=text))
     return shown
 

@@ -45,7 +45,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             return _not_found(request, language)
         except sharing.ShareLinkGone as gone:
             return _gone(request, language, gone.link)
-        shared = share_selectors.shared_brief(link, language=language)
+        shared = share_selectors.shared_brief(link)
         response = render(
             request,
             "share/page.html",
@@ -62,7 +62,7 @@ def share_pack(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(link_or_response, HttpResponse):
         return link_or_response
     with translation.override(language):
-        plan = pack.pack_plan(share_selectors.shared_brief(link_or_response, language=language))
+        plan = pack.pack_plan(share_selectors.shared_brief(link_or_response))
     response = StreamingHttpResponse(pack.pack_stream(plan), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{pack.pack_filename(plan.shared)}"'
     return _private(response, language)

@@ -26,7 +26,6 @@ from creatives.models import CreativeImage
 from creatives.serving import stored_file_response
 from creatives.thumbnails import ThumbnailError, thumbnail_ensure
 from creatives.vocabulary import COLOUR_LABELS, ORIENTATION_LABELS
-from generation.briefs.selectors import page_language
 from library import selectors as lib
 from library.query import SORTS, LibraryQuery
 from library.tiers import TIERS
@@ -139,7 +138,7 @@ def _read(request: HttpRequest) -> tuple[LibraryFilterForm, lib.LibraryPage]:
     else:
         form.cleaned_data = {}
         query, page, size = LibraryQuery(), 1, lib.PAGE_SIZE
-    result = lib.library_page(query, page=page, page_size=size, lang=page_language())
+    result = lib.library_page(query, page=page, page_size=size)
     return form, result
 
 
@@ -221,7 +220,7 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 @library_required
 def similar(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(CreativeImage.objects.only("pk"), pk=pk)
-    result = lib.similar_page(pk, lang=page_language())
+    result = lib.similar_page(pk)
     if result is None:
         raise Http404("No such image.")
     return render(request, "library/similar.html", {"result": result, "uses_briefs": True})

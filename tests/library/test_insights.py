@@ -16,11 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from campaigns import figures
 from campaigns.models import DailyMetric, Objective, RankingRule
 from campaigns.ranking.full import full_ranking
 from campaigns.rollups import image_rollup_refresh
 from creatives.models import ImageDescription
-from library.attributes import attribute_rows, percent_change, piece_attributes
+from library.attributes import attribute_rows, piece_attributes
 from library.insights import insights_page, monthly_trend
 from library.intervals import MIN_PIECES, pooled_lift
 from tests.factories import (
@@ -90,9 +91,9 @@ def described(db, media_storage):
 
 def test_a_warm_palette_shows_plus_twenty_percent_ctr_with_its_delta_method_interval(described):
     ranking = full_ranking(node=described, objective=Objective.TRAFFIC, as_of=AS_OF)
-    rows, undescribed = attribute_rows(
-        ranking, piece_attributes(p.image_id for p in ranking.pieces), "en"
-    )
+    attributes = piece_attributes(p.image_id for p in ranking.pieces)
+    with translation.override("en"):
+        rows, undescribed = attribute_rows(ranking, attributes)
     by_key = {(row.attribute, row.value): row for row in rows}
 
     assert ranking.passed == 24 and undescribed == 0
@@ -138,9 +139,9 @@ def test_the_delta_method_interval_agrees_with_a_bootstrap_over_pieces(described
 
 def test_an_attribute_on_fewer_pieces_than_the_minimum_says_not_enough_data(described):
     ranking = full_ranking(node=described, objective=Objective.TRAFFIC, as_of=AS_OF)
-    rows, _undescribed = attribute_rows(
-        ranking, piece_attributes(p.image_id for p in ranking.pieces), "en"
-    )
+    attributes = piece_attributes(p.image_id for p in ranking.pieces)
+    with translation.override("en"):
+        rows, _undescribed = attribute_rows(ranking, attributes)
     by_key = {(row.attribute, row.value): row for row in rows}
 
     with_people = by_key[("people", "with")]
@@ -163,7 +164,7 @@ def test_an_attribute_on_fewer_pieces_than_the_minimum_says_not_enough_data(desc
 
 
 def test_percent_changes_keep_their_sign_even_when_they_round_to_zero():
-    assert [percent_change(v) for v in (0.18, -0.123, -0.004, 0.0, 0.004)] == [
+    assert [figures.change(v) for v in (0.18, -0.123, -0.004, 0.0, 0.004)] == [
         "+18 %",
         "−12 %",
         "−0 %",
@@ -188,7 +189,8 @@ def test_the_monthly_trend_pools_the_weeks_by_the_month_of_their_monday(describe
     )
     image_rollup_refresh(as_of=AS_OF)
 
-    points = monthly_trend(ranking, "en")
+    with translation.override("en"):
+        points = monthly_trend(ranking)
 
     assert [p.month for p in points] == [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
     assert points[0].value == pytest.approx(6000 / 240_000, abs=1e-15)

@@ -1,10 +1,12 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from campaigns.management.arguments import iso_date
 from campaigns.models import Node, Objective
-from campaigns.ranking.selectors import NoRuleError, brief_ranking
+from campaigns.ranking.selectors import BriefRanking, NoRuleError, brief_ranking
+from yenni_site.language import in_page_language
 
 
 class Command(BaseCommand):
@@ -42,14 +44,17 @@ class Command(BaseCommand):
             if message:
                 self.stderr.write(message)
             return
-        lang = options["lang"]
+        with translation.override(options["lang"]):
+            self._write_ranking(node, options["objective"], ranking)
+
+    def _write_ranking(self, node: Node, objective: str, ranking: BriefRanking) -> None:
         self.stdout.write(
-            f"{node.name} · {options['objective']} · rule v{ranking.rule_version} "
+            f"{node.name} · {objective} · rule v{ranking.rule_version} "
             f"({ranking.metric}) · {ranking.window_start} → {ranking.window_end}"
         )
         for ref in ranking.references:
-            text = ref.reason_es if lang == "es" else ref.reason_en
+            text = in_page_language(es=ref.reason_es, en=ref.reason_en)
             self.stdout.write(f"  {ref.order}. image {ref.image_id}: {text}")
-        message = ranking.message_es if lang == "es" else ranking.message_en
+        message = in_page_language(es=ranking.message_es, en=ranking.message_en)
         if message:
             self.stdout.write(message)

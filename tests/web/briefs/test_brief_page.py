@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from campaigns import figures
 from campaigns.models import Objective
-from campaigns.ranking.reasons import format_interval, format_metric
 from generation.models import BriefReference
 from tests.web.briefs.helpers import PIECES, _brief, _image, _refs
 
@@ -36,10 +37,11 @@ def test_the_brief_page_shows_the_request_the_ranking_and_each_reference_with_it
     assertContains(response, 'data-testid="reference"', count=4)
     for ref in references:
         assertContains(response, f'data-image-id="{ref.image_id}"')
-        assertContains(response, format_metric(ref.metric, ref.estimate, "en", "COP"))
-        assertContains(
-            response, format_interval(ref.metric, ref.interval_low, ref.interval_high, "en", "COP")
-        )
+        with translation.override("en"):
+            estimate = figures.metric(ref.metric, ref.estimate, "COP")
+            interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, "COP")
+        assertContains(response, estimate)
+        assertContains(response, interval)
         assertContains(response, escape(ref.reason_en), count=2)  # the card and the alt text
         assertContains(response, reverse("library_image_file", args=[ref.image_id]))
     assertContains(response, "<dt>Impressions</dt><dd>20k</dd>", count=4, html=False)
@@ -61,7 +63,8 @@ def test_the_brief_page_writes_figures_and_reasons_in_spanish_by_default(client,
     response = client.get(reverse("brief_detail", args=[brief.pk]))
 
     ref = brief.references.order_by("order").first()
-    assertContains(response, format_metric(ref.metric, ref.estimate, "es", "COP"))
+    with translation.override("es"):
+        assertContains(response, figures.metric(ref.metric, ref.estimate, "COP"))
     assertContains(response, escape(ref.reason_es))
     assertNotContains(response, escape(ref.reason_en))
 

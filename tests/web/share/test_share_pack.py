@@ -7,7 +7,7 @@ import json
 import zipfile
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from generation.sharing import pack
 from tests.web.share.helpers import _file_bytes, _share, _zip
@@ -142,8 +142,8 @@ def test_the_pack_can_be_written_to_a_file_without_a_request(brief, images, tmp_
     link, _token = _share(brief)
     target = tmp_path / "pack.zip"
 
-    with target.open("wb") as handle:
-        pack.pack_write(handle, link, language="es")
+    with target.open("wb") as handle, translation.override("es"):
+        pack.pack_write(handle, link)
 
     archive = zipfile.ZipFile(target)
     assert archive.namelist()[:4] == [

@@ -1,0 +1,144 @@
+"""Figures as people read them, in the active language: the one place numbers become text.
+
+                                    Spanish        English
+    number(1234.5, 1)               1.234,5        1,234.5
+    compact(240_000)                240 mil        240k
+    compact(1_200_000)              1,2 M          1.2M
+    money(1250)                     COP 1.250      COP 1,250
+    compact_money(12_500_000)       COP 12,5 M     COP 12.5M
+    percent(0.021)                  2,1 %          2.1 %
+    change(-0.07)                   −7 %           −7 %
+    ratio(3.4)                      3,40×          3.40×
+    metric("cpc", 1250)             COP 1.250      COP 1,250
+    interval("ctr", 0.018, 0.024)   1,8–2,4 %      1.8–2.4 %
+    ordinal(3)                      3.º            3rd
+
+Spanish is Colombian: "1.500", not Django's `es` "1 500" (yenni_site/formats/es). Where a text
+must be in one language whatever the page's (a reference's stored `reason_es`), the caller wraps
+the call in `translation.override("es")`.
+
+Django's own localisation does the separators, rather than Babel: the templates' `intcomma`,
+`localize` and `floatformat` already use it, so one format module (settings.FORMAT_MODULE_PATH)
+sets every number the site prints, and nothing new is installed. Django's `number_format` cuts
+decimals off instead of rounding (2.19 with one decimal gives "2.1"), so `number` rounds first.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from campaigns.ranking.metrics import METRICS
+from yenni_site.language import page_language
+
+Number = int | float | Decimal
+
+
+def number(value: Number, decimals: int = 0) -> str:
+    """Return `value` rounded to `decimals` places, thousands grouped: "1.234,5" / "1,234.5"."""
+    text = f"{value:.{decimals}f}"
+    if Decimal(text) == 0:
+        text = text.lstrip("-")  # a value that rounds to zero never reads "-0"
+    return number_format(Decimal(text), decimals, use_l10n=True, force_grouping=True)
+
+
+def compact(value: Number) -> str:
+    """Return a volume people read at a glance: "240 mil" / "240k", "1,2 M" / "1.2M".
+
+    Whole numbers below ten thousand, thousands up to a million, millions with one decimal.
+    """
+    if abs(value) >= 1_000_000:
+        return gettext("%(number)sM") % {"number": number(value / 1_000_000, 1)}
+    if abs(value) >= 10_000:
+        return gettext("%(number)sk") % {"number": number(value / 1_000)}
+    return number(value)
+
+
+def money(value: Number, currency: str | None = None, decimals: int | None = None) -> str:
+    """Return an amount with its currency first: "COP 1.250", "COP 0,85".
+
+    Without `decimals`, whole units from 100 up and cents below, where they still matter.
+    """
+    return f"{_currency(currency)} {_amount(value, decimals)}"
+
+
+def compact_money(value: Number, currency: str | None = None) -> str:
+    """Return an amount as a volume: "COP 12,5 M" / "COP 12.5M"."""
+    return f"{_currency(currency)} {compact(value)}"
+
+
+def percent(fraction: float, decimals: int | None = None) -> str:
+    """Return a share as a percentage: 0.021 → "2,1 %".
+
+    Without `decimals`, one decimal from 1 % up and two below, so small rates keep a figure.
+    """
+    return f"{_percentage(fraction, decimals)} %"
+
+
+def change(fraction: float) -> str:
+    """Return a relative change in whole percents with a real minus sign: "+18 %", "−7 %".
+
+    The sign follows the value before rounding: a bound just below zero reads "−0 %", so it
+    never seems to contradict the verdict it comes with.
+    """
+    return f"{'−' if fraction < 0 else '+'}{number(abs(round(fraction * 100)))} %"
+
+
+def ratio(value: float) -> str:
+    """Return a multiple with two decimals: "3,40×"."""
+    return f"{number(value, 2)}×"
+
+
+def metric(key: str, value: float, currency: str | None = None) -> str:
+    """Return a value of metric `key` with its unit: "2,1 %", "COP 1.250", "3,40×"."""
+    text, unit = _number_and_unit(key, value)
+    if unit == "money":
+        return f"{_currency(currency)} {text}"
+    return f"{text}{unit}"
+
+
+def interval(key: str, low: float, high: float, currency: str | None = None) -> str:
+    """Return an interval of metric `key` with its unit once: "1,8–2,4 %", "COP 1.100–1.420"."""
+    low_text, unit = _number_and_unit(key, low)
+    high_text, _unit = _number_and_unit(key, high)
+    if unit == "money":
+        return f"{_currency(currency)} {low_text}–{high_text}"
+    return f"{low_text}–{high_text}{unit}"
+
+
+def ordinal(n: int) -> str:
+    """Return a position: "3.º" / "3rd"."""
+    if page_language() == "es":
+        return f"{n}.º"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _number_and_unit(key: str, value: float) -> tuple[str, str]:
+    """A metric's value without its unit, and the unit: " %", "×" or "money"."""
+    unit = METRICS[key].unit
+    if unit == "percent":
+        return _percentage(value), " %"
+    if unit == "ratio":
+        return number(value, 2), "×"
+    return _amount(value), "money"
+
+
+def _percentage(fraction: float, decimals: int | None = None) -> str:
+    value = fraction * 100
+    if decimals is None:
+        decimals = 1 if abs(value) >= 1 else 2
+    return number(value, decimals)
+
+
+def _amount(value: Number, decimals: int | None = None) -> str:
+    if decimals is None:
+        decimals = 0 if abs(value) >= 100 else 2
+    return number(value, decimals)
+
+
+def _currency(currency: str | None) -> str:
+    return currency or settings.YENNI_REPORTING_CURRENCY
