@@ -233,6 +233,35 @@ def test_a_recency_half_life_sinks_a_piece_whose_results_are_old(wompi_traffic):
     )
 
 
+def test_the_shortfall_message_is_stored_in_spanish_and_english(wompi_traffic):
+    node, _, campaign = wompi_traffic
+    _piece(campaign, 1, days=7, impressions=100, clicks=5)
+    _piece(campaign, 2, days=7, impressions=1_000, clicks=25)
+    image_rollup_refresh()
+
+    ranking = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+
+    assert ranking.message_es == (
+        "Solo 1 de 4 referencias: de 2 piezas, 1 pasan los mínimos de la regla "
+        "(1 por debajo del mínimo de impresiones (1.000))."
+    )
+    assert ranking.message_en == (
+        "Only 1 of 4 references: of 2 pieces, 1 pass the rule's minimums "
+        "(1 below the minimum impressions (1,000))."
+    )
+
+
+def test_a_node_without_pieces_says_so_in_both_languages(db):
+    node = make_node(name="Plink", slug="plink")
+
+    ranking = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
+
+    assert ranking.message_es == (
+        "No hay piezas de Plink con objetivo traffic en la ventana de la regla."
+    )
+    assert ranking.message_en == "There are no Plink pieces for traffic in the rule's window."
+
+
 def test_saving_a_changed_rule_records_who_changed_what(lead):
     rule = RankingRule.objects.get(node__isnull=True, objective="traffic")
     rule.min_impressions = 5_000

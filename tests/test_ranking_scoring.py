@@ -213,6 +213,35 @@ def test_the_reason_reads_as_one_sentence_in_spanish_and_english():
     ).replace(".", ",").replace("3,º", "3.º")
 
 
+def test_a_roas_reason_counts_its_volume_in_spend():
+    piece = PieceFigures(
+        image_id=1,
+        phash=_hash(1),
+        impressions=60_000,
+        clicks=700,
+        spend=12_500_000.0,
+        conversions=40,
+        conversion_value=40_000_000.0,
+        days=20,
+    )
+    spec = METRICS["roas"]
+    estimate = estimate_piece(spec, piece, fit_prior(spec, [piece, *_pool()]), level=0.9)
+    ctx = ReasonContext(
+        node_name="Nequi", objective="conversion", position=1, ranked=12, currency="COP"
+    )
+
+    with translation.override("en"):
+        english = reason("roas", estimate, piece, ctx)
+    with translation.override("es"):
+        spanish = reason("roas", estimate, piece, ctx)
+
+    assert english.startswith("ROAS ")
+    assert english.endswith("×) on COP 12.5M spend over 20 days; 1st of 12 Nequi conversion pieces")
+    assert spanish.endswith(
+        "×) con COP 12,5 M de inversión en 20 días; 1.º de 12 piezas de conversión de Nequi"
+    )
+
+
 def _platform_pool(platform: str, ctr: float, start: int) -> list[PieceFigures]:
     return [
         PieceFigures(
