@@ -144,6 +144,11 @@ class SyncBookmark(models.Model):
         blank=True,
         help_text=_('Meta only: action types counted as leads, e.g. ["lead"]. Empty: default.'),
     )
+    # Creative id → what the platform said its version was when its copy and image were read
+    # (LinkedIn: lastModifiedAt); a run reads again only creatives whose version moved.
+    creative_versions = models.JSONField(
+        _("creative versions read"), default=dict, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

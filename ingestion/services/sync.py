@@ -24,6 +24,10 @@ from ingestion.credentials import platform_secret_options, token_for_account
 from ingestion.models import IngestionRun, SyncBookmark
 from ingestion.services.archive import archive_writer
 from ingestion.services.creative_images import creative_images_sync
+from ingestion.services.creative_versions import (
+    creative_versions_known,
+    creative_versions_remember,
+)
 from ingestion.services.heartbeat import run_heartbeat, run_skip_note, runs_dead_take_over
 from ingestion.services.runs import (
     IngestionError,
@@ -90,6 +94,9 @@ def _connector_options(*, account: AdAccount, bookmark: SyncBookmark) -> dict:
         or settings.INGEST_META_CONVERSION_ACTIONS,
         "lead_actions": bookmark.lead_actions or settings.INGEST_META_LEAD_ACTIONS,
         "x_conversion_metrics": settings.INGEST_X_CONVERSION_METRICS,
+        "creative_versions": creative_versions_known(
+            bookmark=bookmark, platform=account.platform.slug
+        ),
         **platform_secret_options(platform="google_ads", secrets_file=settings.INGEST_SECRETS_FILE),
     }
 
@@ -225,7 +232,11 @@ def _sync(
     catalog = Parsed(campaigns=campaigns, ads=ads, creatives=creatives)
     run.fetched_count += len(catalog)
     with tally.transaction() as counts:
-        stored = records_store(account=account, records=catalog, counts=counts)
+        # Creatives the connector skipped as unchanged stay linked to their ads as stored.
+        stored = records_store(
+            account=account, records=catalog, counts=counts, link_stored_creatives=True
+        )
+        creative_versions_remember(bookmark=bookmark, connector=connector)
     say(f"{len(campaigns)} campaigns, {len(ads)} ads, {len(creatives)} creatives")
     # In slices with a beat between: a first sync can download thousands of images.
     for first in range(0, len(creatives), IMAGE_SLICE):
