@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit
 
@@ -66,9 +67,9 @@ SECRET_PARAMS = frozenset(
         "password",
     }
 )
-# A JSON string literal: in valid JSON, scanning from the start finds exactly the strings.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-# A query parameter inside such a literal's bytes: separator, name, value.
+# Longest secret parameter name, percent-encoded, with room for a "\u0026" separator before it.
+_NAME_WINDOW = 3 * max(len(name) for name in SECRET_PARAMS) + 7
+# A query parameter inside a literal's own bytes: separator, name, value.
 _RAW_PARAM = re.compile(rb'([?&])([^=&#"?]+)=([^&#"]*)')
 
 
@@ -156,24 +157,66 @@ def _string_redacted(literal: bytes) -> bytes | None:
     return json.dumps(url, ensure_ascii=False).encode()
 
 
+def _escaped(body: bytes, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes > 0 and body[index - backslashes - 1] == 0x5C:
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _unescaped_quote(body: bytes, index: int, *, backwards: bool) -> int:
+    """The nearest quote before (or from) `index` that is not escaped; -1 if none."""
+    while True:
+        index = body.rfind(b'"', 0, index) if backwards else body.find(b'"', index)
+        if index < 0 or not _escaped(body, index):
+            return index
+        index += 0 if backwards else 1
+
+
+def _secret_params(body: bytes) -> Iterator[int]:
+    """Positions of "name=" where name is a secret query parameter after "?", "&" or "\\u0026".
+
+    Found from the "=" signs, which JSON bodies hold few of: a regex over the names would read
+    every byte several times, and bodies run to megabytes.
+    """
+    equals = body.find(b"=")
+    while equals >= 0:
+        window = body[max(0, equals - _NAME_WINDOW) : equals]
+        cut = max(window.rfind(b"?"), window.rfind(b"&"))
+        escaped = window.rfind(b"\\u0026")
+        if escaped >= 0 and escaped + 5 > cut:
+            cut = escaped + 5
+        name = window[cut + 1 :] if cut >= 0 else b""
+        if name and unquote_plus(name.decode("latin-1")).lower() in SECRET_PARAMS:
+            yield equals - len(name)
+        equals = body.find(b"=", equals + 1)
+
+
 def body_redacted(body: bytes) -> tuple[bytes, int]:
     """Replace secret query parameters of URLs in a JSON body; keep every other byte.
 
     Only string literals that are http(s) URLs with a secret parameter change, and only that
-    parameter's value; a body without one is returned as it is.
+    parameter's value; a body without one is returned as it is. In valid JSON such a parameter
+    can only sit inside a string, so the nearest unescaped quotes around it bound its literal.
     """
-    count = 0
-
-    def replace(match: re.Match) -> bytes:
-        nonlocal count
-        redacted = _string_redacted(match.group(0))
-        if redacted is None:
-            return match.group(0)
-        count += 1
-        return redacted
-
-    redacted = _JSON_STRING.sub(replace, body)
-    return (redacted, count) if count else (body, 0)
+    pieces: list[bytes] = []
+    done = looked = count = 0
+    for position in _secret_params(body):
+        if position < looked:
+            continue  # inside a literal already looked at
+        start = _unescaped_quote(body, position, backwards=True)
+        end = _unescaped_quote(body, position, backwards=False)
+        if start < done or end < 0:
+            continue
+        looked = end + 1
+        redacted = _string_redacted(body[start:looked])
+        if redacted is not None:
+            pieces += [body[done:start], redacted]
+            done, count = looked, count + 1
+    if not count:
+        return body, 0
+    pieces.append(body[done:])
+    return b"".join(pieces), count
 
 
 # Writing -----------------------------------------------------------------------------------

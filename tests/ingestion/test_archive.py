@@ -222,3 +222,21 @@ def test_the_request_record_keeps_what_was_asked_and_drops_the_secrets():
             "User-Agent": "python-requests/2.34",
         },
     }
+
+
+def test_a_secret_after_an_escaped_ampersand_is_replaced_and_the_body_still_reads_the_same():
+    body = (
+        b'{"data":[{"body":"Di \\"s\\u00ed\\" a tu cuota"}],'
+        b'"paging":{"next":"https://graph.facebook.com/v26.0/act_1/ads?limit=3\\u0026'
+        b'access_token=EAAB%2Fx\\u0026after=QVFI"}}'
+    )
+
+    redacted, count = body_redacted(body)
+
+    assert count == 1
+    assert b"EAAB" not in redacted
+    before, after = json.loads(body), json.loads(redacted)
+    assert after["data"] == before["data"]
+    assert after["paging"]["next"] == (
+        "https://graph.facebook.com/v26.0/act_1/ads?limit=3&access_token=REDACTED&after=QVFI"
+    )
