@@ -82,7 +82,8 @@ def _file_style(
         NumberCell(line=line, column=header[index], text=text, count=index in counts)
         for line, row in enumerate(rows, start=first_line)
         for index, text in enumerate(row[: len(header)])
-        if index not in skip
+        # A cell without a separator says nothing about the style: skip it before building.
+        if ("," in text or "." in text) and index not in skip
     )
     return number_style(cells)
 

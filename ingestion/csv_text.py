@@ -24,6 +24,7 @@ wrong multiplies spend by a thousand.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections import Counter
@@ -170,10 +171,20 @@ _NUMBER = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*$")
 _EMPTY = ("", "--", "-")
 
 
+# Spaces used for grouping ("1 234,5", with no-break spaces too) and Swiss apostrophes.
+_NOT_DIGITS = str.maketrans("", "", " \t\u00a0\u202f'")
+
+
 def _clean(text: str) -> str:
-    """Drop what is not part of the digits: spaces used for grouping, a percent sign."""
-    value = re.sub(r"[\s\u00a0\u202f']", "", text or "")
-    return value.removesuffix("%")
+    """Drop what is not part of the digits: grouping spaces, a percent sign."""
+    return (text or "").translate(_NOT_DIGITS).removesuffix("%")
+
+
+@functools.cache
+def _grouped(decimal: str) -> re.Pattern:
+    """A number as a file of this decimal separator writes it: grouped by threes, or not."""
+    t, d = re.escape(_other(decimal)), re.escape(decimal)
+    return re.compile(rf"^[+-]?(\d{{1,3}}({t}\d{{3}})+|\d*)({d}\d+)?$")
 
 
 def _other(separator: str) -> str:
@@ -204,11 +215,11 @@ class NumberStyle:
     def read(self, text: str) -> Decimal:
         """Read a cell ("1.234,56", "12%", "--", "" is 0); raise ValueError if it does not fit."""
         value = _clean(text)
+        if value.isdigit():
+            return Decimal(value)  # most cells: no sign, no separator
         if value in _EMPTY:
             return Decimal(0)
-        t, d = re.escape(self.thousands), re.escape(self.decimal)
-        grouped = rf"^[+-]?(\d{{1,3}}({t}\d{{3}})+|\d*)({d}\d+)?$"
-        if not _NUMBER.match(value) or not re.match(grouped, value):
+        if not _NUMBER.match(value) or not _grouped(self.decimal).match(value):
             raise ValueError(f"{text!r} is not a number")
         try:
             return Decimal(value.replace(self.thousands, "").replace(self.decimal, "."))
@@ -237,8 +248,10 @@ def number_style(cells: Iterable[NumberCell]) -> NumberStyle:
     proofs: dict[str, tuple[NumberCell, str]] = {}
     open_cell: tuple[NumberCell, str] | None = None
     for cell in cells:
+        if "," not in cell.text and "." not in cell.text:
+            continue  # no separator: nothing to learn
         value = _clean(cell.text)
-        if value in _EMPTY or not _NUMBER.match(value):
+        if not _NUMBER.match(value):
             continue
         proven, undecided = _decimal_shown(value)
         if undecided and cell.count:
