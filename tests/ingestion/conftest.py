@@ -75,8 +75,6 @@ def ingest_settings(settings, media_storage):
     settings.INGEST_IMAGE_HOSTS = [*settings.INGEST_IMAGE_HOSTS, "127.0.0.1"]
     # The fake servers' images are on loopback, which image downloads refuse unless allowed.
     settings.INGEST_IMAGE_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    # The fake servers' images are on loopback, which image downloads refuse unless allowed.
-    settings.INGEST_IMAGE_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.INGEST_ALERT_EMAILS = ["ops@example.co"]
     settings.INGEST_CHUNK_DAYS = 7
     settings.INGEST_BACKFILL_DAYS = 63
