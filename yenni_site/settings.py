@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from yenni_site.mail_settings import email_server
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -289,6 +291,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# E-mail (ingestion alerts): EMAIL_URL holds the server, e.g. smtp://user:password@host:587/?tls=1
+# or smtp+ssl://user:password@host; a YENNI_EMAIL_* variable sets one part and wins over the URL.
+# Nothing set: e-mails go to the console log (yenni_site/mail_settings.py says why and how).
+_email = email_server(
+    url=env("EMAIL_URL"),
+    host=env("YENNI_EMAIL_HOST"),
+    port=env("YENNI_EMAIL_PORT"),
+    user=env("YENNI_EMAIL_USER"),
+    password=env("YENNI_EMAIL_PASSWORD"),
+    use_tls=env("YENNI_EMAIL_USE_TLS"),
+    use_ssl=env("YENNI_EMAIL_USE_SSL"),
+    from_address=env("YENNI_EMAIL_FROM"),
+    timeout=env("YENNI_EMAIL_TIMEOUT"),
+)
+EMAIL_BACKEND = _email.backend
+EMAIL_HOST, EMAIL_PORT = _email.host, _email.port
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email.user, _email.password
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email.use_tls, _email.use_ssl
+EMAIL_TIMEOUT = _email.timeout
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _email.from_address
 
 # Product settings.
 YENNI_REPORTING_CURRENCY = env("YENNI_REPORTING_CURRENCY", "COP").upper()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaigns.models import AdAccount, Campaign
 from campaigns.rollups import RollupError, image_ids_for_campaigns, image_rollup_refresh
 from ingestion.connectors.base import Connector
-from ingestion.models import IngestionRun
+from ingestion.models import IngestionRun, SyncBookmark
 from ingestion.services.heartbeat import RunTakenOver, run_heartbeat
 from ingestion.services.store import UpsertCounts
 
@@ -156,29 +156,70 @@ def ranking_tables_refresh(*, run: IngestionRun) -> None:
 
 
 def ingestion_alert_send(*, run: IngestionRun) -> None:
-    """E-mail the configured recipients that a run failed: which account, which error."""
+    """E-mail the configured recipients that a run failed: which account, which error, what to do.
+
+    Never raises: a mail server that refuses or never answers (EMAIL_TIMEOUT) is logged with
+    its reason, and the run stays as it ended.
+    """
     recipients = settings.INGEST_ALERT_EMAILS
     if not recipients:
         logger.warning("Ingestion run %s failed and YENNI_INGEST_ALERT_EMAILS is empty", run.pk)
         return
     account = run.account
+    try:
+        send_mail(
+            f"[Yenni] Ingestion failed: {account.name} ({account.platform.name})",
+            _alert_body(run),
+            None,
+            recipients,
+        )
+    except Exception as exc:  # an alert must never fail the run
+        logger.error(
+            "Could not e-mail the alert for ingestion run %s to %s through %s:%s: %s: %s",
+            run.pk,
+            ", ".join(recipients),
+            settings.EMAIL_HOST,
+            settings.EMAIL_PORT,
+            type(exc).__name__,
+            exc,
+        )
+
+
+def _alert_body(run: IngestionRun) -> str:
+    account = run.account
     window = f"{run.window_start} – {run.window_end}" if run.window_start else "not computed"
-    body = (
+    return (
         f"Ingestion run #{run.pk} of account {account_label(account)} failed.\n\n"
         f"Error: {run.error}\n\n"
+        f"What to do: {_what_to_do(run)}\n\n"
         f"Window: {window}\n"
         f"Started: {run.started_at}\nFinished: {run.finished_at}\n"
         f"API calls: {run.api_calls}; waits: {run.throttle_waits} "
         f"({run.waited_seconds:.1f} s)\n\n"
-        "The bookmark was left where the last saved data ends; the next run continues there.\n"
         f"{settings.YENNI_BASE_URL}/admin/ingestion/ingestionrun/{run.pk}/change/\n"
     )
-    try:
-        send_mail(
-            f"[Yenni] Ingestion failed: {account.name} ({account.platform.name})",
-            body,
-            None,
-            recipients,
+
+
+def _what_to_do(run: IngestionRun) -> str:
+    if run.kind == IngestionRun.Kind.CSV:
+        return (
+            "fix the file as the error says and import it again from the admin "
+            "(Ingestion runs › Import a CSV file)."
         )
-    except Exception:
-        logger.exception("Could not send the alert for ingestion run %s", run.pk)
+    account_id = run.account.external_id
+    if run.kind == IngestionRun.Kind.REPLAY:
+        return (
+            "fix what the error names, then run `python manage.py ingest_replay` again for "
+            f"account {account_id}; the archive is still there."
+        )
+    saved = (
+        SyncBookmark.objects.filter(account_id=run.account_id)
+        .values_list("last_synced_date", flat=True)
+        .first()
+    )
+    kept = f"saved up to {saved}" if saved else "nothing saved yet: it starts the back-fill again"
+    return (
+        "fix what the error names (a token, a setting, the platform's status), then run "
+        f"`python manage.py ingest --account {account_id}` or wait for the daily run: it "
+        f"continues from the bookmark ({kept}), so nothing saved is lost or counted twice."
+    )

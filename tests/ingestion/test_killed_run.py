@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,7 +86,10 @@ def database_url(tmp_path) -> Iterator[str]:
 
     name = f"yenni_kill_{uuid.uuid4().hex[:12]}"
     db = settings.DATABASES["default"]
-    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    login = quote(db["USER"], safe="") + (
+        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    )
+    server = f"postgres://{login}@{db['HOST']}:{db['PORT']}"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield f"{server}/{name}"
