@@ -83,6 +83,11 @@ def _death(run: IngestionRun, *, now: dt.datetime) -> str | None:
     return None
 
 
+def run_is_dead(run: IngestionRun) -> bool:
+    """True when the running run's worker is known dead (process gone, or heartbeat stale)."""
+    return _death(run, now=timezone.now()) is not None
+
+
 def runs_dead_take_over(*, run: IngestionRun) -> tuple[IngestionRun | None, list[IngestionRun]]:
     """Fail the account's other running syncs whose worker died; return (one alive, the dead).
 

@@ -49,13 +49,14 @@ def run_finish(run: IngestionRun, *, failed: bool, status: str = "") -> bool:
     their verdict stands.
     """
     status = status or (IngestionRun.Status.FAILED if failed else IngestionRun.Status.SUCCEEDED)
-    now = timezone.now()
-    running = IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.RUNNING)
-    if not running.update(status=status, finished_at=now):
-        run.refresh_from_db()
-        return False
-    run.status, run.finished_at = status, now
-    run.save()
+    with transaction.atomic():
+        # The row lock holds off a lead's "mark as failed" until this verdict is written.
+        current = IngestionRun.objects.select_for_update().filter(pk=run.pk)
+        if current.values_list("status", flat=True).first() != IngestionRun.Status.RUNNING:
+            run.refresh_from_db()
+            return False
+        run.status, run.finished_at = status, timezone.now()
+        run.save()
     return True
 
 

@@ -28,7 +28,12 @@ from ingestion.services.creative_versions import (
     creative_versions_known,
     creative_versions_remember,
 )
-from ingestion.services.heartbeat import run_heartbeat, run_skip_note, runs_dead_take_over
+from ingestion.services.heartbeat import (
+    run_heartbeat,
+    run_is_dead,
+    run_skip_note,
+    runs_dead_take_over,
+)
 from ingestion.services.runs import (
     IngestionError,
     RunTally,
@@ -167,6 +172,11 @@ def ingestion_run_account(
     """
     if not run.claim():
         run.refresh_from_db()
+        if run.status == IngestionRun.Status.RUNNING and run_is_dead(run):
+            # The broker delivered the task again because its worker was killed: a new run
+            # takes the dead one over now, rather than at the next schedule.
+            successor = IngestionRun.objects.create(account_id=run.account_id, since=run.since)
+            return ingestion_run_account(run=successor, progress=progress, connector=connector)
         return run
     account = AdAccount.objects.select_related("platform").get(pk=run.account_id)
     run.account = account

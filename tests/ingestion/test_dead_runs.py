@@ -18,6 +18,7 @@ from campaigns.models import DailyMetric
 from ingestion.connectors.base import Connector
 from ingestion.models import IngestionRun, SyncBookmark
 from ingestion.services import connector_for_account, ingestion_run_account
+from ingestion.tasks import ingestion_run_task
 from ingestion.workers import worker_name
 from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import catalog_totals, sync
@@ -194,3 +195,29 @@ def test_a_throttled_sync_beats_before_each_wait(fake_meta, meta_account, settin
     assert run.status == IngestionRun.Status.SUCCEEDED, run.error
     assert len(beats_seen) == run.throttle_waits == fake_meta.throttled
     assert all(earlier < later for earlier, later in itertools.pairwise(beats_seen))
+
+
+def test_a_task_delivered_again_after_its_worker_died_starts_a_run_that_takes_over(
+    fake_meta, meta_account
+):
+    dead = running_run(meta_account, beat_seconds_ago=2, worker=gone_worker())
+
+    status = ingestion_run_task(dead.pk)  # the broker re-delivers a task whose worker was killed
+
+    dead.refresh_from_db()
+    successor = IngestionRun.objects.exclude(pk=dead.pk).get()
+    assert (status, successor.status) == (IngestionRun.Status.SUCCEEDED,) * 2
+    assert dead.status == IngestionRun.Status.FAILED
+    assert f"La ejecución #{successor.pk} tomó la cuenta" in dead.error
+    assert catalog_totals(meta_account) == fake_meta.history.totals_by_ad()
+
+
+def test_a_task_delivered_again_while_its_run_is_alive_does_nothing(fake_meta, meta_account):
+    alive = running_run(meta_account, beat_seconds_ago=5, worker=worker_name())
+
+    status = ingestion_run_task(alive.pk)
+
+    alive.refresh_from_db()
+    assert (status, alive.status) == (IngestionRun.Status.RUNNING,) * 2
+    assert IngestionRun.objects.count() == 1
+    assert fake_meta.calls == 0

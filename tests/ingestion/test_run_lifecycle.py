@@ -83,3 +83,27 @@ def test_a_replay_that_cannot_start_records_why(db, monkeypatch):
     assert run.status == IngestionRun.Status.FAILED
     assert run.error == "Yenni has no connector for Meta yet."
     assert run.kind == IngestionRun.Kind.REPLAY
+
+
+def test_a_run_ended_by_someone_else_keeps_their_verdict_when_its_work_finishes(run):
+    verdict = "Marcada como fallida en el admin por lucia_lead."
+
+    with run_lifecycle(run, alert=True):
+        IngestionRun.objects.filter(pk=run.pk).update(
+            status=IngestionRun.Status.FAILED, error=verdict
+        )
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (IngestionRun.Status.FAILED, verdict)
+    assert mail.outbox == []
+
+
+def test_a_run_ended_by_someone_else_saves_nothing_more(run):
+    IngestionRun.objects.filter(pk=run.pk).update(status=IngestionRun.Status.FAILED, error="x")
+
+    with run_lifecycle(run, alert=True) as tally, tally.transaction() as counts:
+        counts.created = 40
+
+    run.refresh_from_db()
+    assert (run.status, run.error, run.created_count) == (IngestionRun.Status.FAILED, "x", 0)
+    assert mail.outbox == []
