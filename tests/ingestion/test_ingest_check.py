@@ -115,8 +115,11 @@ def test_the_check_says_for_each_account_its_version_and_that_the_token_works(
     ],
 )
 def test_an_expired_token_fails_the_check_in_the_platforms_words_with_what_to_do(
-    request, fixture, platform, account, refusal, advice
+    db, request, fixture, platform, account, refusal, advice
 ):
+    # `db` named here, not only through getfixturevalue: pytest-django orders tests by the
+    # fixtures they name, and a test it thinks needs no database runs after the transactional
+    # ones, which flush the rows the migrations wrote (platforms, groups).
     fake = request.getfixturevalue(fixture)
     fake.failures = FailurePlan(expired_token=True)
 
