@@ -121,7 +121,7 @@ def describe(params: dict) -> str:
     return "&".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"
 
 
-def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str = "es"):
+def naive_library_page(query, *, page: int = 1, page_size: int = 48):
     """The library page written the obvious way (see the module docstring)."""
     from dataclasses import replace
 
@@ -137,7 +137,7 @@ def naive_library_page(query, *, page: int = 1, page_size: int = 48, lang: str =
     else:
         scores = {}
         count, page, ids = _naive_sorted_ids(query, tiers, page=page, page_size=page_size)
-    cards = [_naive_card(image_id, query, tiers, scores, lang) for image_id in ids]
+    cards = [_naive_card(image_id, query, tiers, scores) for image_id in ids]
     return lib.LibraryPage(cards, count, page, page_size, bool(scores))
 
 
@@ -244,7 +244,7 @@ def _naive_sorted_ids(query, tiers, *, page: int, page_size: int) -> tuple[int, 
     return count, page, list(ordered.values_list("pk", flat=True)[offset : offset + page_size])
 
 
-def _naive_card(image_id: int, query, tiers, scores: dict[int, float], lang: str):
+def _naive_card(image_id: int, query, tiers, scores: dict[int, float]):
     """One card, read on its own: the image, its description, places and figures (N+1)."""
     from django.db.models import Count, Max, Q, Sum
 
@@ -292,7 +292,7 @@ def _naive_card(image_id: int, query, tiers, scores: dict[int, float], lang: str
         last=Max("date"),
     )
     card.sums = {name: in_currency(name, float(figures.get(name) or 0)) for name in CARD_COLUMNS}
-    card.figures = card_figures(card.sums, lang)
+    card.figures = card_figures(card.sums)
     return card
 
 
