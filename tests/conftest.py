@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _site_language_between_tests():
+    """Each test starts in the site's language (Spanish).
+
+    A request through the test client leaves its language active in the thread afterwards, so
+    without this a test's outcome would depend on which test ran before it on the same worker.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def _user_in_group(username: str, group: str | None, *, is_staff: bool = False) -> User:
