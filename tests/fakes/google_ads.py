@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +25,73 @@ SERVED_VERSIONS = ("v23", "v24", "v25", "v26")
 # campaign.start_date/end_date with start_date_time/end_date_time ("yyyy-MM-dd HH:mm:ss").
 REMOVED_FIELDS = {"campaign.start_date": 23, "campaign.end_date": 23}
 ADDED_FIELDS = {"campaign.start_date_time": 23, "campaign.end_date_time": 23}
+
+# Segments that split metrics by conversion action, and the only metrics they can be selected
+# (or filtered) with. Google's field reference lists, under "Selectable With" of
+# segments.conversion_action and segments.conversion_action_name, conversion metrics only:
+# impressions, clicks, cost_micros, engagements… are refused with queryError
+# PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE (query_error.proto, value 53: "The
+# segment is prohibited with the metric in the SELECT or WHERE clause"; the v23-vs-v22 diff of
+# query_error.proto shows it still there, beside the new PROHIBITED_FIELD_OR_SEGMENT_WITH_METRIC).
+# Google's conversions reporting guide (docs/conversions/reporting) segments by conversion_action
+# with metrics.conversions and metrics.conversions_value, and all_conversions with it.
+CONVERSION_ACTION_SEGMENTS = (
+    "segments.conversion_action",
+    "segments.conversion_action_name",
+    "segments.conversion_action_category",
+)
+CONVERSION_METRICS = {
+    "metrics.conversions",
+    "metrics.conversions_value",
+    "metrics.all_conversions",
+    "metrics.all_conversions_value",
+    "metrics.value_per_conversion",
+    "metrics.value_per_all_conversions",
+    "metrics.conversions_by_conversion_date",
+    "metrics.conversions_value_by_conversion_date",
+    "metrics.all_conversions_by_conversion_date",
+    "metrics.all_conversions_value_by_conversion_date",
+}
+
+
+@dataclass(frozen=True)
+class FakeConversionAction:
+    id: str
+    name: str
+    category: str
+    # include_in_conversions_metric: a primary action counts in metrics.conversions; every
+    # action counts in metrics.all_conversions ("all conversions regardless of the value of
+    # include_in_conversions_metric", common/metrics.proto).
+    primary: bool
+
+
+# The account's conversion actions. Their figures per ad-day come from the FakeMetric fields
+# (`action_figures`) without changing what those fields mean to the other fakes.
+PURCHASE_WEB = FakeConversionAction("801", "Compra en línea", "PURCHASE", primary=True)
+PURCHASE_APP = FakeConversionAction("802", "Compra en la app", "PURCHASE", primary=True)
+CREDIT_FORM = FakeConversionAction("803", "Solicitud de crédito", "SUBMIT_LEAD_FORM", primary=False)
+WHATSAPP = FakeConversionAction("804", "Clic en WhatsApp", "CONTACT", primary=False)
+CONVERSION_ACTIONS = (PURCHASE_WEB, PURCHASE_APP, CREDIT_FORM, WHATSAPP)
+# What one credit application is worth to the account, in micros.
+CREDIT_FORM_VALUE_MICROS = 15_000_000
+
+
+def action_figures(m: FakeMetric) -> list[tuple[FakeConversionAction, int, int]]:
+    """One ad-day's (action, all_conversions, all_conversions_value in micros), zeros included.
+
+    The two purchase actions are primary and share m.conversions and m.conversion_value_micros
+    (a third of the purchases, rounded down, in the app), so the unsegmented metrics.conversions
+    is their sum, as on Google. The credit form carries m.leads and the WhatsApp click one per 40
+    clicks; both are secondary: in all_conversions only.
+    """
+    app = m.conversions // 3
+    app_value = m.conversion_value_micros * app // m.conversions if m.conversions else 0
+    return [
+        (PURCHASE_WEB, m.conversions - app, m.conversion_value_micros - app_value),
+        (PURCHASE_APP, app, app_value),
+        (CREDIT_FORM, m.leads, m.leads * CREDIT_FORM_VALUE_MICROS),
+        (WHATSAPP, m.clicks // 40, 0),
+    ]
 
 
 def _error(code: int, status: str, message: str, details: list | None = None) -> FakeResponse:
@@ -45,6 +113,22 @@ def _failure(version: str, request_id: str, errors: list[dict[str, Any]]) -> dic
 def _selected_fields(query: str) -> list[str]:
     match = re.match(r"SELECT (.+?) FROM ", query)
     return [name.strip() for name in match.group(1).split(",")] if match else []
+
+
+def _where_fields(query: str) -> list[str]:
+    match = re.search(r" WHERE (.+?)(?: ORDER BY | LIMIT |$)", query)
+    return re.findall(r"\b(?:segments|metrics)\.[a-z_]+", match.group(1)) if match else []
+
+
+def _camel(name: str) -> str:
+    """A GAQL field's last part as REST JSON names it: all_conversions → allConversions."""
+    head, *rest = name.rsplit(".", 1)[-1].split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _money(micros: int) -> float:
+    """conversions_value and all_conversions_value are doubles in the account currency."""
+    return float(Decimal(micros) / 1_000_000)
 
 
 class FakeGoogleAds(FakePlatform):
@@ -70,6 +154,10 @@ class FakeGoogleAds(FakePlatform):
         # What customers/{id} answers to `SELECT … FROM customer` (ingest --check).
         self.descriptive_name = "Wompi Colombia"
         self.versions = set(SERVED_VERSIONS)
+        # Ad-days that only the per-action query answers: the two reports are read apart, and
+        # conversions keep arriving for an ad-day during its conversion window, so Yenni must
+        # not assume both queries answer the same ad-days.
+        self.conversions_only: list[FakeMetric] = []
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         if request.path == "/token":
@@ -152,6 +240,9 @@ class FakeGoogleAds(FakePlatform):
         ]
         if unknown:
             return self._unrecognized(f"v{version}", request, unknown)
+        prohibited = self._prohibited(f"v{version}", request, query)
+        if prohibited is not None:
+            return prohibited
         rows, field_mask = self._rows(query)
         if rows is None:
             return _error(400, "INVALID_ARGUMENT", f"This fake cannot answer: {query}")
@@ -187,6 +278,40 @@ class FakeGoogleAds(FakePlatform):
             [_failure(version, f"req-{request.call}", errors)],
         )
 
+    def _prohibited(self, version: str, request: FakeRequest, query: str) -> FakeResponse | None:
+        """Google's answer to a conversion-action segment with a metric it cannot split.
+
+        The message is Google's as clients quote it (e.g. "Cannot select the following segments
+        because at least one unsupported metric is found in SELECT or WHERE clause:
+        'segments.conversion_action_name'(unsupported metrics: 'cost_micros')."), naming the
+        first such segment; the metrics are named without "metrics.", in alphabetical order.
+        """
+        fields = _selected_fields(query) + _where_fields(query)
+        segments = [name for name in fields if name in CONVERSION_ACTION_SEGMENTS]
+        refused = sorted(
+            {
+                name.removeprefix("metrics.")
+                for name in fields
+                if name.startswith("metrics.") and name not in CONVERSION_METRICS
+            }
+        )
+        if not segments or not refused:
+            return None
+        metrics = ", ".join(f"'{name}'" for name in refused)
+        error = {
+            "errorCode": {"queryError": "PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE"},
+            "message": "Cannot select the following segments because at least one unsupported "
+            f"metric is found in SELECT or WHERE clause: '{segments[0]}'(unsupported metrics: "
+            f"{metrics}).",
+            "location": {"fieldPathElements": [{"fieldName": "query"}]},
+        }
+        return _error(
+            400,
+            "INVALID_ARGUMENT",
+            "Request contains an invalid argument.",
+            [_failure(version, f"req-{request.call}", [error])],
+        )
+
     def _rows(self, query: str) -> tuple[list[dict[str, Any]] | None, str]:
         if query.endswith("FROM campaign"):
             return [self._campaign(c) for c in self.history.campaigns], "campaign.id,…"
@@ -202,6 +327,8 @@ class FakeGoogleAds(FakePlatform):
             metrics = sorted(
                 self.history.metrics_between(since, until), key=lambda m: (m.date, m.ad_id)
             )
+            if "segments.conversion_action" in query:
+                return self._action_rows(query, metrics, since, until)
             return [self._metric(m) for m in metrics], "segments.date,metrics.impressions,…"
         if "FROM ad_group_ad" in query:
             creatives = {c.id: c for c in self.history.creatives}
@@ -282,13 +409,62 @@ class FakeGoogleAds(FakePlatform):
             },
         }
 
+    def _action_rows(
+        self, query: str, metrics: list[FakeMetric], since: dt.date, until: dt.date
+    ) -> tuple[list[dict[str, Any]], str]:
+        """One row per ad, day and conversion action, with the selected conversion metrics.
+
+        Rows whose metrics are all zero are not returned (docs/conversions/reporting: "reports
+        may be empty if metrics are all zero"). GAQL returns removed ads unless filtered out.
+        """
+        removed = {a.id for a in self.history.ads if a.removed}
+        skip_removed = "ad_group_ad.status != 'REMOVED'" in query
+        extra = [m for m in self.conversions_only if since <= m.date <= until]
+        selected = {_camel(name) for name in _selected_fields(query) if name.startswith("metrics.")}
+        rows = []
+        for m in sorted(metrics + extra, key=lambda m: (m.date, m.ad_id)):
+            if skip_removed and m.ad_id in removed:
+                continue
+            for action, count, value in action_figures(m):
+                if not (count or value):
+                    continue
+                figures = {
+                    "conversions": float(count) if action.primary else 0.0,
+                    "conversionsValue": _money(value) if action.primary else 0.0,
+                    "allConversions": float(count),
+                    "allConversionsValue": _money(value),
+                }
+                rows.append(
+                    {
+                        "segments": {
+                            "date": m.date.isoformat(),
+                            "conversionAction": (
+                                f"customers/{self.customer_id}/conversionActions/{action.id}"
+                            ),
+                            "conversionActionName": action.name,
+                        },
+                        "campaign": {
+                            "resourceName": (
+                                f"customers/{self.customer_id}/campaigns/{m.campaign_id}"
+                            ),
+                            "id": m.campaign_id,
+                        },
+                        "adGroupAd": {"ad": {"id": m.ad_id}},
+                        # Proto3 JSON leaves out fields equal to zero.
+                        "metrics": {k: v for k, v in figures.items() if k in selected and v != 0.0},
+                    }
+                )
+        return rows, "segments.date,segments.conversionAction,metrics.allConversions,…"
+
     def _metric(self, m: FakeMetric) -> dict[str, Any]:
         metrics: dict[str, Any] = {
             "impressions": str(m.impressions),
             "clicks": str(m.clicks),
             "costMicros": str(m.spend_micros),
             "conversions": float(m.conversions),
-            "conversionsValue": float(Decimal(m.conversion_value_micros) / 1_000_000),
+            "conversionsValue": _money(m.conversion_value_micros),
+            # Every action, primary or not (action_figures).
+            "allConversions": float(sum(count for _, count, _ in action_figures(m))),
             "engagements": str(m.engagements),
             "videoTrueviewViews": str(m.video_views),
         }
