@@ -1,0 +1,332 @@
+"""Issue 13's acceptance: 90 days from all four platforms over real HTTP, matched to a truth file.
+
+The four fake platforms (tests/fakes/world.py) serve one account each over HTTP on 127.0.0.1;
+`manage.py ingest` reads them all, from an empty catalog, and the catalog must equal the
+committed truth to the unit: per ad and day impressions, clicks, spend in micros, counted
+conversions and leads; per ad its status (removed and deleted ads included) and its picture.
+Three times: clean; with a throttle every 5th call, a server error every 7th and a body cut
+off every 9th; and with the process killed mid-run and started again at once. Each scenario
+prints its wall time and API calls per platform (`pytest -s` shows them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from ingestion.models import IngestionRun
+from tests.fakes.server import FakeServer
+from tests.fakes.world import (
+    DAYS,
+    SPECS,
+    TRUTH_FILE,
+    Measure,
+    faults,
+    hold,
+    platform_build,
+    report,
+    truth,
+    truth_load,
+    truth_text,
+)
+from tests.ingestion.end_to_end import (
+    accounts_create,
+    catalog_read,
+    differences,
+    duplicate_rows,
+    runs_read,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+ZONE = ZoneInfo("America/Bogota")  # the accounts' time zone (AdAccount's default)
+
+
+def _yesterday() -> dt.date:
+    return dt.datetime.now(ZONE).date() - dt.timedelta(days=1)
+
+
+@contextlib.contextmanager
+def _serving(platforms: dict) -> Iterator[dict[str, str]]:
+    """Serve each fake platform on its own port; yield the base URL of each by slug."""
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for spec in SPECS:
+            server = stack.enter_context(FakeServer(platforms[spec.slug]))
+            urls[spec.slug] = f"{server.url}{spec.base_path}"
+        yield urls
+
+
+def _measures(scenario: str, runs: list[dict], platforms: dict) -> list[Measure]:
+    return [
+        Measure(
+            scenario=scenario,
+            platform=run["platform"],
+            seconds=run["seconds"],
+            api_calls=run["api_calls"],
+            server_calls=platforms[run["platform"]].calls,
+            throttled=platforms[run["platform"]].throttled,
+            errors=platforms[run["platform"]].errors,
+            cut_bodies=platforms[run["platform"]].broken_bodies,
+            waits=run["waits"],
+            images=run["images"],
+        )
+        for run in runs
+    ]
+
+
+def _catalog_problems(expected: dict, catalog: dict) -> str:
+    found = differences(expected["platforms"], catalog)
+    return "\n".join(["The catalog differs from the truth:", *found]) if found else ""
+
+
+# The truth file ------------------------------------------------------------------------------
+
+
+def test_the_committed_truth_is_what_the_world_spec_gives():
+    assert truth_load() == truth(), (
+        f"{TRUTH_FILE.name} no longer matches tests/fakes/world.py: "
+        "run `python -m tests.fakes.world --write-truth` and review the diff"
+    )
+    assert TRUTH_FILE.read_text() == truth_text(truth())
+
+
+def test_the_truth_covers_what_issue_13_names():
+    data = truth_load()
+    platforms = data["platforms"]
+    assert set(platforms) == {"meta", "google_ads", "linkedin", "x"}
+    ads = [ad for p in platforms.values() for ad in p["ads"].values()]
+    assert {ad["status"] for ad in ads if ad["removed"]} == {"REMOVED", "DELETED"}
+    assert all(ad["days"] for ad in ads if ad["removed"])  # removed ads keep their history
+    assert any(not ad["images"] for ad in ads) and any(ad["images"] for ad in ads)
+    days = {int(day) for ad in ads for day in ad["days"]}
+    assert days == set(range(DAYS))
+    rows = [row for ad in ads for row in ad["days"].values()]
+    assert any(row[3] > 0 for row in rows)
+    assert any(row[4] > 0 for row in rows)
+
+
+# In-process scenarios: `manage.py ingest` in this process, the fakes in threads ----------------
+
+
+@pytest.fixture
+def world_settings(db, ingest_settings, monkeypatch):
+    ingest_settings.INGEST_BACKFILL_DAYS = DAYS
+    for spec in SPECS:
+        monkeypatch.setenv(spec.token_variable, spec.token)
+    accounts_create()
+    return ingest_settings
+
+
+def _ingest(world_settings, platforms: dict) -> tuple[float, str]:
+    """Run `manage.py ingest` (every active account) against the fakes; return time and output."""
+    out = io.StringIO()
+    with _serving(platforms) as urls:
+        world_settings.INGEST_API_URLS = {**world_settings.INGEST_API_URLS, **urls}
+        started = time.perf_counter()
+        try:
+            call_command("ingest", stdout=out)
+        except CommandError as exc:
+            out.write(f"\nCommandError: {exc}")
+        return time.perf_counter() - started, out.getvalue()
+
+
+def _check_catalog(scenario: str, platforms: dict, seconds: float, output: str) -> None:
+    runs = runs_read()
+    figures = report(_measures(scenario, runs, platforms), wall={scenario: seconds})
+    print(f"\n{figures}")
+    assert [(r["platform"], r["status"]) for r in runs] == [
+        (slug, IngestionRun.Status.SUCCEEDED) for slug in ("google_ads", "linkedin", "meta", "x")
+    ], f"{output}\n{figures}"
+    for run in runs:
+        assert run["api_calls"] == platforms[run["platform"]].calls, figures
+    assert duplicate_rows() == 0
+    problems = _catalog_problems(truth_load(), catalog_read())
+    assert not problems, f"{problems}\n{figures}"
+
+
+@pytest.mark.slow
+def test_90_days_from_the_four_platforms_match_the_truth(world_settings):
+    platforms = {spec.slug: platform_build(spec, end=_yesterday()) for spec in SPECS}
+
+    seconds, output = _ingest(world_settings, platforms)
+
+    _check_catalog("clean", platforms, seconds, output)
+    for run in runs_read():
+        assert run["waits"] == 0, run
+
+
+@pytest.mark.slow
+def test_throttles_server_errors_and_cut_bodies_on_every_platform_change_nothing(world_settings):
+    platforms = {
+        spec.slug: platform_build(spec, end=_yesterday(), failures=faults()) for spec in SPECS
+    }
+
+    seconds, output = _ingest(world_settings, platforms)
+
+    _check_catalog("faults", platforms, seconds, output)
+    for run in runs_read():
+        platform = platforms[run["platform"]]
+        assert platform.throttled and platform.errors and platform.broken_bodies, run
+        # Each failed call was waited out once and asked again.
+        assert run["waits"] == platform.throttled + platform.errors + platform.broken_bodies
+
+
+# Killed: `manage.py ingest` in a subprocess with its own database, SIGKILLed mid-run ----------
+
+SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from tests.ingestion.end_to_end import accounts_create
+accounts_create()
+"""
+
+REPORT = """
+import json, django
+django.setup()
+from tests.ingestion.end_to_end import catalog_read, duplicate_rows, runs_read
+print(json.dumps({"runs": runs_read(), "duplicates": duplicate_rows(), "catalog": catalog_read()}))
+"""
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """An empty database for the subprocesses: PostgreSQL when the suite runs on it."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        yield ""  # SQLite in the data folder
+        return
+    import psycopg
+
+    name = f"yenni_e2e_{uuid.uuid4().hex[:12]}"
+    db = settings.DATABASES["default"]
+    login = quote(db["USER"], safe="") + (
+        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    )
+    server = f"postgres://{login}@{db['HOST']}:{db['PORT']}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{server}/{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _env(data_dir: Path, database_url: str, urls: dict[str, str]) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "yenni_site.settings",
+        "YENNI_DATA_DIR": str(data_dir),
+        "YENNI_SECRET_KEY": "e2e-test-secret-key",
+        "YENNI_INGEST_CHUNK_DAYS": "7",
+        "YENNI_INGEST_BACKFILL_DAYS": str(DAYS),
+        "YENNI_INGEST_PAGE_SIZE": "100",
+        "YENNI_INGEST_WAIT_SCALE": "0.0002",
+        "YENNI_INGEST_IMAGE_HOSTS": "127.0.0.1",
+        "YENNI_INGEST_IMAGE_ALLOWED_NETWORKS": "127.0.0.1/32",
+    }
+    for spec in SPECS:
+        env[spec.token_variable] = spec.token
+        env[spec.url_variable] = urls[spec.slug]
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def _python(code: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _x_stats(request) -> bool:
+    return "/stats/accounts/" in request.path
+
+
+@pytest.mark.slow
+def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
+    tmp_path, database_url
+):
+    platforms = {spec.slug: platform_build(spec, end=_yesterday()) for spec in SPECS}
+    # X comes last (accounts go by platform): kill it at its 7th stats call, the web stats of
+    # its fourth week, when three weeks are saved and the other three platforms are done.
+    x = platforms["x"]
+    hold(x, _x_stats, nth=7)
+    command = [sys.executable, "manage.py", "ingest"]
+    with _serving(platforms) as urls:
+        env = _env(tmp_path, database_url, urls)
+        _python(SETUP, env)
+        started = time.perf_counter()
+        first = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        held = x.holding.wait(timeout=150)
+        first.send_signal(signal.SIGKILL)  # while it waits for the held call's answer
+        first_output = first.communicate(timeout=10)[0].decode()
+        killed_after = time.perf_counter() - started
+        calls_at_kill = {slug: platform.calls for slug, platform in platforms.items()}
+        x.release.set()
+
+        restarted = time.perf_counter()
+        second = subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+        )
+        seconds = time.perf_counter() - restarted
+        state = json.loads(_python(REPORT, env))
+
+    runs = state["runs"]
+    measures = [
+        Measure("killed", slug, killed_after, 0, calls) for slug, calls in calls_at_kill.items()
+    ]
+    first_runs, second_runs = runs[:4], runs[4:]
+    measures += [
+        Measure(
+            "restart",
+            r["platform"],
+            r["seconds"],
+            r["api_calls"],
+            platforms[r["platform"]].calls - calls_at_kill[r["platform"]],
+            images=r["images"],
+        )
+        for r in second_runs
+    ]
+    figures = report(measures, wall={"killed": killed_after, "restart": seconds})
+    print(f"\n{figures}")
+
+    assert held, first_output
+    assert first.returncode == -signal.SIGKILL
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert [(r["platform"], r["status"]) for r in first_runs] == [
+        ("google_ads", "succeeded"),
+        ("linkedin", "succeeded"),
+        ("meta", "succeeded"),
+        ("x", "failed"),
+    ], first_output
+    dead = first_runs[3]
+    assert dead["error"].startswith("El worker que hacía esta ejecución murió (su proceso ")
+    assert [(r["platform"], r["status"]) for r in second_runs] == [
+        (slug, "succeeded") for slug in ("google_ads", "linkedin", "meta", "x")
+    ], second.stdout
+    assert f"La ejecución #{second_runs[3]['pk']} tomó la cuenta" in dead["error"]
+    assert state["duplicates"] == 0
+    problems = _catalog_problems(truth_load(), state["catalog"])
+    assert not problems, f"{problems}\n{figures}"
