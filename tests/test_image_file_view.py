@@ -1,4 +1,8 @@
-"""The image file view serves the bank's private ad images to signed-in users only."""
+"""The image file view serves the bank's private ad images to the marketing team only.
+
+It checks what the library and creative pages check (analysts and marketing leads), so an
+account in neither group cannot walk the ids and download the catalog.
+"""
 
 from __future__ import annotations
 
@@ -25,16 +29,40 @@ def test_a_signed_in_user_gets_the_image_bytes(client, analyst):
         assert b"".join(response.streaming_content) == stored.read()
 
 
-def test_the_served_bytes_are_the_bytes_that_were_stored(client, outsider):
+def test_the_served_bytes_are_the_bytes_that_were_stored(client, lead):
     from creatives.services import creative_image_store
 
     data = make_png(width=20, height=10)
     image, _created = creative_image_store(data=data)
-    client.force_login(outsider)
+    client.force_login(lead)
 
     response = client.get(image.get_file_url())
 
     assert b"".join(response.streaming_content) == data
+
+
+def test_a_user_in_neither_group_is_refused_like_on_the_library_page(client, outsider):
+    images = [make_image(), make_image()]
+    client.force_login(outsider)
+
+    responses = [client.get(image.get_file_url()) for image in images]
+    library = client.get(resolve_url("library"))
+
+    assert [r.status_code for r in responses] == [403, 403]
+    assert library.status_code == 403
+    assert all("image/" not in r["Content-Type"] for r in responses)
+    assert [t.name for t in responses[0].templates][:1] == ["library/no_access.html"]
+
+
+def test_a_head_request_answers_like_a_get_without_a_body(client, analyst):
+    image = make_image()
+    client.force_login(analyst)
+
+    response = client.head(image.get_file_url())
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == b""
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):

@@ -170,6 +170,33 @@ def test_the_image_view_sends_an_anonymous_visitor_to_login(client, db, s3_stora
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
+def test_a_user_in_neither_group_gets_no_signed_url(client, outsider, s3_storage):
+    image, _ = creative_image_store(data=_png((91, 90, 90)))
+    client.force_login(outsider)
+
+    response = client.get(reverse("library_image_file", args=[image.pk]))
+
+    assert response.status_code == 403
+    assert "Location" not in response
+
+
+def test_a_token_client_follows_the_api_address_to_the_signed_url(analyst, s3_storage, s3_endpoint):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    data = _png((30, 160, 40))
+    image, _ = creative_image_store(data=data)
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=analyst).key}")
+
+    response = api.get(reverse("api:creative-image-file", args=[image.pk]))
+
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{s3_endpoint}/{BUCKET}/{PREFIX}/{image.file.name}?")
+    with urllib.request.urlopen(location, timeout=10) as fetched:
+        assert fetched.read() == data
+
+
 def test_settings_pick_s3_when_a_bucket_is_named(tmp_path):
     code = (
         "import django; django.setup()\n"

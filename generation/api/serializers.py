@@ -58,7 +58,9 @@ class ImageDescriptionSerializer(serializers.ModelSerializer):
 
 
 class CreativeImageSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Serves the file to signed-in users.")
+    url = serializers.SerializerMethodField(
+        help_text="The image file: opens with the API's credentials (token or session)."
+    )
     orientation = serializers.CharField(read_only=True)
 
     class Meta:
@@ -78,7 +80,8 @@ class CreativeImageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, image: CreativeImage) -> str:
-        return _absolute(self.context.get("request"), image.get_file_url())
+        path = reverse("api:creative-image-file", args=[image.pk])
+        return _absolute(self.context.get("request"), path)
 
 
 class CreativeImageSlotSerializer(serializers.ModelSerializer):
@@ -199,7 +202,9 @@ class ModelJobSerializer(serializers.ModelSerializer):
 
 
 class GeneratedImageSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Serves the PNG to signed-in users.")
+    url = serializers.SerializerMethodField(
+        help_text="The PNG file: opens with the API's credentials (token or session)."
+    )
 
     class Meta:
         model = GeneratedImage
@@ -218,7 +223,7 @@ class GeneratedImageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, image: GeneratedImage) -> str:
-        path = reverse("generated_image_file", args=[image.pk])
+        path = reverse("api:image-file", args=[image.pk])
         return _absolute(self.context.get("request"), path)
 
 

@@ -25,6 +25,7 @@ router.register("jobs", views.ModelJobViewSet, basename="job")
 router.register("images", views.GeneratedImageViewSet, basename="image")
 router.register("share-links", views.ShareLinkViewSet, basename="share-link")
 router.register("creatives", views.CreativeViewSet, basename="creative")
+router.register("creative-images", views.CreativeImageViewSet, basename="creative-image")
 router.register("nodes", views.NodeViewSet, basename="node")
 router.register("style-presets", views.StylePresetViewSet, basename="style-preset")
 

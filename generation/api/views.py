@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from campaigns.models import DailyMetric, Node
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
+from creatives.serving import stored_file_response
 from generation.api import inputs
 from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
@@ -129,6 +132,62 @@ def _query(serializer_class, request: Request) -> dict:
     # A plain dict, not the QueryDict: DRF reads a QueryDict like a submitted HTML form, where
     # a missing boolean means "false" (an unticked box) instead of "not given".
     return _valid(serializer_class, request.query_params.dict())
+
+
+# --- image files ---------------------------------------------------------------------------
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """A file answers with its own type whatever Accept says; an error is always JSON.
+
+    DRF would otherwise answer 406 to `Accept: image/*` (no renderer speaks images) and could
+    not render a 401 or 404 for such a client. The file itself bypasses the renderers.
+    """
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+FILE_RESPONSES = {
+    (200, "image/*"): OpenApiResponse(
+        response=OpenApiTypes.BINARY, description="The image's bytes (PNG, JPEG, WebP or GIF)."
+    ),
+    302: OpenApiResponse(
+        description="On S3 storage: `Location` is a signed address of the file that works "
+        "without credentials until it expires (YENNI_S3_URL_EXPIRE_SECONDS)."
+    ),
+    401: ERROR_RESPONSES[401],
+    403: ERROR_RESPONSES[403],
+    404: ERROR_RESPONSES[404],
+}
+
+# Both kinds of file are stored under a name that never changes content (catalog images by
+# their SHA-256, generated images once per row), so a client may keep them; only privately.
+CATALOG_FILE_CACHE = "private, max-age=31536000, immutable"
+GENERATED_FILE_CACHE = "private, max-age=86400"
+
+
+def _file_action(summary: str):
+    """A GET (and HEAD) `file/` action on one object, documented as a binary answer."""
+
+    def decorate(method):
+        method = action(
+            detail=True,
+            methods=["get"],
+            content_negotiation_class=FileNegotiation,
+            pagination_class=None,
+        )(method)
+        return extend_schema(
+            summary=summary,
+            description="Send the same credentials as for the rest of the API. The answer is "
+            "the file with its own Content-Type whatever Accept asks for; errors are JSON.",
+            responses=FILE_RESPONSES,
+        )(method)
+
+    return decorate
 
 
 # --- querysets -----------------------------------------------------------------------------
@@ -389,6 +448,13 @@ class GeneratedImageViewSet(ApiMixin, viewsets.GenericViewSet):
         image = services.generated_image_pick(image, picked=data["picked"])
         return Response(self.get_serializer(image).data)
 
+    @_file_action("Download a generated image (a brief this user can see)")
+    def file(self, request: Request, pk: str) -> HttpResponse:
+        image = self.get_object()
+        return stored_file_response(
+            image.file.name, cache_control=GENERATED_FILE_CACHE, storage=image.file.storage
+        )
+
 
 @extend_schema(tags=["briefs"])
 class ShareLinkViewSet(ApiMixin, viewsets.GenericViewSet):
@@ -471,6 +537,19 @@ class CreativeViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
             rows = rows.filter(date__lte=period["end"])
         page = self.paginate_queryset(rows.order_by("date", "ad_id"))
         return self.get_paginated_response(s.DailyMetricSerializer(page, many=True).data)
+
+
+@extend_schema(tags=["catalog"])
+class CreativeImageViewSet(ApiMixin, viewsets.GenericViewSet):
+    """The ad history's image files, for every analyst and lead (as the library pages)."""
+
+    queryset = CreativeImage.objects.only("pk", "file")
+    serializer_class = s.CreativeImageSerializer
+
+    @_file_action("Download an image of the ad history (a reference or a creative's image)")
+    def file(self, request: Request, pk: str) -> HttpResponse:
+        image = self.get_object()
+        return stored_file_response(image.file.name, cache_control=CATALOG_FILE_CACHE)
 
 
 @extend_schema(tags=["catalog"])

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -27,18 +28,30 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from campaigns.selectors import catalog_summary
 from creatives.serving import stored_file_response
 from generation.briefs import selectors as page_selectors
 from generation.briefs import services
-from generation.briefs.forms import BriefForm, GenerateForm, PromptForm, ShareForm
+from generation.briefs.forms import (
+    BoardPinForm,
+    BriefForm,
+    GenerateForm,
+    PickForm,
+    PromptForm,
+    ReferenceActionForm,
+    ShareForm,
+)
 from generation.briefs.permissions import briefs_visible_to, can_change
 from generation.models import Brief, GeneratedImage, ModelJob
 from generation.sharing import links as sharing
 from library.models import Board
-from yenni_site.http import int_or_404
 from yenni_site.roles import briefs_required, is_lead, uses_briefs
 
 HOME_PAGE_SIZE = 20
@@ -165,11 +178,11 @@ REFERENCE_ACTIONS = {
 @brief_view
 def brief_reference(request: HttpRequest, brief: Brief, image_id: int) -> HttpResponse:
     """Pin, unpin, exclude or include one of the brief's references."""
-    action = REFERENCE_ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
+    form = ReferenceActionForm(request.POST)
+    if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown action: use pin, unpin, exclude or include."))
     get_object_or_404(brief.references, image_id=image_id)
-    changes, note = action
+    changes, note = REFERENCE_ACTIONS[form.cleaned_data["action"]]
     services.brief_reference_mark(brief, image_id=image_id, **changes)
     messages.success(request, note)
     return _back_to(brief, "references")
@@ -283,10 +296,10 @@ def _wants_json(request: HttpRequest) -> bool:
 def image_pick(request: HttpRequest, brief: Brief, image_pk: int) -> HttpResponse:
     """Pick or unpick a generated image: JSON for the page's script, a redirect without it."""
     image = get_object_or_404(GeneratedImage, pk=image_pk, batch__brief=brief)
-    value = request.POST.get("picked", "")
-    if value not in {"true", "false"}:
+    form = PickForm(request.POST)
+    if not form.is_valid():
         return HttpResponseBadRequest(_("Say picked=true or picked=false."))
-    services.generated_image_pick(image, picked=value == "true")
+    services.generated_image_pick(image, picked=form.cleaned_data["picked"])
     if _wants_json(request):
         return JsonResponse({"id": image.pk, "picked": image.picked})
     return _back_to(brief, f"image-{image.pk}")
@@ -334,10 +347,10 @@ def share_revoke(request: HttpRequest, brief: Brief, link_pk: int) -> HttpRespon
 # --- generated images ----------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @briefs_required
 def generated_image_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """Serve a generated image to someone who may see its brief."""
+    """Serve a generated image to someone who may see its brief (the brief page's check)."""
     image = get_object_or_404(
         GeneratedImage.objects.select_related("batch"),
         pk=pk,
@@ -354,9 +367,10 @@ def generated_image_file(request: HttpRequest, pk: int) -> HttpResponse:
 def board_to_brief(request: HttpRequest, pk: int) -> HttpResponse:
     """Pin the board's pieces on one of the user's briefs, then open that brief."""
     board = get_object_or_404(Board, pk=pk, owner=request.user)
-    brief = get_object_or_404(
-        briefs_visible_to(request.user), pk=int_or_404(request.POST.get("brief"))
-    )
+    form = BoardPinForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Not a brief.")
+    brief = get_object_or_404(briefs_visible_to(request.user), pk=form.cleaned_data["brief"])
     if not can_change(request.user, brief):
         return render(request, "generation/no_access.html", {"reason": "not_owner"}, status=403)
     if not board.items.exists():

@@ -91,6 +91,7 @@ def _aimed(path: str, real: dict[str, int]) -> dict[str, int]:
         "images": real["image"],
         "share-links": real["link"],
         "creatives": real["creative"],
+        "creative-images": real["reference"],
     }
     aimed = {"id": ids[resource]} if "{id}" in path else {}
     if "{image_id}" in path:
@@ -154,5 +155,5 @@ def test_no_input_makes_any_operation_answer_a_server_error(
                 except (Exception, BaseExceptionGroup) as exc:
                     failures.append(f"{operation.label}: {exc}")
 
-    assert len(operations) == 19
+    assert len(operations) == 21
     assert failures == [], "\n\n".join(failures)

@@ -32,7 +32,7 @@ def test_a_brief_shows_its_batches_with_their_jobs_its_picks_and_its_share_links
         (second.pk, True),
     ]
     assert [p["id"] for p in body["picks"]] == [second.pk]
-    assert body["picks"][0]["url"] == f"http://testserver/generated/{second.pk}/file/"
+    assert body["picks"][0]["url"] == f"http://testserver/api/v1/images/{second.pk}/file/"
     assert body["share_links"] == [
         {
             "id": link.pk,
@@ -63,7 +63,7 @@ def test_a_brief_reference_carries_its_image_figures_and_reasons(api_for, brief,
         "id": reference.pk,
         "image": {
             "id": image.pk,
-            "url": f"http://testserver/library/images/{image.pk}/file/",
+            "url": f"http://testserver/api/v1/creative-images/{image.pk}/file/",
             "width": 96,
             "height": 64,
             "orientation": "landscape",

@@ -31,7 +31,10 @@ def test_the_creatives_list_shows_copy_images_sizes_and_descriptions(api_for, an
         (slot["position"], slot["image"]["id"], slot["image"]["width"], slot["image"]["height"])
         for slot in row["images"]
     ] == [(0, first.pk, 16, 9), (1, second.pk, 9, 16)]
-    assert row["images"][0]["image"]["url"] == f"http://testserver/library/images/{first.pk}/file/"
+    assert (
+        row["images"][0]["image"]["url"]
+        == f"http://testserver/api/v1/creative-images/{first.pk}/file/"
+    )
     assert [(d["text"], d["text_es"]) for d in row["images"][0]["descriptions"]] == [
         ("A blue banner with a phone", "Un banner azul")
     ]

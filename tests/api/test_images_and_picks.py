@@ -37,7 +37,7 @@ def test_picking_and_unpicking_an_image(api_for, brief, analyst):
         True,
         picked_at.astimezone().isoformat(),
     )
-    assert picked.json()["url"] == f"http://testserver/generated/{image.pk}/file/"
+    assert picked.json()["url"] == f"http://testserver/api/v1/images/{image.pk}/file/"
     assert unpicked.status_code == 200
     assert (unpicked.json()["picked"], unpicked.json()["picked_at"]) == (False, None)
     image.refresh_from_db()
@@ -64,6 +64,7 @@ def test_the_image_files_listed_are_the_generated_ones(api_for, brief, analyst):
     body = api_for(analyst).get(_brief_url(brief, "images/")).json()
 
     assert [i["url"] for i in body] == [
-        f"http://testserver/generated/{image.pk}/file/" for image in batch.images.order_by("index")
+        f"http://testserver/api/v1/images/{image.pk}/file/"
+        for image in batch.images.order_by("index")
     ]
     assert CreativeImage.objects.count() == 5  # nothing written to the catalog
