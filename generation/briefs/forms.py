@@ -15,6 +15,7 @@ from creatives.imaging import ImageRejected, read_image_facts
 from generation.backends.base import SEED_MAX
 from generation.models import DESCRIPTION_MIN_LENGTH, Brief, PromptVersion, ShareLink, StylePreset
 from generation.sharing.links import MAX_DAYS
+from yenni_site.http import IdField
 from yenni_site.language import page_language
 
 SKETCH_MAX_BYTES = 10 * 1024 * 1024
@@ -297,3 +298,25 @@ class ShareForm(YenniForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["days"].initial = settings.YENNI_SHARE_DAYS
+
+
+# The brief page's buttons. Their values come from the page, not from typing: a value outside
+# these is a tampered or scripted request, answered 400 (or 404 for an id) by the view.
+
+
+class ReferenceActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(name, name) for name in ("pin", "unpin", "exclude", "include")]
+    )
+
+
+class PickForm(forms.Form):
+    picked = forms.TypedChoiceField(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
+
+
+class BoardPinForm(forms.Form):
+    """The brief a board's pieces are pinned on, from the board page's select."""
+
+    brief = IdField()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,11 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creatives.models import CreativeImage
 from library import boards, extensions
+from library.forms import BoardAddForm
 from library.models import Board, BoardItem
-from yenni_site.http import int_or_404
 from yenni_site.roles import library_required
 
-NEW_BOARD = "new"
 LIST_THUMBNAILS = 4
 
 
@@ -32,9 +31,9 @@ def _own_board(request: HttpRequest, pk: int) -> Board:
     return get_object_or_404(Board, pk=pk, owner=request.user)
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+def _back(request: HttpRequest, form: BoardAddForm, fallback: str) -> HttpResponseRedirect:
     """To the page the form came from (same site only), else to `fallback`."""
-    target = request.POST.get("next", "")
+    target = form.cleaned_data.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -83,36 +82,39 @@ def board_add(request: HttpRequest) -> HttpResponse:
 
     Without an image it only creates the board (the "new board" form of the boards page).
     """
-    choice = request.POST.get("board", "")
-    new_name = request.POST.get("new_board", "")
-    if choice in ("", NEW_BOARD):
-        if not new_name.strip():
+    form = BoardAddForm(request.POST)
+    valid = form.is_valid()
+    if form.tampered():
+        raise Http404("Not a board or not an image.")
+    if not valid:
+        for message in form.messages():
+            messages.error(request, message)
+        return _back(request, form, reverse("board_list"))
+    data = form.cleaned_data
+    if data["board"] is None:
+        if not data["new_board"]:
             messages.error(request, _("Choose a board, or give the new board a name."))
-            return _back(request, reverse("board_list"))
+            return _back(request, form, reverse("board_list"))
         try:
-            board = boards.board_create(owner=request.user, name=new_name)
+            board = boards.board_create(owner=request.user, name=data["new_board"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return _back(request, reverse("board_list"))
+            return _back(request, form, reverse("board_list"))
     else:
-        board = _own_board(request, int_or_404(choice))
-    image_value = request.POST.get("image_id", "")
-    if not image_value:
+        board = _own_board(request, data["board"])
+    if data["image_id"] is None:
         messages.success(request, _("Board “{name}” is ready.").format(name=board.name))
         return redirect("board_detail", pk=board.pk)
-    image_id = int_or_404(image_value)
     try:
-        _item, created = boards.board_add(
-            board, image_id=image_id, note=request.POST.get("note", "")
-        )
+        _item, created = boards.board_add(board, image_id=data["image_id"], note=data["note"])
     except CreativeImage.DoesNotExist:
         messages.error(request, _("That image is not in the library."))
-        return _back(request, reverse("board_detail", args=[board.pk]))
+        return _back(request, form, reverse("board_detail", args=[board.pk]))
     if created:
         messages.success(request, _("Saved to “{name}”.").format(name=board.name))
     else:
         messages.info(request, _("Already on “{name}”.").format(name=board.name))
-    return _back(request, reverse("board_detail", args=[board.pk]))
+    return _back(request, form, reverse("board_detail", args=[board.pk]))
 
 
 @require_POST
