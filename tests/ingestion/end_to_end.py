@@ -84,6 +84,7 @@ def runs_read() -> list[dict[str, Any]]:
             "error": run.error,
             "api_calls": run.api_calls,
             "waits": run.throttle_waits,
+            "waited": run.waited_seconds,
             "images": run.images_stored,
             "seconds": run.duration.total_seconds() if run.duration else 0.0,
         }

@@ -55,6 +55,8 @@ from tests.ingestion.end_to_end import (
 
 REPO = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("America/Bogota")  # the accounts' time zone (AdAccount's default)
+# Every wait (the platforms' own and the backoff) is this fraction of the real one.
+WAIT_SCALE = 0.0002
 
 
 def _yesterday() -> dt.date:
@@ -72,18 +74,23 @@ def _serving(platforms: dict) -> Iterator[dict[str, str]]:
         yield urls
 
 
-def _measures(scenario: str, runs: list[dict], platforms: dict) -> list[Measure]:
+def _measures(
+    scenario: str, runs: list[dict], platforms: dict, served: dict[str, int] | None = None
+) -> list[Measure]:
+    """The runs' figures beside what each fake saw (`served`: its calls, when not all of them)."""
+    served = served or {slug: platform.calls for slug, platform in platforms.items()}
     return [
         Measure(
             scenario=scenario,
             platform=run["platform"],
             seconds=run["seconds"],
             api_calls=run["api_calls"],
-            server_calls=platforms[run["platform"]].calls,
+            server_calls=served[run["platform"]],
             throttled=platforms[run["platform"]].throttled,
             errors=platforms[run["platform"]].errors,
             cut_bodies=platforms[run["platform"]].broken_bodies,
             waits=run["waits"],
+            unscaled_wait=run["waited"] / WAIT_SCALE,
             images=run["images"],
         )
         for run in runs
@@ -127,6 +134,7 @@ def test_the_truth_covers_what_issue_13_names():
 @pytest.fixture
 def world_settings(db, ingest_settings, monkeypatch):
     ingest_settings.INGEST_BACKFILL_DAYS = DAYS
+    ingest_settings.INGEST_WAIT_SCALE = WAIT_SCALE
     for spec in SPECS:
         monkeypatch.setenv(spec.token_variable, spec.token)
     accounts_create()
@@ -173,6 +181,8 @@ def test_90_days_from_the_four_platforms_match_the_truth(world_settings):
 
 @pytest.mark.slow
 def test_throttles_server_errors_and_cut_bodies_on_every_platform_change_nothing(world_settings):
+    # The run's ceiling on waiting, scaled as the waits are: the real waits must fit in it.
+    world_settings.INGEST_MAX_WAIT_SECONDS *= WAIT_SCALE
     platforms = {
         spec.slug: platform_build(spec, end=_yesterday(), failures=faults()) for spec in SPECS
     }
@@ -238,7 +248,7 @@ def _env(data_dir: Path, database_url: str, urls: dict[str, str]) -> dict[str, s
         "YENNI_INGEST_CHUNK_DAYS": "7",
         "YENNI_INGEST_BACKFILL_DAYS": str(DAYS),
         "YENNI_INGEST_PAGE_SIZE": "100",
-        "YENNI_INGEST_WAIT_SCALE": "0.0002",
+        "YENNI_INGEST_WAIT_SCALE": str(WAIT_SCALE),
         "YENNI_INGEST_IMAGE_HOSTS": "127.0.0.1",
         "YENNI_INGEST_IMAGE_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
@@ -276,12 +286,13 @@ def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
         env = _env(tmp_path, database_url, urls)
         _python(SETUP, env)
         started = time.perf_counter()
-        first = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        held = x.holding.wait(timeout=150)
-        first.send_signal(signal.SIGKILL)  # while it waits for the held call's answer
-        first_output = first.communicate(timeout=10)[0].decode()
+        log = tmp_path / "first.log"
+        with log.open("w") as out:
+            first = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
+            held = x.holding.wait(timeout=150)
+            first.send_signal(signal.SIGKILL)  # while it waits for the held call's answer
+            first.wait(timeout=10)
+        first_output = log.read_text()
         killed_after = time.perf_counter() - started
         calls_at_kill = {slug: platform.calls for slug, platform in platforms.items()}
         x.release.set()
@@ -294,21 +305,10 @@ def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
         state = json.loads(_python(REPORT, env))
 
     runs = state["runs"]
-    measures = [
-        Measure("killed", slug, killed_after, 0, calls) for slug, calls in calls_at_kill.items()
-    ]
     first_runs, second_runs = runs[:4], runs[4:]
-    measures += [
-        Measure(
-            "restart",
-            r["platform"],
-            r["seconds"],
-            r["api_calls"],
-            platforms[r["platform"]].calls - calls_at_kill[r["platform"]],
-            images=r["images"],
-        )
-        for r in second_runs
-    ]
+    after_kill = {slug: p.calls - calls_at_kill[slug] for slug, p in platforms.items()}
+    measures = _measures("killed", first_runs, platforms, calls_at_kill)
+    measures += _measures("restart", second_runs, platforms, after_kill)
     figures = report(measures, wall={"killed": killed_after, "restart": seconds})
     print(f"\n{figures}")
 
