@@ -8,6 +8,8 @@ ModelJob is the source of truth for every background model run (describe, write,
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,6 +24,23 @@ from campaigns.models import Objective
 # What a new brief's description must at least say. Not a column rule (briefs made by
 # scripts and tests may be shorter): the web form and the API read it from here.
 DESCRIPTION_MIN_LENGTH = 10
+
+
+# The image formats a sketch may be, by Pillow's name, and the extension it is stored with.
+SKETCH_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def sketch_upload_to(instance, filename: str) -> str:
+    """Where a sketch is stored: a new random name, never the one the browser sent.
+
+    The service names the file after the format Pillow reads in its bytes (sketch.png); only
+    that extension is kept, and only when it is one of a sketch's. A served file's type comes
+    from its extension, so an upload called evil.html must never keep it.
+    """
+    extension = PurePosixPath(filename).suffix.lower()
+    if extension.lstrip(".") not in SKETCH_EXTENSIONS.values():
+        extension = ""
+    return f"sketches/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
 
 
 def _lines(text: str) -> list[str]:
@@ -157,7 +176,9 @@ class Brief(models.Model):
         validators=[MinValueValidator(1.0), MaxValueValidator(20.0)],
     )
     seed = models.PositiveBigIntegerField(_("seed"), null=True, blank=True)
-    sketch = models.ImageField(_("sketch"), upload_to="sketches/%Y/%m/", blank=True)
+    sketch = models.ImageField(_("sketch"), upload_to=sketch_upload_to, blank=True)
+    # The name of the analyst's file, for people to recognise it; never used as a path.
+    sketch_name = models.CharField(_("sketch's file name"), max_length=255, blank=True)
     sketch_strength = models.FloatField(
         _("distance from the sketch"),
         default=0.6,

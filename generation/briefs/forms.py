@@ -13,14 +13,21 @@ from campaigns import figures
 from campaigns.models import Node
 from creatives.imaging import ImageRejected, read_image_facts
 from generation.backends.base import SEED_MAX
-from generation.models import DESCRIPTION_MIN_LENGTH, Brief, PromptVersion, ShareLink, StylePreset
+from generation.models import (
+    DESCRIPTION_MIN_LENGTH,
+    SKETCH_EXTENSIONS,
+    Brief,
+    PromptVersion,
+    ShareLink,
+    StylePreset,
+)
 from generation.sharing.links import MAX_DAYS
 from yenni_site.http import IdField
 from yenni_site.language import page_language
 
 SKETCH_MAX_BYTES = 10 * 1024 * 1024
 SKETCH_MIN_SIDE = 64
-SKETCH_FORMATS = {"JPEG", "PNG", "WEBP"}
+SKETCH_FORMATS = set(SKETCH_EXTENSIONS)
 # A sketch is a drawing, not a poster: this many pixels is plenty and keeps decoding cheap.
 SKETCH_MAX_PIXELS = 40_000_000
 

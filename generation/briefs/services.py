@@ -9,18 +9,22 @@ nor a model's answer can drop the brand and compliance rules.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import secrets
 import time
+from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 # Stored in English (the catalogue's msgids); pages translate them when they show them.
 from django.utils.translation import gettext_noop as _
+from PIL import Image
 
 from campaigns.ranking.selectors import BriefRanking, brief_ranking
 from generation.backends import runtime
@@ -37,6 +41,7 @@ from generation.briefs.permissions import can_change
 from generation.descriptions import describe_config, descriptions_for, images_describe
 from generation.jobs import queue as jobs
 from generation.models import (
+    SKETCH_EXTENSIONS,
     Brief,
     BriefReference,
     GeneratedImage,
@@ -52,6 +57,7 @@ log = logging.getLogger(__name__)
 
 # References the prompt writer reads.
 PROMPT_REFERENCES = 8
+SKETCH_NAME_MAX = Brief._meta.get_field("sketch_name").max_length
 
 
 # --- rank ----------------------------------------------------------------------------------
@@ -152,11 +158,32 @@ def brief_create(
         sketch_strength=sketch_strength,
     )
     if sketch:
-        brief.sketch = sketch
+        brief.sketch, brief.sketch_name = sketch_file(sketch)
     brief.full_clean()
     brief.save()
     brief_refresh(brief)
     return brief
+
+
+def sketch_file(upload) -> tuple[ContentFile, str]:
+    """The analyst's upload as the file to store, and its name as the analyst knows it.
+
+    The stored name is made by the server (generation.models.sketch_upload_to) with the
+    extension of the format Pillow reads in the bytes, whatever the upload was called: a file
+    is served with its extension's type, so evil.html must not stay evil.html. The form has
+    already said why a bad file is refused; this is the same rule for every other caller.
+    """
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
+    except (OSError, ValueError, Image.DecompressionBombError):
+        fmt = None
+    extension = SKETCH_EXTENSIONS.get(fmt or "")
+    if extension is None:
+        raise ValidationError(gettext("The sketch must be a JPEG, PNG or WebP image."))
+    shown = "".join(ch for ch in PurePosixPath(upload.name or "").name if ch.isprintable())
+    return ContentFile(data, name=f"sketch.{extension}"), shown[:SKETCH_NAME_MAX]
 
 
 def brief_refresh(brief: Brief) -> ModelJob | None:
