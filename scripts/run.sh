@@ -29,6 +29,13 @@ STARTED_AT=$SECONDS
 ensure_venv
 ensure_install ""
 
+# From here on, whatever this script and its servers write (the database and its WAL files,
+# media, archives, the demo's files) is this user's alone: files 0600, folders 0700. A data
+# folder an older version left open to others is closed too.
+umask 077
+mkdir -p "$DATA_DIR"
+chmod 700 "$DATA_DIR"
+
 manage() { "$PY" "$ROOT/manage.py" "$@"; }
 
 # 1. A secret key for the embedded default; settings.py reads this file when the variable is unset.

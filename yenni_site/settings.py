@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from yenni_site.mail_settings import email_server
+from yenni_site.private_files import private_folder, private_sqlite_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,8 +142,10 @@ if DATABASE_URL:
         )
     }
 else:
-    # SQLite cannot create its folder; a fresh checkout has no data folder yet.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # SQLite cannot create its folder; a fresh checkout has no data folder yet. The folder is
+    # 0700 and the database 0600 before SQLite opens it: its -wal and -shm files take its mode.
+    private_folder(DATA_DIR)
+    private_sqlite_file(DATA_DIR / "yenni.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -218,7 +221,14 @@ if S3_BUCKET:
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+        "OPTIONS": {
+            "location": MEDIA_ROOT,
+            "base_url": MEDIA_URL,
+            # Ad images are private bank data: only this user reads them. (Set here, not with
+            # FILE_UPLOAD_PERMISSIONS, which collected static files would take too.)
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 
 STORAGES = {
