@@ -3,6 +3,12 @@
 Entity lists page through `googleAds:search` (nextPageToken); daily metrics come from
 `googleAds:searchStream`, whose reply is a JSON array of batches. int64 values arrive as
 strings, doubles as numbers, and fields equal to zero are left out.
+
+Daily metrics take two queries per chunk of days: the ad-day totals, and the conversions split
+by conversion action (GAQL refuses impressions, clicks or cost beside that segment). Each day's
+record carries both: `conversions_by_type["conversions"]` is Google's primary total
+(metrics.conversions, what bidding counts) and every other key is a conversion action by its
+name with its all_conversions, so secondary actions are there too.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -66,6 +73,19 @@ METRIC_QUERY = (
     "metrics.video_trueview_views, customer.currency_code FROM ad_group_ad "
     "WHERE segments.date BETWEEN '{since}' AND '{until}'"
 )
+# The same ad-days split by conversion action. Beside segments.conversion_action Google accepts
+# conversion metrics only (anything else: queryError
+# PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE), hence a query of its own. Rows of
+# all-zero metrics are not sent; removed ads are not filtered out, so their conversions stay.
+ACTION_METRIC_QUERY = (
+    "SELECT segments.date, campaign.id, ad_group_ad.ad.id, segments.conversion_action, "
+    "segments.conversion_action_name, metrics.conversions, metrics.conversions_value, "
+    "metrics.all_conversions, metrics.all_conversions_value FROM ad_group_ad "
+    "WHERE segments.date BETWEEN '{since}' AND '{until}'"
+)
+# The key of Google's primary total in conversions_by_type: metrics.conversions, the actions
+# whose include_in_conversions_metric is on. The account's default counted type.
+PRIMARY_TOTAL = "conversions"
 # The cheapest question about an account: one row of the customer resource (ingest --check).
 CHECK_QUERY = (
     "SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.status "
@@ -93,6 +113,34 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+@dataclass
+class _DayActions:
+    """One ad-day's conversions by action, as one per-action response gave them."""
+
+    campaign_id: str = ""
+    counts: dict[str, float] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)
+    # The sum of the rows' metrics.conversions: the primary total, for an ad-day that the
+    # totals query did not answer.
+    primary: float = 0.0
+    primary_value: int = 0
+
+
+def _action_key(segments: dict[str, Any]) -> str:
+    """The action's name as the marketing team sees it in Google Ads.
+
+    A renamed action starts a new key from the day it is read under its new name; an action
+    without a name is keyed by its resource name's last part ("conversionActions/123"), and
+    one named like the primary total gets its id added so the two never mix.
+    """
+    resource = str(segments.get("conversionAction", ""))
+    name = str(segments.get("conversionActionName") or "").strip()
+    ident = "/".join(resource.split("/")[-2:])
+    if not name:
+        return ident or "conversionActions/?"
+    return f"{name} ({ident})" if name == PRIMARY_TOTAL else name
+
+
 class GoogleAdsConnector(Connector):
     platform = "google_ads"
     token_help = (
@@ -107,6 +155,9 @@ class GoogleAdsConnector(Connector):
         self._image_urls: dict[str, str] | None = None
         self._ad_pages: list[Any] | None = None
         self._access_token: str | None = None
+        # (ad id, day) → its conversions by action, from the per-action responses parsed since
+        # the last reset; `resolve` adds them to the day records.
+        self._actions: dict[tuple[str, dt.date], _DayActions] = {}
 
     def access_token(self) -> str:
         """The OAuth access token: the token itself, or one got from a refresh token.
@@ -294,19 +345,73 @@ class GoogleAdsConnector(Connector):
         )
 
     def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
-        query = METRIC_QUERY.format(since=since.isoformat(), until=until.isoformat())
-        batches = self.request(
-            "POST", self._url("searchStream"), endpoint="metrics", json_body={"query": query}
+        """Two calls: the ad-day totals, then the same days by conversion action."""
+        days = {"since": since.isoformat(), "until": until.isoformat()}
+        totals = self._stream("metrics", METRIC_QUERY.format(**days))
+        by_action = self._stream("metrics_by_action", ACTION_METRIC_QUERY.format(**days))
+        self._actions = {}
+        try:
+            metrics = self.parse("metrics", [totals]).metrics
+            self.parse("metrics_by_action", [by_action])
+            return self.resolve(Parsed(metrics=metrics)).metrics
+        finally:
+            self._actions = {}
+
+    def _stream(self, endpoint: str, query: str) -> Any:
+        return self.request(
+            "POST", self._url("searchStream"), endpoint=endpoint, json_body={"query": query}
         )
-        return self.parse("metrics", [batches]).metrics
+
+    def resolve(self, parsed: Parsed) -> Parsed:
+        """Add each ad-day's conversions by action to its record (also after a replay)."""
+        return dataclasses.replace(parsed, metrics=self._metrics_resolved(parsed.metrics))
+
+    def _metrics_resolved(self, metrics: list[DailyMetricRecord]) -> list[DailyMetricRecord]:
+        """Records with their actions; an ad-day with actions but no totals row gets its own.
+
+        The totals row gives the primary total (metrics.conversions); such an ad-day takes the
+        sum of its action rows' metrics.conversions instead, every other figure zero.
+        """
+        resolved, seen = [], set()
+        for record in metrics:
+            key = (record.ad_external_id, record.date)
+            seen.add(key)
+            day = self._actions.get(key)
+            if day is not None:
+                record = dataclasses.replace(
+                    record,
+                    conversions_by_type={**record.conversions_by_type, **day.counts},
+                    conversion_values_by_type={**record.conversion_values_by_type, **day.values},
+                )
+            resolved.append(record)
+        for (ad_id, date), day in sorted(self._actions.items()):
+            if (ad_id, date) not in seen:
+                resolved.append(
+                    DailyMetricRecord(
+                        ad_external_id=ad_id,
+                        date=date,
+                        campaign_external_id=day.campaign_id,
+                        conversions=day.primary,
+                        conversion_value_micros=day.primary_value,
+                        conversions_by_type={PRIMARY_TOTAL: day.primary, **day.counts},
+                        conversion_values_by_type={
+                            PRIMARY_TOTAL: day.primary_value,
+                            **day.values,
+                        },
+                    )
+                )
+        return resolved
 
     # Parsing -------------------------------------------------------------------------------
 
     def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
-        if endpoint == "metrics":
+        if endpoint in ("metrics", "metrics_by_action"):
             if not isinstance(payload, list):
                 raise TypeError("a searchStream reply is a list of batches")
             rows = [row for batch in payload for row in batch.get("results") or []]
+            if endpoint == "metrics_by_action":
+                self._actions_read(rows)
+                return Parsed()
             return self._metrics(rows)
         rows = payload.get("results") or []
         if endpoint == "campaigns":
@@ -378,20 +483,48 @@ class GoogleAdsConnector(Connector):
         for row in rows:
             metrics = row.get("metrics") or {}
             clicks = to_int(metrics.get("clicks"))
-            records.append(
-                DailyMetricRecord(
-                    ad_external_id=str(row["adGroupAd"]["ad"]["id"]),
-                    campaign_external_id=str((row.get("campaign") or {}).get("id", "")),
-                    date=dt.date.fromisoformat(row["segments"]["date"]),
-                    impressions=to_int(metrics.get("impressions")),
-                    clicks=clicks,
-                    # A Google Ads click is a click through to the final URL.
-                    link_clicks=clicks,
-                    spend_micros=to_int(metrics.get("costMicros")),
-                    conversions=to_float(metrics.get("conversions")),
-                    conversion_value_micros=to_micros(metrics.get("conversionsValue")),
-                    video_views=to_int(metrics.get("videoTrueviewViews")),
-                    engagements=to_int(metrics.get("engagements")),
-                )
+            conversions = to_float(metrics.get("conversions"))
+            value = to_micros(metrics.get("conversionsValue"))
+            record = DailyMetricRecord(
+                ad_external_id=str(row["adGroupAd"]["ad"]["id"]),
+                campaign_external_id=str((row.get("campaign") or {}).get("id", "")),
+                date=dt.date.fromisoformat(row["segments"]["date"]),
+                impressions=to_int(metrics.get("impressions")),
+                clicks=clicks,
+                # A Google Ads click is a click through to the final URL.
+                link_clicks=clicks,
+                spend_micros=to_int(metrics.get("costMicros")),
+                conversions=conversions,
+                conversion_value_micros=value,
+                video_views=to_int(metrics.get("videoTrueviewViews")),
+                engagements=to_int(metrics.get("engagements")),
+                conversions_by_type={PRIMARY_TOTAL: conversions},
+                conversion_values_by_type={PRIMARY_TOTAL: value},
             )
+            # A day read again drops the actions an earlier read gave it: the per-action
+            # response that follows this one says what the day has now (replay reads both in
+            # the order they were fetched).
+            self._actions.pop((record.ad_external_id, record.date), None)
+            records.append(record)
         return Parsed(metrics=records)
+
+    def _actions_read(self, rows: list[dict[str, Any]]) -> None:
+        """Keep one per-action response's conversions, by ad-day, replacing earlier reads."""
+        read: dict[tuple[str, dt.date], _DayActions] = {}
+        for row in rows:
+            segments = row["segments"]
+            key = (str(row["adGroupAd"]["ad"]["id"]), dt.date.fromisoformat(segments["date"]))
+            day = read.setdefault(
+                key, _DayActions(campaign_id=str((row.get("campaign") or {}).get("id", "")))
+            )
+            metrics = row.get("metrics") or {}
+            name = _action_key(segments)
+            # Two rows of one name (an action of the manager account named like one of the
+            # account's own) add up.
+            day.counts[name] = day.counts.get(name, 0.0) + to_float(metrics.get("allConversions"))
+            day.values[name] = day.values.get(name, 0) + to_micros(
+                metrics.get("allConversionsValue")
+            )
+            day.primary += to_float(metrics.get("conversions"))
+            day.primary_value += to_micros(metrics.get("conversionsValue"))
+        self._actions.update(read)

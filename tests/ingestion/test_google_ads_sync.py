@@ -30,8 +30,9 @@ def test_a_first_sync_copies_the_account_history_exactly(fake_google, google_acc
     assert Ad.objects.filter(campaign__account=google_account).count() == 14
     assert Creative.objects.filter(platform="google_ads").count() == 14
     assert CreativeImageSlot.objects.filter(creative__platform="google_ads").count() == 14
-    # 3 search pages of campaigns, 5 of ads, 5 of image assets, one stream per week.
-    assert run.api_calls == fake_google.calls == 3 + 5 + 5 + 9
+    # 3 search pages of campaigns, 5 of ads, 5 of image assets, and per week two streams: the
+    # ad-day totals and the conversions by action.
+    assert run.api_calls == fake_google.calls == 3 + 5 + 5 + 9 * 2
     assert SyncBookmark.objects.get(account=google_account).last_synced_date == (
         account_yesterday(google_account)
     )
@@ -101,7 +102,8 @@ def test_a_daily_quota_wait_past_the_ceiling_fails_the_run_without_spinning(
 def test_an_interrupted_sync_resumes_without_duplicates_and_never_bookmarks_unsaved_days(
     fake_google, google_account
 ):
-    fake_google.failures = FailurePlan(fail_after=13 + 3)
+    # The 13 catalog calls, then three weeks of two calls each.
+    fake_google.failures = FailurePlan(fail_after=13 + 3 * 2)
 
     failed = sync(google_account)
 
