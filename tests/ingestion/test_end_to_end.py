@@ -16,6 +16,8 @@ import datetime as dt
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -214,30 +216,59 @@ django.setup()
 from tests.ingestion.end_to_end import catalog_read, duplicate_rows, runs_read
 print(json.dumps({"runs": runs_read(), "duplicates": duplicate_rows(), "catalog": catalog_read()}))
 """
+SQLITE_FILE = "yenni.sqlite3"  # in YENNI_DATA_DIR (yenni_site/settings.py)
 
 
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    """An empty database for the subprocesses: PostgreSQL when the suite runs on it."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        yield ""  # SQLite in the data folder
-        return
-    import psycopg
-
-    name = f"yenni_e2e_{uuid.uuid4().hex[:12]}"
+def _postgres_server() -> str:
     db = settings.DATABASES["default"]
     login = quote(db["USER"], safe="") + (
         f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
     )
-    server = f"postgres://{login}@{db['HOST']}:{db['PORT']}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return f"postgres://{login}@{db['HOST']}:{db['PORT']}"
 
 
-def _env(data_dir: Path, database_url: str, urls: dict[str, str]) -> dict[str, str]:
+def _postgres(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{_postgres_server()}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Iterator[tuple[Path, str]]:
+    """The world's accounts in a migrated database, made once for the module.
+
+    Its SQLite folder, or the name of a PostgreSQL database (when the suite runs on
+    PostgreSQL) that each test copies as a template.
+    """
+    folder = tmp_path_factory.mktemp("migrated")
+    postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    name = f"yenni_e2e_{uuid.uuid4().hex[:12]}" if postgres else ""
+    if name:
+        _postgres(f'CREATE DATABASE "{name}"')
+    try:
+        _python(SETUP, _env(folder, f"{_postgres_server()}/{name}" if name else ""))
+        yield folder, name
+    finally:
+        if name:
+            _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database(migrated, tmp_path) -> Iterator[tuple[Path, str]]:
+    """A copy of the migrated database for one test: (its data folder, its DATABASE_URL)."""
+    folder, template = migrated
+    if not template:
+        shutil.copy(folder / SQLITE_FILE, tmp_path / SQLITE_FILE)
+        yield tmp_path, ""
+        return
+    name = f"yenni_e2e_{uuid.uuid4().hex[:12]}"
+    _postgres(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield tmp_path, f"{_postgres_server()}/{name}"
+    _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _env(data_dir: Path, database_url: str, urls: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -254,7 +285,8 @@ def _env(data_dir: Path, database_url: str, urls: dict[str, str]) -> dict[str, s
     }
     for spec in SPECS:
         env[spec.token_variable] = spec.token
-        env[spec.url_variable] = urls[spec.slug]
+        if urls:
+            env[spec.url_variable] = urls[spec.slug]
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -268,34 +300,56 @@ def _python(code: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _x_stats(request) -> bool:
-    return "/stats/accounts/" in request.path
+# Where the first process dies: (platform, a pattern of its calls' paths, the how-manieth of
+# those).
+# Accounts go by platform: Google, LinkedIn, Meta, X.
+KILL_POINTS = [
+    # X's 7th stats call is the web stats of its fourth week: three weeks of X are saved, the
+    # other three platforms are done.
+    pytest.param("x", r"/stats/accounts/", 7, id="x-mid-metrics"),
+    # LinkedIn's second picture: its catalog is saved, and with it what the run read of each
+    # creative (creative_versions), but most pictures are not downloaded yet.
+    pytest.param(
+        "linkedin",
+        r"^/images/",  # a download, not the images API (/rest/images/…)
+        2,
+        id="linkedin-mid-pictures",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=(
+                "Product bug: the catalog transaction remembers LinkedIn creatives as read "
+                "(SyncBookmark.creative_versions) before their pictures are downloaded; after "
+                "the kill, creative_versions_known trusts them (no image, but no "
+                "ImageFetchFailure either), so the next runs skip their posts and never fetch "
+                "the pictures (until REREAD_DAYS)."
+            ),
+        ),
+    ),
+]
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("slug", "pattern", "nth"), KILL_POINTS)
 def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
-    tmp_path, database_url
+    database, slug, pattern, nth
 ):
+    data_dir, database_url = database
     platforms = {spec.slug: platform_build(spec, end=_yesterday()) for spec in SPECS}
-    # X comes last (accounts go by platform): kill it at its 7th stats call, the web stats of
-    # its fourth week, when three weeks are saved and the other three platforms are done.
-    x = platforms["x"]
-    hold(x, _x_stats, nth=7)
+    victim = platforms[slug]
+    hold(victim, lambda request: re.search(pattern, request.path) is not None, nth=nth)
     command = [sys.executable, "manage.py", "ingest"]
     with _serving(platforms) as urls:
-        env = _env(tmp_path, database_url, urls)
-        _python(SETUP, env)
+        env = _env(data_dir, database_url, urls)
+        log = data_dir / "first.log"
         started = time.perf_counter()
-        log = tmp_path / "first.log"
         with log.open("w") as out:
             first = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
-            held = x.holding.wait(timeout=150)
+            held = victim.holding.wait(timeout=150)
             first.send_signal(signal.SIGKILL)  # while it waits for the held call's answer
             first.wait(timeout=10)
-        first_output = log.read_text()
         killed_after = time.perf_counter() - started
-        calls_at_kill = {slug: platform.calls for slug, platform in platforms.items()}
-        x.release.set()
+        calls_at_kill = {name: platform.calls for name, platform in platforms.items()}
+        victim.release.set()
 
         restarted = time.perf_counter()
         second = subprocess.run(
@@ -306,27 +360,27 @@ def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
 
     runs = state["runs"]
     first_runs, second_runs = runs[:4], runs[4:]
-    after_kill = {slug: p.calls - calls_at_kill[slug] for slug, p in platforms.items()}
+    after_kill = {name: p.calls - calls_at_kill[name] for name, p in platforms.items()}
     measures = _measures("killed", first_runs, platforms, calls_at_kill)
     measures += _measures("restart", second_runs, platforms, after_kill)
     figures = report(measures, wall={"killed": killed_after, "restart": seconds})
-    print(f"\n{figures}")
+    statuses = ", ".join(f"{r['platform']} {r['status']}" for r in runs)
+    print(f"\n{figures}\nruns: {statuses}")
 
-    assert held, first_output
+    order = ["google_ads", "linkedin", "meta", "x"]
+    victim_at = order.index(slug)
+    assert held, log.read_text()
     assert first.returncode == -signal.SIGKILL
     assert second.returncode == 0, second.stdout + second.stderr
-    assert [(r["platform"], r["status"]) for r in first_runs] == [
-        ("google_ads", "succeeded"),
-        ("linkedin", "succeeded"),
-        ("meta", "succeeded"),
-        ("x", "failed"),
-    ], first_output
-    dead = first_runs[3]
+    assert [r["platform"] for r in runs] == order + order
+    done_before = [r["status"] for r in first_runs[:victim_at]]
+    assert done_before == ["succeeded"] * victim_at, statuses
+    dead = first_runs[victim_at]
+    assert dead["status"] == "failed", statuses
     assert dead["error"].startswith("El worker que hacía esta ejecución murió (su proceso ")
-    assert [(r["platform"], r["status"]) for r in second_runs] == [
-        (slug, "succeeded") for slug in ("google_ads", "linkedin", "meta", "x")
-    ], second.stdout
-    assert f"La ejecución #{second_runs[3]['pk']} tomó la cuenta" in dead["error"]
+    assert f"La ejecución #{second_runs[victim_at]['pk']} tomó la cuenta" in dead["error"]
+    # No run of the restart is refused as "still running", nor fails.
+    assert [r["status"] for r in second_runs] == ["succeeded"] * 4, second.stdout
     assert state["duplicates"] == 0
     problems = _catalog_problems(truth_load(), state["catalog"])
     assert not problems, f"{problems}\n{figures}"
