@@ -7,6 +7,7 @@ Production is only environment variables; every one of them is listed in `.env.e
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login throttling (see "Login throttling" below)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -108,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yenni_site.urls"
@@ -172,6 +176,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -288,6 +298,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Requests per client: "anon" counts requests without a valid token or session (failed
+    # tokens included), "user" each signed-in user's. Past the rate: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "generation.api.throttles.AnonRateThrottle",
+        "generation.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("YENNI_API_RATE_ANON", "30/minute"),
+        "user": env("YENNI_API_RATE_USER", "300/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -456,10 +476,33 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("YENNI_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("YENNI_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("YENNI_HSTS_PRELOAD", True)
-if env_bool("YENNI_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("YENNI_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     # Only behind a proxy that sets this header itself; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many reverse proxies of ours append to X-Forwarded-For in front of the app: the client's
+# address, which login lockouts and API throttles count, is the one the outermost of them saw
+# (yenni_site/client_ip.py). 0 reads the connection's address and ignores the header, which any
+# client can forge; behind a proxy that does not append to it, keep 0 (every client then shares
+# the proxy's address).
+YENNI_PROXY_COUNT = env_int("YENNI_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+REST_FRAMEWORK["NUM_PROXIES"] = YENNI_PROXY_COUNT
+
+# Login throttling (django-axes), for the site's login and the admin's: after this many failed
+# logins for one username from one client address, that pair is locked for the cool-off, right
+# password or not (yenni_site/lockout.py). YENNI_LOGIN_LOCKOUT_BY "username" locks a username
+# from every address; "ip_address" locks an address whatever username it tries; "a+b" is a pair.
+AXES_FAILURE_LIMIT = env_int("YENNI_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YENNI_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [
+    group.split("+") if "+" in group else group
+    for group in env_list("YENNI_LOGIN_LOCKOUT_BY", "username+ip_address")
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "yenni_site.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "yenni_site.lockout.locked_out"
+AXES_HANDLER = "yenni_site.lockout.AxesHandler"
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ os.environ.setdefault("YENNI_DATA_DIR", tempfile.mkdtemp(prefix="yenni-test-"))
 os.environ.setdefault("YENNI_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 
 from yenni_site.settings import *  # noqa: F403
-from yenni_site.settings import STORAGES
+from yenni_site.settings import REST_FRAMEWORK, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -25,3 +25,9 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 # Serve static files from the app folders, as under runserver: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# API rate limits out of the way (the fuzz test sends hundreds of requests); the throttle tests
+# set small ones. Login lockouts keep the real settings: no test fails a login five times by chance.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+}
