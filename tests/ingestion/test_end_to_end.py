@@ -259,7 +259,8 @@ def database(migrated, tmp_path) -> Iterator[tuple[Path, str]]:
     """A copy of the migrated database for one test: (its data folder, its DATABASE_URL)."""
     folder, template = migrated
     if not template:
-        shutil.copy(folder / SQLITE_FILE, tmp_path / SQLITE_FILE)
+        for file in folder.glob(f"{SQLITE_FILE}*"):  # with its -wal, should one be left
+            shutil.copy(file, tmp_path / file.name)
         yield tmp_path, ""
         return
     name = f"yenni_e2e_{uuid.uuid4().hex[:12]}"
