@@ -23,6 +23,7 @@ import io
 import json
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +149,6 @@ SPECS = (
         pictureless=(1,),
     ),
 )
-SPEC_BY_SLUG = {spec.slug: spec for spec in SPECS}
 
 
 # Fake servers ---------------------------------------------------------------------------------
@@ -193,8 +193,12 @@ def platform_build(spec: PlatformSpec, *, end: dt.date, failures: FailurePlan | 
 
 
 def faults() -> FailurePlan:
-    """Issue 13's faults: a throttle every 5th call, a server error every 7th, and every 9th a
-    response cut off mid-body (the connection drops after half the promised Content-Length)."""
+    """Issue 13's faults: a throttle every 5th call, a server error every 7th, a cut body every 9th.
+
+    The cut is the connection dropping after half the promised Content-Length (what a proxy or
+    a platform front end does; the client gets ChunkedEncodingError), not a well-framed half
+    JSON (`truncate_calls`). Calls that are several at once fail as the first: 45 throttles.
+    """
     return FailurePlan(throttle_every=5, error_every=7, cut_calls={n for n in range(9, 10_000, 9)})
 
 
@@ -203,8 +207,6 @@ def hold(platform: FakePlatform, matches: Callable[[FakeRequest], bool], *, nth:
 
     Sets `platform.holding` when it is reached: the moment to kill the process that waits.
     """
-    import threading
-
     platform.holding = threading.Event()  # type: ignore[attr-defined]
     platform.release = threading.Event()  # type: ignore[attr-defined]
     seen = [0]
@@ -226,7 +228,7 @@ def hold(platform: FakePlatform, matches: Callable[[FakeRequest], bool], *, nth:
 
 
 def picture_digest(data: bytes) -> str:
-    """ "WxH:<SHA-256 of the RGB pixels>": the same picture whatever PNG encoder wrote it."""
+    """The picture as "WxH:<SHA-256 of its RGB pixels>", the same whatever encoder wrote it."""
     with Image.open(io.BytesIO(data)) as image:
         rgb = image.convert("RGB")
         return f"{rgb.width}x{rgb.height}:{hashlib.sha256(rgb.tobytes()).hexdigest()}"
