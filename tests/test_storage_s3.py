@@ -181,12 +181,12 @@ def test_a_user_in_neither_group_gets_no_signed_url(client, outsider, s3_storage
 
 
 def test_a_token_client_follows_the_api_address_to_the_signed_url(analyst, s3_storage, s3_endpoint):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
     data = _png((30, 160, 40))
     image, _ = creative_image_store(data=data)
-    api = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=analyst).key}")
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=analyst)[1]}")
 
     response = api.get(reverse("api:creative-image-file", args=[image.pk]))
 

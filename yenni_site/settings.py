@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",  # login throttling (see "Login throttling" below)
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (generation/api/authentication.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN
     "django_q",
@@ -292,7 +292,7 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "generation.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -308,6 +308,14 @@ REST_FRAMEWORK = {
         "anon": env("YENNI_API_RATE_ANON", "30/minute"),
         "user": env("YENNI_API_RATE_USER", "300/minute"),
     },
+}
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; `manage.py api_token USER`
+# shows a new token once. A token stops working after this many days unless issued otherwise.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env_int("YENNI_API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

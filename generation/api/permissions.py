@@ -8,10 +8,11 @@ change one, comes from generation.briefs.permissions so the pages and the API ca
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
+from generation.api.authentication import TokenAuthentication
 from generation.briefs.permissions import can_change
 from generation.models import Brief
 from yenni_site.roles import uses_briefs

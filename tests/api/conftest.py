@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from knox.models import AuthToken
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from campaigns.models import Node, Objective
@@ -126,8 +126,8 @@ def api_for() -> Callable[[User | None], APIClient]:
         # English, so DRF's own messages are compared as written (Spanish is the default).
         client.credentials(HTTP_ACCEPT_LANGUAGE="en")
         if user is not None:
-            token, _created = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+            _row, token = AuthToken.objects.create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="en")
         return client
 
     return make

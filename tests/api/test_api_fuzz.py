@@ -18,7 +18,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -69,8 +69,8 @@ def real_ids(brief: Brief) -> dict[str, int]:
 
 @pytest.fixture
 def token_header(analyst) -> dict[str, str]:
-    token, _created = Token.objects.get_or_create(user=analyst)
-    return {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
+    _row, token = AuthToken.objects.create(user=analyst)
+    return {"Authorization": f"Token {token}", "Accept-Language": "en"}
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from tests.api.helpers import BRIEFS
 
@@ -44,9 +46,9 @@ def test_each_user_has_a_rate_of_their_own(api_for, analyst, lead):
     assert theirs.get(BRIEFS).status_code == 200
 
 
-def test_the_throttle_message_speaks_spanish_by_default(api_for, analyst):
-    api = api_for(analyst)
-    api.credentials(HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"])
+def test_the_throttle_message_speaks_spanish_by_default(analyst):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=analyst)[1]}")
 
     for _request in range(2):
         api.get(BRIEFS)
@@ -54,3 +56,16 @@ def test_the_throttle_message_speaks_spanish_by_default(api_for, analyst):
 
     assert response.status_code == 429
     assert response.json()["detail"].startswith("Solicitud fue regulada")
+
+
+def test_wrong_tokens_past_the_anonymous_rate_get_429_and_a_right_token_still_works(
+    api_for, analyst
+):
+    guesser = api_for(None)
+    guesser.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64, HTTP_ACCEPT_LANGUAGE="en")
+
+    answers = [guesser.get(BRIEFS).status_code for _request in range(4)]
+    right = api_for(analyst).get(BRIEFS)
+
+    assert answers == [401, 401, 401, 429]
+    assert right.status_code == 200
