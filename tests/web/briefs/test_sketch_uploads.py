@@ -111,7 +111,7 @@ def test_the_service_refuses_a_sketch_that_is_not_a_jpeg_png_or_webp(analyst, no
             sketch=gif,
         )
 
-    assert raised.value.messages == ["The sketch must be a JPEG, PNG or WebP image."]
+    assert raised.value.messages == ["El boceto debe ser una imagen JPEG, PNG o WebP."]
     assert not Brief.objects.exists()
 
 
