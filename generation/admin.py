@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.template.defaultfilters import truncatechars
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -96,7 +97,10 @@ class GeneratedImageInline(ReadOnlyTabularInline):
 
     @admin.display(description=_("image"))
     def preview(self, image: GeneratedImage) -> str:
-        return format_html('<img src="{}" width="96" height="96" alt="">', image.file.url)
+        # Through the app's file view (leads see every brief): the storage's own address is
+        # /media/…, which no URL serves (or, on S3, a signed URL that outlives the page).
+        url = reverse("generated_image_file", args=[image.pk])
+        return format_html('<img src="{}" width="96" height="96" alt="">', url)
 
 
 @admin.register(ImageBatch)

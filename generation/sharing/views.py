@@ -18,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from generation.models import ShareLink
 from generation.sharing import links as sharing
@@ -54,7 +54,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     return _private(response, language)
 
 
-@require_GET
+@require_safe
 def share_pack(request: HttpRequest, token: str) -> HttpResponse:
     """Stream the ZIP pack (not counted as a view)."""
     language = _language(request)
@@ -68,7 +68,7 @@ def share_pack(request: HttpRequest, token: str) -> HttpResponse:
     return _private(response, language)
 
 
-@require_GET
+@require_safe
 def share_image(request: HttpRequest, token: str, image_pk: int) -> HttpResponse:
     """Serve one picked image of the link's brief; any other image is "not found"."""
     language = _language(request)
@@ -82,7 +82,7 @@ def share_image(request: HttpRequest, token: str, image_pk: int) -> HttpResponse
     return _private(response, language)
 
 
-@require_GET
+@require_safe
 def share_reference_image(request: HttpRequest, token: str, image_id: int) -> HttpResponse:
     """Serve the image of one of the brief's kept references (never an excluded one)."""
     language = _language(request)

@@ -20,7 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from creatives.models import CreativeImage
 from creatives.serving import stored_file_response
@@ -189,7 +189,7 @@ def library_search_json(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 @library_required
 def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored WebP thumbnail, made on the first request; browsers keep it for a year."""
