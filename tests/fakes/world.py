@@ -144,7 +144,7 @@ SPECS = (
         ads_per_campaign=1,
         objectives=X_OBJECTIVES,
         id_base=910000,
-        seed=14,
+        seed=15,
         removed=(2,),
         pictureless=(1,),
     ),

@@ -125,9 +125,10 @@ def test_the_truth_covers_what_issue_13_names():
     assert any(not ad["images"] for ad in ads) and any(ad["images"] for ad in ads)
     days = {int(day) for ad in ads for day in ad["days"]}
     assert days == set(range(DAYS))
-    rows = [row for ad in ads for row in ad["days"].values()]
-    assert any(row[3] > 0 for row in rows)
-    assert any(row[4] > 0 for row in rows)
+    for slug, platform in platforms.items():
+        rows = [row for ad in platform["ads"].values() for row in ad["days"].values()]
+        assert any(row[3] for row in rows), f"{slug}: no conversions to count"
+        assert any(row[4] for row in rows) == (slug in ("meta", "linkedin")), slug
 
 
 # In-process scenarios: `manage.py ingest` in this process, the fakes in threads ----------------
