@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 
 from campaigns.models import Ad, Campaign, DailyMetric, Objective
@@ -80,3 +81,52 @@ def catalog_summary() -> CatalogSummary:
         objectives=tuple(Objective.choices),
         by_node=tuple(rows),
     )
+
+
+@dataclass(frozen=True)
+class ConversionTypeSeen:
+    """One conversion type in an account's stored history, with its totals."""
+
+    name: str
+    days: int  # ad-days that reported it
+    count: float
+    value_micros: int
+
+
+def _types_seen_sql() -> str:
+    """Every key of the rows' breakdowns with its totals: jsonb_each on PostgreSQL, json_each
+    (JSON1) on SQLite; the rows are an account's, through its ads and campaigns."""
+    if connection.vendor == "postgresql":
+        each = "CROSS JOIN LATERAL jsonb_each(m.conversion_types) AS t"
+        count = "CAST(t.value ->> 0 AS DOUBLE PRECISION)"
+        value = "CAST(t.value ->> 1 AS NUMERIC)"
+    else:
+        each = "JOIN json_each(m.conversion_types) AS t"
+        count = "json_extract(t.value, '$[0]')"
+        value = "json_extract(t.value, '$[1]')"
+    return f"""
+        SELECT t.key, COUNT(*), SUM({count}), SUM({value})
+        FROM campaigns_dailymetric m
+        JOIN campaigns_ad a ON a.id = m.ad_id
+        JOIN campaigns_campaign c ON c.id = a.campaign_id
+        {each}
+        WHERE c.account_id = %s AND m.conversion_types IS NOT NULL
+        GROUP BY t.key
+    """
+
+
+def conversion_types_seen(*, account_id: int) -> list[ConversionTypeSeen]:
+    """Return the conversion types an account's daily rows hold, most counted first.
+
+    One pass over the account's rows: what a lead picks the counted types from.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_types_seen_sql(), [account_id])
+        rows = cursor.fetchall()
+    seen = [
+        ConversionTypeSeen(
+            name=name, days=int(days), count=float(count or 0), value_micros=int(value or 0)
+        )
+        for name, days, count, value in rows
+    ]
+    return sorted(seen, key=lambda t: (-t.count, -t.value_micros, t.name))

@@ -129,21 +129,6 @@ class SyncBookmark(models.Model):
         blank=True,
         help_text=_("Days a first sync reads. Empty: the site default."),
     )
-    conversion_actions = models.JSONField(
-        _("conversion action types"),
-        default=list,
-        blank=True,
-        help_text=_(
-            'Meta only: action types counted as conversions, e.g. ["purchase"]. '
-            "Empty: the site default."
-        ),
-    )
-    lead_actions = models.JSONField(
-        _("lead action types"),
-        default=list,
-        blank=True,
-        help_text=_('Meta only: action types counted as leads, e.g. ["lead"]. Empty: default.'),
-    )
     # Creative id → what the platform said its version was when its copy and image were read
     # (LinkedIn: lastModifiedAt); a run reads again only creatives whose version moved.
     creative_versions = models.JSONField(

@@ -43,7 +43,8 @@ LIST_QUERIES = {
 CHANGE_QUERIES = {
     "campaigns.platform": 6,
     "campaigns.node": 6,
-    "campaigns.adaccount": 8,
+    # + the conversion types its history holds, and its last recount.
+    "campaigns.adaccount": 10,
     "campaigns.nodemappingrule": 8,
     "campaigns.campaign": 9,
     "campaigns.ad": 12,

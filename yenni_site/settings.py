@@ -390,14 +390,15 @@ INGEST_ALERT_EMAILS = env_list("YENNI_INGEST_ALERT_EMAILS")
 # is taken for dead, and the next run of its account takes over (its worker process gone from
 # this machine is known dead at once).
 INGEST_HEARTBEAT_TIMEOUT_SECONDS = env_int("YENNI_INGEST_HEARTBEAT_TIMEOUT_SECONDS", 300)
-# Meta action types counted as conversions and leads, by concept; one canonical type is read
-# per concept so the omni_/offsite_conversion.fb_pixel_ duplicates are never summed.
+# The platform defaults of what counts (campaigns/conversions.py); an account may choose its
+# own in the admin. Meta action types counted as conversions and leads, by concept: one type is
+# read per concept so the omni_/offsite_conversion.fb_pixel_ duplicates are never summed.
 INGEST_META_CONVERSION_ACTIONS = env_list(
     "YENNI_META_CONVERSION_ACTIONS", "purchase,complete_registration"
 )
 INGEST_META_LEAD_ACTIONS = env_list("YENNI_META_LEAD_ACTIONS", "lead")
 # X conversion metrics summed into a day's conversions, by X's names (WEB_CONVERSION and
-# MOBILE_CONVERSION types; ingestion/connectors/x.py lists them). Every type is read anyway.
+# MOBILE_CONVERSION types; campaigns/conversions.py lists them). Every type is stored anyway.
 INGEST_X_CONVERSION_METRICS = env_list(
     "YENNI_X_CONVERSION_METRICS", "conversion_purchases,conversion_sign_ups,conversion_custom"
 )

@@ -2,8 +2,9 @@
 
 `accounts` (platforms, accounts, nodes, mapping rules: what a lead edits to group the
 history), `history` (campaigns, ads, daily metrics, exchange rates: what the platforms report),
-`aggregates` (the weekly rollup and window totals that ranking reads) and `ranking_rules`
-(rules and their versions). Code imports them as `campaigns.models.X`, as before the split;
+`aggregates` (the weekly rollup and window totals that ranking reads), `ranking_rules`
+(rules and their versions) and `recounts` (conversion recounts after a lead changes which
+types an account counts). Code imports them as `campaigns.models.X`, as before the split;
 Django finds them through this module.
 """
 
@@ -24,6 +25,7 @@ from campaigns.models.ranking_rules import (
     RankingRule,
     RankingRuleVersion,
 )
+from campaigns.models.recounts import ConversionRecount
 
 __all__ = [
     "DAILY_METRIC_FIGURES",
@@ -32,6 +34,7 @@ __all__ = [
     "Ad",
     "AdAccount",
     "Campaign",
+    "ConversionRecount",
     "DailyMetric",
     "ExchangeRate",
     "ImageWeeklyRollup",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.conversions import ConversionChoice, account_choice
 from creatives.models import PlatformSlug
 
 
@@ -69,6 +70,24 @@ class AdAccount(models.Model):
         verbose_name=_("default node"),
         help_text=_("Campaigns go to this node unless a mapping rule says otherwise."),
     )
+    # Which of the platform's conversion types (campaigns/conversions.py) count as this
+    # account's conversions and leads. None: the platform's default; [] counts nothing.
+    conversion_types = models.JSONField(
+        _("conversion types"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_(
+            "Types counted as conversions, with their value. Not set: the platform default."
+        ),
+    )
+    lead_types = models.JSONField(
+        _("lead types"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_("Types counted as leads. Not set: the platform default."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -98,6 +117,18 @@ class AdAccount(models.Model):
             raise ValidationError(
                 {"time_zone": _("Unknown time zone. Use a name like America/Bogota.")}
             ) from exc
+
+    def conversion_choice(self) -> ConversionChoice:
+        """Return the types this account counts: its own choice, or its platform's default.
+
+        Raises ConversionChoiceError when the default comes from a setting that names types
+        the platform does not report.
+        """
+        return account_choice(
+            platform=self.platform.slug,
+            conversion_types=self.conversion_types,
+            lead_types=self.lead_types,
+        )
 
 
 class NodeMappingRule(models.Model):

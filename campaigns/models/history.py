@@ -176,6 +176,14 @@ class DailyMetric(models.Model):
         _("conversion value (micros of the account currency)"), default=0
     )
     leads = models.PositiveIntegerField(_("leads"), default=0)
+    # Every conversion type the platform reported that day, {type: [count, value micros]}
+    # (campaigns/conversions.py); conversions, their value and leads above are derived from
+    # it by the account's choice, so a new choice is recounted without asking the platform.
+    # Null when the source gave no breakdown (a CSV export, the demo): the figures above
+    # are then kept as they came.
+    conversion_types = models.JSONField(
+        _("conversions by type"), null=True, blank=True, default=None, editable=False
+    )
     video_views = models.PositiveBigIntegerField(_("video views"), default=0)
     engagements = models.PositiveBigIntegerField(_("engagements"), default=0)
 

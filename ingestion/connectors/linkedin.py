@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from campaigns.conversions import LINKEDIN_TYPES
 from ingestion.connectors.base import (
     AccountCheck,
     AuthError,
@@ -30,23 +31,26 @@ from ingestion.connectors.records import (
     CreativeRecord,
     DailyMetricRecord,
     Parsed,
+    to_float,
     to_int,
     to_micros,
 )
 
 CAMPAIGN_STATUSES = "List(ACTIVE,PAUSED,ARCHIVED,COMPLETED,CANCELED,DRAFT,PENDING_DELETION)"
-# What Yenni reads from adAnalytics, besides dateRange and pivotValues (sent with every chunk).
+# What Yenni reads from adAnalytics, besides dateRange and pivotValues (sent with every chunk):
+# the delivery figures, the conversion value, and every result type of LINKEDIN_TYPES.
 METRIC_FIELDS = (
     "impressions",
     "clicks",
     "landingPageClicks",
     "costInLocalCurrency",
-    "externalWebsiteConversions",
     "conversionValueInLocalCurrency",
-    "oneClickLeads",
     "videoViews",
     "totalEngagements",
+    *LINKEDIN_TYPES,
 )
+# LinkedIn gives one conversion value for all website conversions: it goes with their total.
+VALUE_TYPE = "externalWebsiteConversions"
 AUTH_CODES = {"INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN", "REVOKED_ACCESS_TOKEN"}
 AUTH_SERVICE_CODES = {65600, 65601, 65602}
 # A version LinkedIn no longer (or not yet) answers; a third-party catalogue says HTTP 426.
@@ -320,9 +324,12 @@ class LinkedInConnector(Connector):
             clicks=to_int(row.get("clicks")),
             link_clicks=to_int(row.get("landingPageClicks")),
             spend_micros=to_micros(row.get("costInLocalCurrency")),
-            conversions=float(to_int(row.get("externalWebsiteConversions"))),
-            conversion_value_micros=to_micros(row.get("conversionValueInLocalCurrency")),
-            leads=to_int(row.get("oneClickLeads")),
             video_views=to_int(row.get("videoViews")),
             engagements=to_int(row.get("totalEngagements")),
+            # Every result field read; which count as conversions and leads is the account's
+            # choice, applied when the rows are stored (campaigns/conversions.py).
+            conversions_by_type={name: to_float(row.get(name)) for name in LINKEDIN_TYPES},
+            conversion_values_by_type={
+                VALUE_TYPE: to_micros(row.get("conversionValueInLocalCurrency"))
+            },
         )

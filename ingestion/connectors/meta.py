@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from campaigns.conversions import META_PREFIXES
 from ingestion.connectors.base import (
     AccountCheck,
     Connector,
@@ -58,8 +59,8 @@ ACCOUNT_STATUSES = {
     100: "PENDING_CLOSURE",
     101: "CLOSED",
 }
-# Meta reports the same conversion under several prefixes; the first present is the one read.
-ACTION_PREFIXES = ("omni_", "", "offsite_conversion.fb_pixel_", "onsite_web_", "onsite_conversion.")
+# Meta reports the same action under several prefixes; the first present is the one read.
+ACTION_PREFIXES = META_PREFIXES
 
 
 class TooMuchData(ConnectorError):
@@ -70,9 +71,10 @@ class TooMuchData(ConnectorError):
 
 
 def canonical_action_value(values: dict[str, float], concept: str) -> float:
-    """Return one value for an action concept (`purchase`) without summing its duplicates.
+    """Return one value for an action concept (`post_engagement`) without summing duplicates.
 
     A fully qualified type (`offsite_conversion.custom.123`, `omni_purchase`) is read as is.
+    Conversions and leads are counted from every type by campaigns/conversions.py instead.
     """
     if "." in concept or concept.startswith("omni_"):
         return values.get(concept, 0.0)
@@ -108,14 +110,6 @@ class MetaConnector(Connector):
     @property
     def account_path(self) -> str:
         return self.account_id if self.account_id.startswith("act_") else f"act_{self.account_id}"
-
-    @property
-    def conversion_actions(self) -> list[str]:
-        return list(self.options.get("conversion_actions") or ["purchase"])
-
-    @property
-    def lead_actions(self) -> list[str]:
-        return list(self.options.get("lead_actions") or ["lead"])
 
     def error_body_parse(self, status: int, body: Any) -> PlatformError:
         """Graph's error body: {"error": {message, type, code, error_subcode, fbtrace_id}}."""
@@ -345,7 +339,11 @@ class MetaConnector(Connector):
         records = []
         for row in rows:
             actions = _actions(row.get("actions"))
-            values = _actions(row.get("action_values"))
+            # Read from Meta's decimal strings, not through a float: exact micros.
+            values = {
+                item["action_type"]: to_micros(item.get("value"))
+                for item in row.get("action_values") or []
+            }
             video = _actions(row.get("video_thruplay_watched_actions"))
             records.append(
                 DailyMetricRecord(
@@ -357,15 +355,13 @@ class MetaConnector(Connector):
                     clicks=to_int(row.get("clicks")),
                     link_clicks=to_int(row.get("inline_link_clicks")),
                     spend_micros=to_micros(row.get("spend")),
-                    conversions=sum(
-                        canonical_action_value(actions, c) for c in self.conversion_actions
-                    ),
-                    conversion_value_micros=to_micros(
-                        sum(canonical_action_value(values, c) for c in self.conversion_actions)
-                    ),
-                    leads=round(sum(canonical_action_value(actions, c) for c in self.lead_actions)),
                     video_views=round(canonical_action_value(video, "video_view")),
                     engagements=round(canonical_action_value(actions, "post_engagement")),
+                    # Every action type as Meta names it, prefixed duplicates included: which
+                    # count as conversions and leads is the account's choice, applied when
+                    # the rows are stored (campaigns/conversions.py counts each once).
+                    conversions_by_type=actions,
+                    conversion_values_by_type=values,
                 )
             )
         return Parsed(metrics=records)

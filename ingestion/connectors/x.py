@@ -4,7 +4,8 @@ A promoted tweet is what runs, so it is the ad; its tweet, card and media make t
 (ingestion/connectors/x_creatives.py). The objective sits on the line items of a campaign
 (they all share it). Stats are synchronous calls of at most 20 entity ids and 7 days, in whole
 hours of the account's time zone, with one value a day per metric (or null). Conversions come
-per type; which types count as the day's conversions is a setting (YENNI_X_CONVERSION_METRICS).
+per type, and every type is kept on the record; which count as the day's conversions is the
+account's choice (campaigns/conversions.py, default YENNI_X_CONVERSION_METRICS).
 """
 
 from __future__ import annotations
@@ -48,71 +49,6 @@ MAX_IDS = 20
 MAX_DAYS = 7
 BATCH = 200  # tweet_ids and card_uris per call
 AUTH_CODES = {"UNAUTHORIZED_ACCESS", "INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN"}
-
-# X's conversion metrics (v12 WEB_CONVERSION and MOBILE_CONVERSION groups). A web type is an
-# object with a total, `metric`; a mobile type has none: it is post_view + post_engagement.
-WEB_CONVERSIONS = (
-    "conversion_purchases",
-    "conversion_sign_ups",
-    "conversion_site_visits",
-    "conversion_downloads",
-    "conversion_custom",
-)
-MOBILE_CONVERSIONS = tuple(
-    f"mobile_conversion_{name}"
-    for name in [
-        "installs",
-        "achievements_unlocked",
-        "add_to_carts",
-        "add_to_wishlists",
-        "checkouts_initiated",
-        "content_views",
-        "downloads",
-        "invites",
-        "key_page_views",
-        "levels_achieved",
-        "logins",
-        "payment_info_additions",
-        "purchases",
-        "rates",
-        "re_engages",
-        "reservations",
-        "searches",
-        "shares",
-        "sign_ups",
-        "site_visits",
-        "spent_credits",
-        "tutorials_completed",
-        "updates",
-    ]
-)
-DEFAULT_CONVERSIONS = ("conversion_purchases", "conversion_sign_ups", "conversion_custom")
-CONVERSIONS_SETTING = "YENNI_X_CONVERSION_METRICS"
-
-
-def conversion_metrics_check(chosen: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """Return the conversion types to count (the default when none), or raise naming the bad."""
-    names = tuple(dict.fromkeys(name.strip() for name in chosen or () if name.strip()))
-    unknown = [name for name in names if name not in (*WEB_CONVERSIONS, *MOBILE_CONVERSIONS)]
-    if unknown:
-        raise ConnectorError(
-            f"{CONVERSIONS_SETTING} names conversion types X does not report: "
-            f"{', '.join(repr(name) for name in unknown)}. Use X's metric names, "
-            f"comma-separated. Web: {', '.join(WEB_CONVERSIONS)}. Mobile: "
-            f"{', '.join(MOBILE_CONVERSIONS)}.",
-            retryable=False,
-        )
-    return names or DEFAULT_CONVERSIONS
-
-
-def conversions_counted(
-    counts: dict[str, float], values: dict[str, int], chosen: tuple[str, ...]
-) -> tuple[float, int]:
-    """The day's conversions and their value in micros: the sum over the chosen types."""
-    return (
-        float(sum(counts.get(name, 0) for name in chosen)),
-        sum(values.get(name, 0) for name in chosen),
-    )
 
 
 def _at(values: Any, index: int) -> int:
@@ -158,7 +94,6 @@ class XConnector(Connector):
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
-        self.conversion_types = conversion_metrics_check(self.options.get("x_conversion_metrics"))
         # What responses taught, by id: replay parses the same bodies and resolves at the end.
         self._line_items: dict[str, dict[str, Any]] | None = None
         self._tweets: dict[str, dict[str, Any]] = {}
@@ -226,7 +161,7 @@ class XConnector(Connector):
 
         Campaigns get their line items' objective; ads their campaign (not line item) and a
         name from their tweet; creatives their card's copy and pictures; metrics the mobile
-        conversions asked apart, and the counted sum of the chosen types.
+        conversions asked apart.
         """
         items = self._line_items or {}
         objectives: dict[str, str] = {}
@@ -369,7 +304,7 @@ class XConnector(Connector):
         return self.request("GET", url, endpoint=endpoint, params=params)
 
     def _metrics_resolved(self, metrics: list[DailyMetricRecord]) -> list[DailyMetricRecord]:
-        """Add the mobile conversions to each day's record and count the chosen types.
+        """Add the mobile conversions, asked apart, to each day's record.
 
         A day with mobile conversions but no other figure (attributed after the ad stopped)
         becomes a record of its own.
@@ -380,7 +315,7 @@ class XConnector(Connector):
             seen.add(key)
             counts, values = self._mobile.get(key, ({}, {}))
             resolved.append(
-                self._counted(
+                self._with_conversions(
                     record,
                     {**record.conversions_by_type, **counts},
                     {**record.conversion_values_by_type, **values},
@@ -388,17 +323,17 @@ class XConnector(Connector):
             )
         for (ad_id, day), (counts, values) in sorted(self._mobile.items()):
             if (ad_id, day) not in seen and any(counts.values()):
-                resolved.append(self._counted(DailyMetricRecord(ad_id, day), counts, values))
+                resolved.append(
+                    self._with_conversions(DailyMetricRecord(ad_id, day), counts, values)
+                )
         return resolved
 
-    def _counted(self, record: DailyMetricRecord, counts: dict, values: dict) -> DailyMetricRecord:
-        conversions, value = conversions_counted(counts, values, self.conversion_types)
+    def _with_conversions(
+        self, record: DailyMetricRecord, counts: dict, values: dict
+    ) -> DailyMetricRecord:
+        # Every type, counted or not: the store sums the ones the account chose.
         return dataclasses.replace(
-            record,
-            conversions=conversions,
-            conversion_value_micros=value,
-            conversions_by_type=counts,
-            conversion_values_by_type=values,
+            record, conversions_by_type=counts, conversion_values_by_type=values
         )
 
     # Parsing -------------------------------------------------------------------------------
@@ -481,7 +416,7 @@ class XConnector(Connector):
                     record = DailyMetricRecord(
                         ad_external_id=entity["id"], date=first_day + dt.timedelta(days=i), **values
                     )
-                    records.append(self._counted(record, counts, worth))
+                    records.append(self._with_conversions(record, counts, worth))
         return records
 
     def _mobile_learn(self, payload: dict[str, Any]) -> None:

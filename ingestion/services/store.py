@@ -7,11 +7,13 @@ upserts below it compare before writing, so a re-read that changes nothing write
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
 from django.db import connection
 
+from campaigns.conversions import ConversionChoice, Counted, conversions_count, figures_by_type
 from campaigns.models import DAILY_METRIC_FIGURES, Ad, AdAccount, Campaign, DailyMetric
 from campaigns.objectives import map_objective
 from campaigns.services import node_mapping_apply
@@ -27,6 +29,10 @@ from ingestion.connectors.records import (
 logger = logging.getLogger(__name__)
 
 METRIC_FIELDS = list(DAILY_METRIC_FIGURES)
+# What the upsert writes: the figures, then every conversion type the platform reported. Kept
+# apart from METRIC_FIELDS, which the demo and bench/ingest.py write without the breakdown.
+UPSERT_FIELDS = [*METRIC_FIELDS, "conversion_types"]
+_COUNTED = ("conversions", "conversion_value_micros", "leads")
 
 
 @dataclass
@@ -267,9 +273,13 @@ def daily_metrics_upsert(
 
     Unchanged rows are not written; changed and new ones go in one upsert on (ad, date); rows
     the platform no longer reports for those days are deleted (unless `delete_missing` is
-    off, for sources that hold only part of an account). Call inside a transaction.
+    off, for sources that hold only part of an account). A record that reports its conversion
+    types is stored with all of them, and its conversions, their value and its leads are
+    counted by the account's choice (campaigns/conversions.py); a record without them (a CSV
+    export) keeps the figures it carries. Call inside a transaction.
     """
     latest: dict[MetricKey, tuple] = {}
+    choice: tuple[str, ConversionChoice] | None = None
     for record in records:
         ad_id = ad_ids.get(record.ad_external_id)
         if ad_id is None:
@@ -282,7 +292,16 @@ def daily_metrics_upsert(
             )
             if ad_id is None:
                 continue
-        latest[(ad_id, record.date)] = tuple(getattr(record, name) for name in METRIC_FIELDS)
+        values = tuple(getattr(record, name) for name in METRIC_FIELDS)
+        figures = None
+        if record.conversions_by_type or record.conversion_values_by_type:
+            figures = figures_by_type(record.conversions_by_type, record.conversion_values_by_type)
+        if figures is not None:
+            # The platform reported its types: the account's choice says what counts.
+            choice = choice or _choice_locked(account)
+            counted = conversions_count(platform=choice[0], figures=figures, choice=choice[1])
+            values = _with_counted(values, counted)
+        latest[(ad_id, record.date)] = (*values, figures)
     upsert = (
         _daily_metrics_upsert_postgresql
         if connection.vendor == "postgresql"
@@ -296,6 +315,36 @@ def daily_metrics_upsert(
         counts=counts,
         delete_missing=delete_missing,
     )
+
+
+_COUNTED_AT = tuple(METRIC_FIELDS.index(name) for name in _COUNTED)
+
+
+def _with_counted(values: tuple, counted: Counted) -> tuple:
+    """Return a row's figures with conversions, their value and leads as counted."""
+    row = list(values)
+    for index, name in zip(_COUNTED_AT, _COUNTED, strict=True):
+        row[index] = getattr(counted, name)
+    return tuple(row)
+
+
+def _choice_locked(account: AdAccount) -> tuple[str, ConversionChoice]:
+    """Read the account's platform and choice of types, locking its row until the transaction
+    ends.
+
+    A recount (campaigns/conversion_recount.py) takes the same lock, so a chunk being saved
+    and a recount of the account never interleave: the chunk either ends before the recount
+    reads the rows, or counts with the choice the recount applies.
+    """
+    fresh = (
+        AdAccount.objects.select_for_update(no_key=True)
+        .select_related("platform")
+        .only("platform__slug", "conversion_types", "lead_types")
+        .get(pk=account.pk)
+    )
+    # A default from a bad setting raises ConversionChoiceError; runs check it before their
+    # first call (connector_for_account), so it is not met here.
+    return fresh.platform.slug, fresh.conversion_choice()
 
 
 def _daily_metrics_upsert_orm(
@@ -312,7 +361,7 @@ def _daily_metrics_upsert_orm(
         (row[0], row[1]): tuple(row[2:])
         for row in DailyMetric.objects.filter(
             ad__campaign__account=account, date__range=(since, until)
-        ).values_list("ad_id", "date", *METRIC_FIELDS)
+        ).values_list("ad_id", "date", *UPSERT_FIELDS)
     }
     rows = []
     for (ad_id, date), values in latest.items():
@@ -324,14 +373,14 @@ def _daily_metrics_upsert_orm(
         else:
             counts.updated += 1
         rows.append(
-            DailyMetric(ad_id=ad_id, date=date, **dict(zip(METRIC_FIELDS, values, strict=True)))
+            DailyMetric(ad_id=ad_id, date=date, **dict(zip(UPSERT_FIELDS, values, strict=True)))
         )
     DailyMetric.objects.bulk_create(
         rows,
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["ad", "date"],
-        update_fields=METRIC_FIELDS,
+        update_fields=UPSERT_FIELDS,
     )
     stale = [key for key in existing if key not in latest] if delete_missing else []
     if stale:
@@ -359,10 +408,11 @@ def _daily_metrics_upsert_postgresql(
     RETURNING (xmax = 0) tells new rows from updated ones.
     """
     table = DailyMetric._meta.db_table
-    columns = ", ".join(["ad_id", "date", *METRIC_FIELDS])
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in METRIC_FIELDS)
-    current = ", ".join(f"{table}.{name}" for name in METRIC_FIELDS)
-    incoming = ", ".join(f"EXCLUDED.{name}" for name in METRIC_FIELDS)
+    columns = ", ".join(["ad_id", "date", *UPSERT_FIELDS])
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPSERT_FIELDS)
+    # jsonb compares by value (key order, 3 = 3.0), so an unchanged breakdown is not written.
+    current = ", ".join(f"{table}.{name}" for name in UPSERT_FIELDS)
+    incoming = ", ".join(f"EXCLUDED.{name}" for name in UPSERT_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS "
@@ -371,8 +421,10 @@ def _daily_metrics_upsert_postgresql(
         # Several chunks may share one transaction (tests, replays): start empty each time.
         cursor.execute(f"TRUNCATE {_STAGE}")
         with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
-            for (ad_id, date), values in latest.items():
-                copy.write_row((ad_id, date, *values))
+            for (ad_id, date), (*values, figures) in latest.items():
+                # The breakdown goes as JSON text, which COPY reads into the jsonb column.
+                breakdown = None if figures is None else json.dumps(figures, separators=(",", ":"))
+                copy.write_row((ad_id, date, *values, breakdown))
         # A fresh temporary table has no statistics; without them the joins below loop.
         cursor.execute(f"ANALYZE {_STAGE}")
         cursor.execute(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from campaigns.conversions import ConversionChoiceError
 from campaigns.models import AdAccount
 from ingestion.connectors import connector_class
 from ingestion.connectors.base import Connector, ConnectorError
@@ -95,10 +96,6 @@ def _connector_options(*, account: AdAccount, bookmark: SyncBookmark) -> dict:
     return {
         "time_zone": account.time_zone,
         "oauth_token_url": settings.INGEST_API_URLS.get("google_oauth", ""),
-        "conversion_actions": bookmark.conversion_actions
-        or settings.INGEST_META_CONVERSION_ACTIONS,
-        "lead_actions": bookmark.lead_actions or settings.INGEST_META_LEAD_ACTIONS,
-        "x_conversion_metrics": settings.INGEST_X_CONVERSION_METRICS,
         "creative_versions": creative_versions_known(
             bookmark=bookmark, platform=account.platform.slug
         ),
@@ -109,11 +106,19 @@ def _connector_options(*, account: AdAccount, bookmark: SyncBookmark) -> dict:
 def connector_for_account(
     *, account: AdAccount, bookmark: SyncBookmark, with_token: bool = True
 ) -> Connector:
-    """Build the account's connector from settings; raise IngestionError for no connector."""
+    """Build the account's connector from settings; raise IngestionError for no connector.
+
+    Also checks, before any call, that the conversion types the account counts can be used: a
+    default from a setting naming types the platform does not report fails the run at once.
+    """
     slug = account.platform.slug
     cls = connector_class(slug)
     if cls is None:
         raise IngestionError(f"Yenni has no connector for {account.platform.name} yet.")
+    try:
+        account.conversion_choice()
+    except ConversionChoiceError as exc:
+        raise IngestionError(str(exc)) from exc
     token = ""
     if with_token:
         token = token_for_account(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -26,6 +27,14 @@ FIELD_MAP = {
     "oneClickLeads": "leads",
     "videoViews": "video_views",
     "totalEngagements": "engagements",
+}
+# Result fields made from the history's figures: post-click and post-view conversions add up to
+# externalWebsiteConversions, as on LinkedIn; more forms are opened than sent.
+DERIVED_FIELDS: dict[str, Callable[[FakeMetric], int]] = {
+    "externalWebsitePostClickConversions": lambda m: m.conversions - m.conversions // 3,
+    "externalWebsitePostViewConversions": lambda m: m.conversions // 3,
+    "oneClickLeadFormOpens": lambda m: m.leads * 3 + m.clicks % 7,
+    "qualifiedLeads": lambda m: m.leads // 2,
 }
 
 
@@ -241,4 +250,6 @@ class FakeLinkedIn(FakePlatform):
                 row[name] = _money(getattr(m, FIELD_MAP[name]))
             elif name in FIELD_MAP:
                 row[name] = getattr(m, FIELD_MAP[name])
+            elif name in DERIVED_FIELDS:
+                row[name] = DERIVED_FIELDS[name](m)
         return row

@@ -19,6 +19,54 @@ def _money(micros: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# A custom conversion of the account (Events Manager), reported as offsite_conversion.custom.<id>.
+CUSTOM_CONVERSION = "offsite_conversion.custom.1848300002"
+PURCHASE_TYPES = (
+    "omni_purchase",
+    "purchase",
+    "offsite_conversion.fb_pixel_purchase",
+    "onsite_web_purchase",
+)
+REGISTRATION_TYPES = (
+    "omni_complete_registration",
+    "complete_registration",
+    "offsite_conversion.fb_pixel_complete_registration",
+)
+
+
+def meta_actions(m: FakeMetric) -> dict[str, int]:
+    """Every action type of one ad-day as the fake serves it in `actions` (zeros are left out).
+
+    The history's `conversions` split into purchases and registrations (Yenni's default counts
+    both, so the default sum is `conversions`), each under every prefix Meta repeats it with
+    (summing them would count 4× and 3×); leads twice more (the pixel's and Meta's own form
+    leads); landing page views, a custom conversion and the engagement types on top.
+    """
+    registrations = m.conversions // 3
+    found: dict[str, int] = {
+        "link_click": m.link_clicks,
+        "landing_page_view": m.link_clicks * 2 // 3,
+        "omni_landing_page_view": m.link_clicks * 2 // 3,
+        **dict.fromkeys(PURCHASE_TYPES, m.conversions - registrations),
+        **dict.fromkeys(REGISTRATION_TYPES, registrations),
+        "lead": m.leads,
+        "offsite_conversion.fb_pixel_lead": m.leads,
+        "onsite_conversion.lead_grouped": m.leads,
+        CUSTOM_CONVERSION: m.clicks % 4,
+        "post_engagement": m.engagements,
+        "page_engagement": m.engagements,
+    }
+    return {name: count for name, count in found.items() if count}
+
+
+def meta_action_values(m: FakeMetric) -> dict[str, int]:
+    """The `action_values` of one ad-day, in micros: purchases carry the history's conversion
+    value under each prefix; each custom conversion is worth 20,000."""
+    found = dict.fromkeys(PURCHASE_TYPES, m.conversion_value_micros)
+    found[CUSTOM_CONVERSION] = (m.clicks % 4) * 20_000_000_000
+    return {name: micros for name, micros in found.items() if micros}
+
+
 # Marketing API versions Meta answers in December 2026: v24.0 expired on 2026-11-10, v25.0
 # expires on 2027-02-23.
 SERVED_VERSIONS = ("v25.0", "v26.0")
@@ -264,19 +312,7 @@ class FakeMeta(FakePlatform):
             # Meta leaves out action types with no value.
             return [{"action_type": k, "value": str(v)} for k, v in items.items() if v not in (0,)]
 
-        # The same purchases under every prefix Meta uses, so summing them would count 4×.
-        purchases = {
-            key: m.conversions
-            for key in (
-                "omni_purchase",
-                "purchase",
-                "offsite_conversion.fb_pixel_purchase",
-                "onsite_web_purchase",
-            )
-        }
-        values = {key: _money(m.conversion_value_micros) for key in purchases}
-        if not m.conversions:
-            values = {}
+        values = {key: _money(micros) for key, micros in meta_action_values(m).items()}
         return {
             "ad_id": m.ad_id,
             "adset_id": str(int(m.campaign_id) + 50),
@@ -288,16 +324,7 @@ class FakeMeta(FakePlatform):
             "clicks": str(m.clicks),
             "inline_link_clicks": str(m.link_clicks),
             "spend": _money(m.spend_micros),
-            "actions": actions(
-                {
-                    "link_click": m.link_clicks,
-                    **purchases,
-                    "lead": m.leads,
-                    "offsite_conversion.fb_pixel_lead": m.leads,
-                    "post_engagement": m.engagements,
-                    "page_engagement": m.engagements,
-                }
-            ),
+            "actions": actions(meta_actions(m)),
             "action_values": actions(values),
             "video_thruplay_watched_actions": actions({"video_view": m.video_views}),
             "account_currency": "COP",

@@ -52,14 +52,12 @@ def test_a_lead_changes_an_accounts_look_back(client, lead):
             "last_synced_date": "",
             "lookback_days": "7",
             "backfill_days": "",
-            "conversion_actions": '["purchase"]',
-            "lead_actions": "[]",
         },
     )
 
     assert response.status_code == 302
     bookmark.refresh_from_db()
-    assert (bookmark.lookback_days, bookmark.conversion_actions) == (7, ["purchase"])
+    assert bookmark.lookback_days == 7
 
 
 def test_a_lead_uploads_a_csv_file_and_lands_on_its_run(client, lead):

@@ -78,8 +78,8 @@ def test_analytics_fields_are_split_into_chunks_and_merged(
     run = sync(linkedin_account)
 
     assert run.status == IngestionRun.Status.SUCCEEDED, run.error
-    # 9 fields, 3 a call: three calls a week.
-    assert run.api_calls == 3 + 5 + 14 * 2 + 9 * 3
+    # 13 fields, 3 a call: five calls a week.
+    assert run.api_calls == 3 + 5 + 14 * 2 + 9 * 5
     assert catalog_totals(linkedin_account) == fake_linkedin.history.totals_by_ad()
     metric = fake_linkedin.history.metrics[3]
     row = DailyMetric.objects.get(ad__external_id=metric.ad_id, date=metric.date)

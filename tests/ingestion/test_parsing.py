@@ -31,10 +31,8 @@ def test_one_canonical_action_type_is_read_per_concept():
     assert canonical_action_value(values, "complete_registration") == 0.0
 
 
-def test_meta_reads_string_numbers_and_the_configured_action_types():
-    connector = MetaConnector(
-        account_id="act_1", options={"conversion_actions": ["lead"], "lead_actions": ["lead"]}
-    )
+def test_meta_reads_string_numbers_and_reports_every_action_type_as_meta_names_it():
+    connector = MetaConnector(account_id="act_1")
     row = {
         "ad_id": "9",
         "campaign_id": "1",
@@ -44,17 +42,21 @@ def test_meta_reads_string_numbers_and_the_configured_action_types():
         "actions": [
             {"action_type": "lead", "value": "4"},
             {"action_type": "omni_lead", "value": "4"},
+            {"action_type": "offsite_conversion.custom.77", "value": "2"},
         ],
+        "action_values": [{"action_type": "offsite_conversion.custom.77", "value": "150.25"}],
     }
 
     [metric] = connector.parse_payload("insights", {"data": [row]}).metrics
 
-    assert (metric.impressions, metric.spend_micros, metric.conversions, metric.leads) == (
-        361324,
-        5_339_500_000,
-        4.0,
-        4,
-    )
+    assert (metric.impressions, metric.spend_micros) == (361324, 5_339_500_000)
+    # Counting is the store's, by the account's choice: the record carries every type.
+    assert metric.conversions_by_type == {
+        "lead": 4.0,
+        "omni_lead": 4.0,
+        "offsite_conversion.custom.77": 2.0,
+    }
+    assert metric.conversion_values_by_type == {"offsite_conversion.custom.77": 150_250_000}
 
 
 def test_amounts_become_integer_micros_exactly():
@@ -116,9 +118,9 @@ def test_x_stats_arrays_become_one_row_a_day_in_the_account_time_zone():
 
     metrics = connector.parse_payload("stats", payload).metrics
 
-    assert [(m.date, m.impressions, m.spend_micros, m.conversions) for m in metrics] == [
-        (dt.date(2026, 1, 5), 10, 1_500_000, 1.0),
-        (dt.date(2026, 1, 7), 30, 0, 2.0),
+    assert [(m.date, m.impressions, m.spend_micros, m.conversions_by_type) for m in metrics] == [
+        (dt.date(2026, 1, 5), 10, 1_500_000, {"conversion_purchases": 1}),
+        (dt.date(2026, 1, 7), 30, 0, {"conversion_purchases": 2}),
     ]
 
 
