@@ -3,9 +3,10 @@
 `SPECS` says what each platform holds (campaigns, ads, which ads were removed or deleted on the
 platform, which lost their picture); `platform_build` turns a spec into its fake server, and
 `truth` into what Yenni's catalog must hold after ingesting it, in Yenni's units, written from
-the history and the platforms' documented reporting rules, never from a connector. The truth is
-committed (tests/ingestion/fixtures/end_to_end_truth.json); a test checks that it still equals
-what these specs give. After changing a spec, write it again:
+the history and the platforms' reporting rules (what each fake serves: Meta's action types,
+Google's conversion actions, LinkedIn's result fields, X's conversion types), never from a
+connector. The truth is committed (tests/ingestion/fixtures/end_to_end_truth.json); a test
+checks that it still equals what these specs give. After changing a spec, write it again:
 
     python -m tests.fakes.world --write-truth
 
@@ -30,19 +31,27 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.fakes.google_ads import GOOGLE_OBJECTIVES, FakeGoogleAds
+from tests.fakes.google_ads import GOOGLE_OBJECTIVES, FakeGoogleAds, action_figures
 from tests.fakes.history import AccountHistory, FakeMetric, history_build
-from tests.fakes.linkedin import LINKEDIN_OBJECTIVES, FakeLinkedIn
-from tests.fakes.meta import FakeMeta
+from tests.fakes.linkedin import DERIVED_FIELDS, LINKEDIN_OBJECTIVES, FakeLinkedIn
+from tests.fakes.meta import FakeMeta, meta_action_values, meta_actions
 from tests.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse
-from tests.fakes.x import X_OBJECTIVES, FakeX, creative_kind, image_key, video_key, x_conversions
+from tests.fakes.x import (
+    X_OBJECTIVES,
+    FakeX,
+    creative_kind,
+    image_key,
+    video_key,
+    x_conversions,
+)
 
 DAYS = 90
 TRUTH_FILE = (
     Path(__file__).resolve().parents[1] / "ingestion" / "fixtures" / "end_to_end_truth.json"
 )
-# What a truth row holds, in this order, for one ad and one day.
+# What a truth row holds, in this order, for one ad and one day; then its conversions by type.
 ROW = ("impressions", "clicks", "spend_micros", "conversions", "leads")
+TYPES = "conversion_types"
 # The X conversion types Yenni counts by default (YENNI_X_CONVERSION_METRICS).
 X_COUNTED = ("conversion_purchases", "conversion_sign_ups", "conversion_custom")
 
@@ -234,21 +243,56 @@ def picture_digest(data: bytes) -> str:
         return f"{rgb.width}x{rgb.height}:{hashlib.sha256(rgb.tobytes()).hexdigest()}"
 
 
-def _row(spec: PlatformSpec, m: FakeMetric, objective: str) -> list[int | float]:
-    """One ad-day in Yenni's units, by the platform's reporting rules.
+def _types(spec: PlatformSpec, m: FakeMetric, objective: str) -> dict[str, list[int]]:
+    """Every conversion type the platform reports for one ad-day: {type: [count, value micros]}.
 
-    Meta repeats each purchase under four action types and Yenni counts one; LinkedIn's
-    externalWebsiteConversions and Google's conversions are the day's conversions; X reports
-    conversions by type and Yenni counts purchases, sign-ups and custom. Leads: Meta's `lead`
-    action and LinkedIn's oneClickLeads; Google and X report none.
+    As Yenni stores them (DailyMetric.conversion_types): under the platform's own names, each
+    type with a count or a value, prefixed Meta duplicates included.
     """
+    counts: dict[str, int] = {}
+    values: dict[str, int] = {}
+    if spec.slug == "meta":
+        counts, values = meta_actions(m), meta_action_values(m)
+    elif spec.slug == "google_ads":
+        # metrics.conversions (the primary actions) as "conversions", each action by its name
+        # with its all_conversions.
+        counts["conversions"], values["conversions"] = m.conversions, m.conversion_value_micros
+        for action, count, value in action_figures(m):
+            counts[action.name], values[action.name] = count, value
+    elif spec.slug == "linkedin":
+        counts = {
+            "externalWebsiteConversions": m.conversions,
+            "oneClickLeads": m.leads,
+            **{name: figure(m) for name, figure in DERIVED_FIELDS.items()},
+        }
+        # One conversion value for all website conversions: it goes with their total.
+        values["externalWebsiteConversions"] = m.conversion_value_micros
+    else:
+        counts = x_conversions(m, objective)
+        # sale_amount: the day's conversion value, on purchases only.
+        values["conversion_purchases"] = m.conversion_value_micros
+    found = {
+        name: [counts.get(name, 0), values.get(name, 0)]
+        for name in dict.fromkeys([*counts, *values])
+    }
+    return {name: figures for name, figures in found.items() if any(figures)}
+
+
+def _row(spec: PlatformSpec, m: FakeMetric, objective: str) -> list:
+    """One ad-day in Yenni's units: ROW's figures, then the conversions by type.
+
+    The counted conversions and leads are the platform's default choice: Meta's purchases and
+    registrations, each once however many prefixes repeat it, and its `lead`; Google's primary
+    total; LinkedIn's externalWebsiteConversions and oneClickLeads; X's purchases, sign-ups and
+    custom conversions (YENNI_X_CONVERSION_METRICS), no leads.
+    """
+    types = _types(spec, m, objective)
     if spec.slug == "x":
-        by_type = x_conversions(m, objective)
-        conversions = float(sum(by_type.get(name, 0) for name in X_COUNTED))
+        conversions = float(sum(types.get(name, [0])[0] for name in X_COUNTED))
     else:
         conversions = float(m.conversions)
     leads = m.leads if spec.slug in ("meta", "linkedin") else 0
-    return [m.impressions, m.clicks, m.spend_micros, conversions, leads]
+    return [m.impressions, m.clicks, m.spend_micros, conversions, leads, types]
 
 
 def _status(spec: PlatformSpec, removed: bool) -> str:
@@ -296,12 +340,28 @@ def truth() -> dict:
 
 
 def truth_text(data: dict) -> str:
-    """JSON with one line per ad-day: lists of numbers stay on one line."""
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-    text = re.sub(
-        r"\[\n\s*([^\[\]{}]*?)\n\s*\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text
-    )
-    return text + "\n"
+    """Indented JSON with each ad-day on one line."""
+    rows: list[str] = []
+
+    def one_line(row: list) -> str:
+        rows.append(json.dumps(row, ensure_ascii=False, sort_keys=True))
+        return f"@row{len(rows) - 1}@"
+
+    shaped = {
+        **data,
+        "platforms": {
+            slug: {
+                **platform,
+                "ads": {
+                    ad_id: {**ad, "days": {day: one_line(row) for day, row in ad["days"].items()}}
+                    for ad_id, ad in platform["ads"].items()
+                },
+            }
+            for slug, platform in data["platforms"].items()
+        },
+    }
+    text = json.dumps(shaped, indent=1, sort_keys=True, ensure_ascii=False)
+    return re.sub(r'"@row(\d+)@"', lambda match: rows[int(match.group(1))], text) + "\n"
 
 
 def truth_load() -> dict:

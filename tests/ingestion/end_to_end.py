@@ -15,7 +15,7 @@ from creatives.models import CreativeImageSlot
 from ingestion.models import IngestionRun
 from ingestion.services import account_yesterday
 from tests.factories import make_account
-from tests.fakes.world import DAYS, SPECS, picture_digest
+from tests.fakes.world import DAYS, ROW, SPECS, TYPES, picture_digest
 
 
 def accounts_create() -> list[AdAccount]:
@@ -52,17 +52,12 @@ def catalog_read() -> dict[str, Any]:
                 "days": {},
             }
         rows = DailyMetric.objects.filter(ad__campaign__account=account).values_list(
-            "ad__external_id",
-            "date",
-            "impressions",
-            "clicks",
-            "spend_micros",
-            "conversions",
-            "leads",
+            "ad__external_id", "date", *ROW, TYPES
         )
-        for ad_id, date, *figures in rows:
+        for ad_id, date, *figures, types in rows:
             figures[3] = float(figures[3])
-            ads[ad_id]["days"][f"{(date - start).days:02d}"] = figures
+            # {type: [count, value micros]}, or None when the day reported no type.
+            ads[ad_id]["days"][f"{(date - start).days:02d}"] = [*figures, types or {}]
         platforms[account.platform.slug] = {"account": account.external_id, "ads": ads}
     return platforms
 

@@ -3,7 +3,8 @@
 The four fake platforms (tests/fakes/world.py) serve one account each over HTTP on 127.0.0.1;
 `manage.py ingest` reads them all, from an empty catalog, and the catalog must equal the
 committed truth to the unit: per ad and day impressions, clicks, spend in micros, counted
-conversions and leads; per ad its status (removed and deleted ads included) and its picture.
+conversions and leads, and every conversion type the platform reported with its count and
+value; per ad its status (removed and deleted ads included) and its picture.
 Three times: clean; with a throttle every 5th call, a server error every 7th and a body cut
 off every 9th; and with the process killed mid-run and started again at once. Each scenario
 prints its wall time and API calls per platform (`pytest -s` shows them).
@@ -129,6 +130,7 @@ def test_the_truth_covers_what_issue_13_names():
         rows = [row for ad in platform["ads"].values() for row in ad["days"].values()]
         assert any(row[3] for row in rows), f"{slug}: no conversions to count"
         assert any(row[4] for row in rows) == (slug in ("meta", "linkedin")), slug
+        assert len({name for row in rows for name in row[5]}) >= 4, f"{slug}: few types"
 
 
 # In-process scenarios: `manage.py ingest` in this process, the fakes in threads ----------------
