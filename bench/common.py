@@ -1,5 +1,5 @@
-"""What the benchmarks share: the command line, Django set up for a bench, the demo history,
-percentiles.
+"""What the benchmarks share: the command line, the machine's load, Django set up for a bench,
+the demo history, percentiles.
 
 Only the standard library is imported here, so the GPU benches can use it on a machine that
 has nothing but torch and diffusers; psycopg and Django are imported by the helpers that need
@@ -9,10 +9,12 @@ them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,98 @@ SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 def bench_parser(doc: str | None) -> argparse.ArgumentParser:
     """A parser described by the first line of the bench's docstring, as --help shows it."""
     return argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+
+
+@contextlib.contextmanager
+def machine_load_printed() -> Iterator[None]:
+    """Print the machine's load before and after the block, even when it fails.
+
+    These machines are shared: a figure measured while other work held the cores is not
+    comparable with one from an idle machine, and the lines say which it was.
+    """
+    print(f"machine load before: {machine_load()}", flush=True)
+    try:
+        yield
+    finally:
+        print(f"machine load after: {machine_load()}", flush=True)
+
+
+def machine_load(sample_seconds: float = 0.5) -> str:
+    """The load averages, the CPU count, the memory available and what else is busy, in a line.
+
+    Busy processes are those that used at least a tenth of a CPU over `sample_seconds`
+    (read from /proc, so Linux only), grouped by name; this process is left out.
+    """
+    try:
+        one, five, fifteen = os.getloadavg()
+        loads = f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
+    except OSError:
+        loads = "load average unknown"
+    parts = [f"{loads} on {os.cpu_count()} CPUs"]
+    memory = _meminfo()
+    if memory:
+        parts.append(
+            f"{memory['MemAvailable'] / 2**20:.1f} of {memory['MemTotal'] / 2**20:.1f} GiB free"
+        )
+    busy = _busy_processes(sample_seconds)
+    if busy is not None:
+        parts.append("busy besides this bench: " + (", ".join(busy) or "nothing"))
+    return "; ".join(parts)
+
+
+def _meminfo() -> dict[str, int]:
+    """/proc/meminfo's MemTotal and MemAvailable in KiB, or nothing where it is not readable."""
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+    except OSError:
+        return {}
+    values = {}
+    for line in lines:
+        name, _, rest = line.partition(":")
+        if name in ("MemTotal", "MemAvailable"):
+            values[name] = int(rest.split()[0])
+    return values if len(values) == 2 else {}
+
+
+def _cpu_ticks() -> dict[int, tuple[str, int]]:
+    """Every process's name and CPU time so far (user + system, in clock ticks)."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone since the listing
+            continue
+        # The name is in parentheses and may hold spaces; the fields after it are plain.
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks[int(entry.name)] = (name, int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def _busy_processes(sample_seconds: float) -> list[str] | None:
+    """'name share' for each process name that used ≥ 10 % of a CPU, busiest first; None where
+    /proc is not there."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    before = _cpu_ticks()
+    time.sleep(sample_seconds)
+    after = _cpu_ticks()
+    per_second = os.sysconf("SC_CLK_TCK") * sample_seconds
+    shares: dict[str, list[float]] = {}
+    for pid, (name, used) in after.items():
+        if pid == os.getpid() or pid not in before:
+            continue
+        share = (used - before[pid][1]) / per_second
+        if share > 0:
+            shares.setdefault(name, []).append(share)
+    totals = sorted(((sum(s), len(s), name) for name, s in shares.items()), reverse=True)
+    return [
+        f"{name}{f' ×{count}' if count > 1 else ''} {total:.0%}"
+        for total, count, name in totals
+        if total >= 0.1
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_parser, percentile
+from bench.common import bench_parser, machine_load_printed, percentile
 
 
 def render(count: int, seed: int, image_format: str) -> list[bytes]:
@@ -126,32 +126,33 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import cv2
+    with machine_load_printed():
+        import cv2
 
-    from generation.backends.describe.heuristic import analyse, decode
+        from generation.backends.describe.heuristic import analyse, decode
 
-    if args.cv_threads:
-        cv2.setNumThreads(args.cv_threads)
-    started = time.perf_counter()
-    jpegs = render(args.images, args.seed, "JPEG")
-    pngs = render(args.png, args.seed + 1, "PNG") if args.png else []
-    size = sum(len(data) for data in jpegs) / max(1, len(jpegs)) / 1024
-    print(
-        f"rendered {len(jpegs)} JPEGs (mean {size:.0f} KiB) and {len(pngs)} PNGs, 1080×1080, "
-        f"in {time.perf_counter() - started:.1f} s; OpenCV threads: {cv2.getNumThreads()}"
-    )
+        if args.cv_threads:
+            cv2.setNumThreads(args.cv_threads)
+        started = time.perf_counter()
+        jpegs = render(args.images, args.seed, "JPEG")
+        pngs = render(args.png, args.seed + 1, "PNG") if args.png else []
+        size = sum(len(data) for data in jpegs) / max(1, len(jpegs)) / 1024
+        print(
+            f"rendered {len(jpegs)} JPEGs (mean {size:.0f} KiB) and {len(pngs)} PNGs, 1080×1080, "
+            f"in {time.perf_counter() - started:.1f} s; OpenCV threads: {cv2.getNumThreads()}"
+        )
 
-    fast = report("analyse (JPEG)", timed(analyse, jpegs))
-    baseline_images = jpegs[: max(1, min(args.baseline, len(jpegs)))]
-    slow = report("naive full-res (JPEG)", timed(naive_analyse, baseline_images))
-    print(f"speed-up, median: {slow / fast:.1f}× (naive / analyse)")
-    draft = report("  of which decode", timed(decode, jpegs))
-    full = report("  naive decode", timed(naive_decode, baseline_images))
-    print(f"  decode speed-up, median: {full / draft:.1f}×")
-    if pngs:
-        report("analyse (PNG)", timed(analyse, pngs))
-    sample = analyse(jpegs[0])
-    print(f"\nsample: {sample.text}\n        {sample.text_es}\n        {sample.attributes}")
+        fast = report("analyse (JPEG)", timed(analyse, jpegs))
+        baseline_images = jpegs[: max(1, min(args.baseline, len(jpegs)))]
+        slow = report("naive full-res (JPEG)", timed(naive_analyse, baseline_images))
+        print(f"speed-up, median: {slow / fast:.1f}× (naive / analyse)")
+        draft = report("  of which decode", timed(decode, jpegs))
+        full = report("  naive decode", timed(naive_decode, baseline_images))
+        print(f"  decode speed-up, median: {full / draft:.1f}×")
+        if pngs:
+            report("analyse (PNG)", timed(analyse, pngs))
+        sample = analyse(jpegs[0])
+        print(f"\nsample: {sample.text}\n        {sample.text_es}\n        {sample.attributes}")
 
 
 if __name__ == "__main__":

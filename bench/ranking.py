@@ -23,7 +23,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, bench_parser, demo_history_load, django_setup, percentile
+from bench.common import (
+    ROOT,
+    bench_parser,
+    demo_history_load,
+    django_setup,
+    machine_load_printed,
+    percentile,
+)
 
 NAIVE_SQL = """
     SELECT s.image_id, SUM(m.impressions), SUM(m.clicks), SUM(m.link_clicks),
@@ -53,10 +60,11 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
     args = parser.parse_args()
 
-    data_dir = os.environ.get("YENNI_DATA_DIR", ROOT / "var" / "bench")
-    django_setup(database_url=args.database_url, data_dir=data_dir)
-    as_of, briefs = prepare_history(args)
-    report(*time_rankings(briefs, as_of=as_of, runs=args.runs))
+    with machine_load_printed():
+        data_dir = os.environ.get("YENNI_DATA_DIR", ROOT / "var" / "bench")
+        django_setup(database_url=args.database_url, data_dir=data_dir)
+        as_of, briefs = prepare_history(args)
+        report(*time_rankings(briefs, as_of=as_of, runs=args.runs))
 
 
 def prepare_history(args) -> tuple:

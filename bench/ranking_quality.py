@@ -36,7 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, bench_parser, demo_history_load, django_setup
+from bench.common import ROOT, bench_parser, demo_history_load, django_setup, machine_load_printed
 
 TRUTH = {
     "awareness": lambda t: t["ctr"],
@@ -143,36 +143,37 @@ def main() -> None:
     parser.add_argument("--min-pieces", type=int, default=8, help="skip smaller groups")
     args = parser.parse_args()
 
-    data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
-    django_setup(database_url=args.database_url, data_dir=data_dir)
-    from campaigns.ranking.selectors import node_objective_pairs
+    with machine_load_printed():
+        data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
+        django_setup(database_url=args.database_url, data_dir=data_dir)
+        from campaigns.ranking.selectors import node_objective_pairs
 
-    true_rates, end = load_truth(args, data_dir)
-    groups = node_objective_pairs()
-    print(
-        f"demo seed {args.seed}: {args.creatives} creatives, {args.months} months, "
-        f"ending {end}; {len(groups)} node × objective groups"
-    )
-    summary: dict[str, dict[str, dict[str, list[float]]]] = {}
-    worse: list[str] = []
-    for window_name, days, share in SCENARIOS:
-        summary[window_name] = score_scenario(
-            window_name, days, share, groups, true_rates, end=end, args=args, worse=worse
-        )
-    print(
-        "\ngroups where yenni's precision@4 is below naive: "
-        + (", ".join(worse) if worse else "none")
-    )
-    for window_name, scores in summary.items():
-        naive = statistics.mean(scores["naive"]["p4"])
-        ratios = [
-            statistics.mean(scores[m]["p4"]) / naive if naive else math.inf
-            for m in ("yenni", "yenni-no-min")
-        ]
+        true_rates, end = load_truth(args, data_dir)
+        groups = node_objective_pairs()
         print(
-            f"{window_name:30} precision@4 over naive: yenni {ratios[0]:.2f}×, "
-            f"yenni without minimums {ratios[1]:.2f}×"
+            f"demo seed {args.seed}: {args.creatives} creatives, {args.months} months, "
+            f"ending {end}; {len(groups)} node × objective groups"
         )
+        summary: dict[str, dict[str, dict[str, list[float]]]] = {}
+        worse: list[str] = []
+        for window_name, days, share in SCENARIOS:
+            summary[window_name] = score_scenario(
+                window_name, days, share, groups, true_rates, end=end, args=args, worse=worse
+            )
+        print(
+            "\ngroups where yenni's precision@4 is below naive: "
+            + (", ".join(worse) if worse else "none")
+        )
+        for window_name, scores in summary.items():
+            naive = statistics.mean(scores["naive"]["p4"])
+            ratios = [
+                statistics.mean(scores[m]["p4"]) / naive if naive else math.inf
+                for m in ("yenni", "yenni-no-min")
+            ]
+            print(
+                f"{window_name:30} precision@4 over naive: yenni {ratios[0]:.2f}×, "
+                f"yenni without minimums {ratios[1]:.2f}×"
+            )
 
 
 def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_parser
+from bench.common import bench_parser, machine_load_printed
 from bench.sdxl_gpu import UNET_CONFIG, VAE_CONFIG, add_batch_arguments
 
 # Published configurations of SDXL 1.0's two text encoders (CLIP ViT-L and OpenCLIP bigG).
@@ -106,33 +106,34 @@ def main() -> None:
         help="check the script on a CPU with tiny configurations (no figures worth reading)",
     )
     args = parser.parse_args()
-    device = "cpu" if args.dry_run_cpu else "cuda"
-    if args.dry_run_cpu:
-        shrink_configurations()
+    with machine_load_printed():
+        device = "cpu" if args.dry_run_cpu else "cuda"
+        if args.dry_run_cpu:
+            shrink_configurations()
 
-    import torch
+        import torch
 
-    assert args.dry_run_cpu or torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
-    started = time.perf_counter()
-    folder = build_real_size_pipeline(args.folder, device)
-    name = "CPU dry run" if args.dry_run_cpu else torch.cuda.get_device_name()
-    print(
-        f"{name}: torch {torch.__version__}; pipeline folder ready in "
-        f"{time.perf_counter() - started:.1f} s",
-        flush=True,
-    )
-    torch.cuda.empty_cache()
-    variants = [("eager", {})]
-    if not args.no_compile and not args.dry_run_cpu:
-        variants.append((f"compiled ({args.compile_mode})", {"compile": args.compile_mode}))
-    results = [
-        time_variant(label, options, folder=folder, device=device, args=args)
-        for label, options in variants
-    ]
-    if len(results) == 2:
-        print(f"compiled / eager: {results[1]['batch_s'] / results[0]['batch_s']:.2f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"device": name, "results": results}, indent=2))
+        assert args.dry_run_cpu or torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
+        started = time.perf_counter()
+        folder = build_real_size_pipeline(args.folder, device)
+        name = "CPU dry run" if args.dry_run_cpu else torch.cuda.get_device_name()
+        print(
+            f"{name}: torch {torch.__version__}; pipeline folder ready in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        torch.cuda.empty_cache()
+        variants = [("eager", {})]
+        if not args.no_compile and not args.dry_run_cpu:
+            variants.append((f"compiled ({args.compile_mode})", {"compile": args.compile_mode}))
+        results = [
+            time_variant(label, options, folder=folder, device=device, args=args)
+            for label, options in variants
+        ]
+        if len(results) == 2:
+            print(f"compiled / eager: {results[1]['batch_s'] / results[0]['batch_s']:.2f}")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"device": name, "results": results}, indent=2))
 
 
 def shrink_configurations() -> None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_parser
+from bench.common import bench_parser, machine_load_printed
 
 # SDXL 1.0 base, as published in its unet/ and vae/ config.json files.
 UNET_CONFIG = {
@@ -77,17 +77,18 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import torch
+    with machine_load_printed():
+        import torch
 
-    assert torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
-    unet, vae = build_models(torch.device("cuda"))
-    variants = [(name, False) for name in args.dtypes.split(",")]
-    if args.compile:
-        variants += [(name, True) for name in args.dtypes.split(",")]
-    results = [time_variant(unet, vae, name, compiled, args) for name, compiled in variants]
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": torch.cuda.get_device_name(), "results": results}, handle)
+        assert torch.cuda.is_available(), "This benchmark needs a CUDA GPU."
+        unet, vae = build_models(torch.device("cuda"))
+        variants = [(name, False) for name in args.dtypes.split(",")]
+        if args.compile:
+            variants += [(name, True) for name in args.dtypes.split(",")]
+        results = [time_variant(unet, vae, name, compiled, args) for name, compiled in variants]
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump({"device": torch.cuda.get_device_name(), "results": results}, handle)
 
 
 def build_models(device):

@@ -43,7 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, bench_parser, demo_history_load, django_setup, percentile
+from bench.common import (
+    ROOT,
+    bench_parser,
+    demo_history_load,
+    django_setup,
+    machine_load_printed,
+    percentile,
+)
 
 ANALYST = "bench_analyst"
 PASSWORD = "bench-Pass-2026!"
@@ -307,28 +314,29 @@ def check_page(base: str, target: Target) -> None:
 
 def main() -> None:
     args = parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="yenni-bench-web-"))
-    server = None
-    try:
-        database = configure(args, workdir)
-        setup = prepare(args)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(args, port)
-        wait_ready(base, server)
-        targets = page_targets(base, setup)
-        for target in targets:
-            check_page(base, target)
-        print_setup(args, database, setup)
-        results, share_ok = time_targets(args, base, targets)
-        report_ratios(results)
-        report_share_views(setup["link_id"], share_ok)
-    finally:
-        stop_server(server)
-        if args.keep:
-            print(f"data kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with machine_load_printed():
+        workdir = Path(tempfile.mkdtemp(prefix="yenni-bench-web-"))
+        server = None
+        try:
+            database = configure(args, workdir)
+            setup = prepare(args)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = start_server(args, port)
+            wait_ready(base, server)
+            targets = page_targets(base, setup)
+            for target in targets:
+                check_page(base, target)
+            print_setup(args, database, setup)
+            results, share_ok = time_targets(args, base, targets)
+            report_ratios(results)
+            report_share_views(setup["link_id"], share_ok)
+        finally:
+            stop_server(server)
+            if args.keep:
+                print(f"data kept in {workdir}")
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
 
 
 def parse_args() -> argparse.Namespace:
