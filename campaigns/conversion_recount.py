@@ -34,6 +34,9 @@ class RecountOutcome:
     choice: ConversionChoice
     rows_read: int
     rows_changed: int
+    # Rows with no breakdown, left as they were: a CSV file's, or stored before every type was
+    # kept (replaying the raw archive fills those, without asking the platform).
+    rows_without_types: int = 0
     # Set when the rows are recounted but the ranking tables could not follow (a currency
     # without exchange rates): the next ingestion run or recount catches up.
     ranking_note: str = ""
@@ -70,10 +73,19 @@ def conversion_recount_run(
         recount.status = ConversionRecount.Status.SUCCEEDED
         recount.choice = outcome.choice.as_dict()
         recount.rows_read, recount.rows_changed = outcome.rows_read, outcome.rows_changed
+        recount.rows_without_types = outcome.rows_without_types
         recount.error = outcome.ranking_note
     recount.finished_at = timezone.now()
     recount.save(
-        update_fields=["status", "choice", "rows_read", "rows_changed", "error", "finished_at"]
+        update_fields=[
+            "status",
+            "choice",
+            "rows_read",
+            "rows_changed",
+            "rows_without_types",
+            "error",
+            "finished_at",
+        ]
     )
     return recount
 
@@ -93,9 +105,11 @@ def account_conversions_recount(*, account_id: int, batch_size: int = BATCH_SIZE
         )
         choice = account.conversion_choice()
         platform = account.platform.slug
-        rows = DailyMetric.objects.filter(
-            ad__campaign__account_id=account_id, conversion_types__isnull=False
-        ).only("pk", "conversion_types", *COUNTED_FIELDS)
+        of_account = DailyMetric.objects.filter(ad__campaign__account_id=account_id)
+        without_types = of_account.filter(conversion_types__isnull=True).count()
+        rows = of_account.filter(conversion_types__isnull=False).only(
+            "pk", "conversion_types", *COUNTED_FIELDS
+        )
         read = changed = 0
         last_pk = 0
         while True:
@@ -112,7 +126,13 @@ def account_conversions_recount(*, account_id: int, batch_size: int = BATCH_SIZE
         note = ""
         if changed:
             note = _ranking_refresh(account_id=account_id)
-    return RecountOutcome(choice=choice, rows_read=read, rows_changed=changed, ranking_note=note)
+    return RecountOutcome(
+        choice=choice,
+        rows_read=read,
+        rows_changed=changed,
+        rows_without_types=without_types,
+        ranking_note=note,
+    )
 
 
 def _batch_recount(batch: list[DailyMetric], *, platform: str, choice: ConversionChoice) -> int:

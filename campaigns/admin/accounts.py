@@ -187,7 +187,23 @@ class AdAccountAdmin(admin.ModelAdmin):
             "read": figures.number(recount.rows_read),
             "changed": figures.number(recount.rows_changed),
         }
-        return f"{done} {recount.error}" if recount.error else done
+        parts = [done]
+        if recount.rows_without_types:
+            parts.append(
+                ngettext(
+                    "%(rows)s daily row holds no types (a CSV file's, or stored before every "
+                    "type was kept) and keeps its figures; replaying the raw archive fills it "
+                    "without asking the platform (python manage.py ingest_replay).",
+                    "%(rows)s daily rows hold no types (CSV files, or stored before every type "
+                    "was kept) and keep their figures; replaying the raw archive fills them "
+                    "without asking the platform (python manage.py ingest_replay).",
+                    recount.rows_without_types,
+                )
+                % {"rows": figures.number(recount.rows_without_types)}
+            )
+        if recount.error:
+            parts.append(recount.error)
+        return " ".join(parts)
 
 
 @admin.register(ExchangeRate)

@@ -44,6 +44,9 @@ class ConversionRecount(models.Model):
     choice = models.JSONField(_("types counted"), default=dict, blank=True)
     rows_read = models.PositiveIntegerField(_("daily rows read"), default=0)
     rows_changed = models.PositiveIntegerField(_("daily rows changed"), default=0)
+    # Rows with no breakdown by type (CSV files, days stored before every type was kept):
+    # they keep their figures, and the lead is told so.
+    rows_without_types = models.PositiveIntegerField(_("daily rows without types"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

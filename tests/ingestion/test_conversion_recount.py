@@ -236,3 +236,27 @@ def test_the_command_recounts_one_account_or_all_and_says_what_it_did(synced_met
     assert DailyMetric.objects.aggregate(leads=Sum("leads"))["leads"] == 0
     with pytest.raises(CommandError, match="No account matches"):
         call_command("recount_conversions", "--account=act_404", stdout=io.StringIO())
+
+
+def test_rows_without_types_keep_their_figures_and_the_lead_is_told(
+    synced_meta, fake_meta, client, lead
+):
+    account, metric = synced_meta, fake_meta.history.metrics[0]
+    # A day stored before every type was kept, or from a CSV file: no breakdown.
+    DailyMetric.objects.filter(ad__external_id=metric.ad_id, date=metric.date).update(
+        conversion_types=None, conversions=9.0
+    )
+    account.conversion_types = ["landing_page_view"]
+    account.save()
+    out = io.StringIO()
+
+    call_command("recount_conversions", f"--account={account.external_id}", stdout=out)
+
+    row = DailyMetric.objects.get(ad__external_id=metric.ad_id, date=metric.date)
+    assert row.conversions == 9.0
+    assert "daily rows without types, kept as they were" in out.getvalue()
+    client.force_login(lead)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(reverse("admin:campaigns_adaccount_change", args=[account.pk]))
+    assert "1 daily row holds no types" in page.content.decode()
+    assert "python manage.py ingest_replay" in page.content.decode()

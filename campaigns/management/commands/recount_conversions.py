@@ -50,6 +50,14 @@ class Command(BaseCommand):
                 f"conversions count {counted}; leads count {leads}"
             )
             self.stdout.write(self.style.SUCCESS(line))
+            if recount.rows_without_types:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"    daily rows without types, kept as they were (CSV files, or "
+                        f"stored before every type was kept): {recount.rows_without_types}; "
+                        "`manage.py ingest_replay` fills them from the raw archive."
+                    )
+                )
             if recount.error:
                 self.stdout.write(self.style.WARNING(f"    {recount.error}"))
         done = len(accounts) - len(failed)
