@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -73,6 +74,87 @@ SERVED_VERSIONS = ("v25.0", "v26.0")
 ACCOUNT_FIELDS = {"id", "name", "account_status", "currency", "timezone_name"}
 
 
+# An ad's effective_status (Marketing API Ad reference; facebook-python-business-sdk
+# Ad.EffectiveStatus). Live ads have any but the last two.
+AD_STATUSES = (
+    "ACTIVE",
+    "PAUSED",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "IN_PROCESS",
+    "WITH_ISSUES",
+    "ARCHIVED",
+    "DELETED",
+)
+LIVE_STATUSES = frozenset(AD_STATUSES) - {"ARCHIVED", "DELETED"}
+# "Manage your ad object's status" (developers.facebook.com/documentation/ads-commerce/
+# marketing-api/best-practices/manage-your-ad-object-status) and the Ads Developer Blog post it
+# points to, "Deleted versus Archived" (developers.facebook.com/ads/blog/post/2014/09/24/
+# deleted-vs-archived/):
+# - neither ARCHIVED nor DELETED objects come back as edges without a filter: the Ad Account /
+#   Ad Set `ads` edge's `effective_status` "When unset, defaults to not return deleted or
+#   archived ads" (…/marketing-api/reference/ad-campaign/ads);
+# - "Query as edges with ARCHIVED status filter": yes for ARCHIVED, no for DELETED objects;
+#   "Query as edges with DELETED status filter": Error;
+# - "you cannot retrieve the deleted objects as a connection object from a non-deleted node
+#   … `<AD_ID>/insights` works for a deleted object but `act_<ID>/insights?level=ad` does not
+#   return stats for the deleted object … You can query insights for DELETED objects using
+#   the ad.effective_status filter" (`filtering=[{"field":"ad.effective_status",
+#   "operator":"IN","value":[…]}]`, the insights `filtering` parameter);
+# - "Query by its own ID": yes for ARCHIVED and DELETED objects.
+EDGE_STATUSES = frozenset(AD_STATUSES) - {"DELETED"}
+# Graph reads at most 50 objects by id in one call (`?ids=`, Graph API "multiple ID read").
+MAX_IDS = 50
+# What an ad lookup by id may ask for; `creative` may name creative fields in braces.
+AD_FIELDS = {
+    "id",
+    "name",
+    "campaign_id",
+    "adset_id",
+    "status",
+    "effective_status",
+    "creative",
+    "updated_time",
+}
+
+
+def _status_list(raw: str) -> list[str]:
+    """A Graph list parameter: JSON (`["ACTIVE","PAUSED"]`) or comma-separated."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw.split(",")
+    if isinstance(value, str):
+        value = [value]
+    return [str(item).strip() for item in value]
+
+
+def _fields(spec: str) -> dict[str, str]:
+    """`id,name,creative{id,title}` as {"id": "", "name": "", "creative": "id,title"}."""
+    found: dict[str, str] = {}
+    depth, start, name = 0, 0, ""
+    for i, char in enumerate(spec + ","):
+        if char == "{":
+            if depth == 0:
+                name, start = spec[start:i].strip(), i + 1
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                found[name] = spec[start:i]
+                start = i + 1
+        elif char == "," and depth == 0:
+            item = spec[start:i].strip()
+            if item:
+                found[item] = ""
+            start = i + 1
+    return found
+
+
 def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
@@ -91,9 +173,16 @@ class FakeMeta(FakePlatform):
         page_size: int = 3,
         insights_page_size: int = 40,
         failures: FailurePlan | None = None,
+        ad_statuses: Mapping[str, str] | None = None,
     ):
         super().__init__(token=token, failures=failures)
         self.history = history
+        # Each ad's effective_status by id: the history's removed ads are DELETED, the others
+        # ACTIVE, unless `ad_statuses` says otherwise (ARCHIVED, PAUSED…).
+        self.ad_statuses = dict(ad_statuses or {})
+        unknown = set(self.ad_statuses.values()) - set(AD_STATUSES)
+        if unknown:
+            raise ValueError(f"Not an ad effective_status: {sorted(unknown)}")
         self.account_id = account_id
         self.page_size = page_size
         self.insights_page_size = insights_page_size
@@ -184,8 +273,13 @@ class FakeMeta(FakePlatform):
         parts = [p for p in request.path.split("/") if p]
         if parts and parts[0].startswith("v") and parts[0][1:2].isdigit():
             parts = parts[1:]
-        if parts and parts[0] != self.account_id:
-            return self._unsupported_get(parts[0])
+        ads = {a.id: a for a in self.history.ads}
+        if not parts and "ids" in request.query:
+            return self._ads_by_ids(request, ads)
+        if len(parts) == 1 and parts[0] in ads:
+            return self._ad_by_id(request, ads[parts[0]])
+        if not parts or parts[0] != self.account_id:
+            return self._unsupported_get(parts[0] if parts else "")
         if self.missing_permission:
             return self._error(
                 403 if self.missing_permission == 10 else 400,
@@ -201,19 +295,51 @@ class FakeMeta(FakePlatform):
         if edge == "campaigns":
             rows = [self._campaign(c) for c in self.history.campaigns]
         elif edge == "ads":
-            rows = [self._ad(a) for a in self.history.ads]
+            wanted = set(LIVE_STATUSES)
+            if "effective_status" in request.query:
+                wanted = set(_status_list(request.query["effective_status"]))
+                refused = sorted(wanted - EDGE_STATUSES)
+                if refused:
+                    # The blog's "Query as edges with DELETED status filter: Error". Graph's
+                    # invalid-parameter answer (#100); the wording is this fake's.
+                    return self._error(
+                        400,
+                        100,
+                        f"(#100) Param effective_status must be one of "
+                        f"{{{', '.join(sorted(EDGE_STATUSES))}}} - got {refused[0]!r}",
+                    )
+            rows = [self._ad(a) for a in self.history.ads if self.ad_status(a) in wanted]
         elif edge == "adcreatives":
             rows = [self._creative(c) for c in self.history.creatives]
         elif edge == "insights":
-            if request.query.get("level") != "ad" or request.query.get("time_increment") != "1":
-                return self._error(400, 100, "This fake serves level=ad, time_increment=1 only")
-            window = json.loads(request.query["time_range"])
-            since = dt.date.fromisoformat(window["since"])
-            until = dt.date.fromisoformat(window["until"])
+            increment = request.query.get("time_increment", "all_days")
+            if request.query.get("level") != "ad" or increment not in ("1", "all_days"):
+                return self._error(
+                    400, 100, "This fake serves level=ad, time_increment=1 or all_days only"
+                )
+            shown = self._insight_statuses(request)
+            if isinstance(shown, FakeResponse):
+                return shown
+            if request.query.get("date_preset") == "maximum":
+                since, until = dt.date.min, dt.date.max
+            else:
+                window = json.loads(request.query["time_range"])
+                since = dt.date.fromisoformat(window["since"])
+                until = dt.date.fromisoformat(window["until"])
+            # Ids `ad_statuses` names beyond the history's ads: ads Graph no longer answers.
+            statuses = {**self.ad_statuses, **{a.id: self.ad_status(a) for a in self.history.ads}}
             metrics = sorted(
-                self.history.metrics_between(since, until), key=lambda m: (m.date, m.ad_id)
+                (
+                    m
+                    for m in self.history.metrics_between(since, until)
+                    if statuses.get(m.ad_id, "ACTIVE") in shown
+                ),
+                key=lambda m: (m.date, m.ad_id),
             )
-            rows = [self._insight(m) for m in metrics]
+            if increment == "1":
+                rows = [self._insight(m) for m in metrics]
+            else:
+                rows = self._insights_whole(metrics, request.query.get("fields", ""))
         else:
             return self._error(400, 100, f"Unknown edge {edge}")
         limit = int(request.query.get("limit") or 0)
@@ -245,6 +371,114 @@ class FakeMeta(FakePlatform):
                 {"acc_id_util_pct": 96.5, "reset_time_duration": 120}
             )
         return response
+
+    def ad_status(self, ad) -> str:
+        return self.ad_statuses.get(ad.id) or ("DELETED" if ad.removed else "ACTIVE")
+
+    def _insight_statuses(self, request: FakeRequest) -> set[str] | FakeResponse:
+        """The ad statuses whose rows insights return: live ones, unless `filtering` on
+        ad.effective_status says which (the only way to get ARCHIVED and DELETED ads' rows)."""
+        shown = set(LIVE_STATUSES)
+        try:
+            filters = json.loads(request.query.get("filtering") or "[]")
+        except ValueError:
+            return self._error(400, 100, "(#100) filtering must be a JSON array")
+        for item in filters:
+            if item.get("field") != "ad.effective_status":
+                return self._error(
+                    400, 100, f"This fake filters on ad.effective_status only: {item!r}"
+                )
+            value = item.get("value")
+            values = set(value if isinstance(value, list) else [value])
+            if values - set(AD_STATUSES):
+                return self._error(
+                    400,
+                    100,
+                    f"(#100) Filtering field ad.effective_status with value "
+                    f"{sorted(values - set(AD_STATUSES))[0]} is not supported",
+                )
+            operator = item.get("operator")
+            if operator in ("IN", "EQUAL"):
+                shown = values
+            elif operator in ("NOT_IN", "NOT_EQUAL"):
+                shown = set(AD_STATUSES) - values
+            else:
+                return self._error(400, 100, f"This fake does not filter with {operator}")
+        return shown
+
+    def _insights_whole(self, metrics: list[FakeMetric], fields: str) -> list[dict[str, Any]]:
+        """time_increment=all_days (the default): one row per ad over the whole range."""
+        by_ad: dict[str, list[FakeMetric]] = {}
+        for m in metrics:
+            by_ad.setdefault(m.ad_id, []).append(m)
+        wanted = set(fields.split(",")) if fields else set()
+        rows = []
+        for ad_id, days in sorted(by_ad.items()):
+            row = {
+                "ad_id": ad_id,
+                "adset_id": str(int(days[0].campaign_id) + 50),
+                "campaign_id": days[0].campaign_id,
+                "impressions": str(sum(m.impressions for m in days)),
+                "clicks": str(sum(m.clicks for m in days)),
+                "spend": _money(sum(m.spend_micros for m in days)),
+            }
+            row = {k: v for k, v in row.items() if not wanted or k in wanted}
+            # Graph adds the range to every insights row.
+            row["date_start"] = min(m.date for m in days).isoformat()
+            row["date_stop"] = max(m.date for m in days).isoformat()
+            rows.append(row)
+        return rows
+
+    def _ad_fields(self, request: FakeRequest) -> dict[str, str] | FakeResponse:
+        fields = _fields(request.query.get("fields", "id"))
+        unknown = sorted(set(fields) - AD_FIELDS)
+        if unknown:
+            return self._error(
+                400,
+                100,
+                f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (Adgroup)",
+            )
+        return fields
+
+    def _ad_object(self, ad, fields: dict[str, str]) -> dict[str, Any]:
+        """One ad read by its id, whatever its status, with the fields asked for."""
+        values = {**self._ad(ad), "status": self.ad_status(ad)}
+        found = {name: values[name] for name in fields if name != "creative"}
+        found["id"] = ad.id
+        if "creative" in fields:
+            creative = next(c for c in self.history.creatives if c.id == ad.creative_id)
+            nested = set(fields["creative"].split(",")) if fields["creative"] else {"id"}
+            whole = self._creative(creative)
+            found["creative"] = {k: v for k, v in whole.items() if k in nested | {"id"}}
+        return found
+
+    def _ad_by_id(self, request: FakeRequest, ad) -> FakeResponse:
+        """`GET /{ad_id}?fields=…`: an ad by its own id, ARCHIVED and DELETED ones included."""
+        fields = self._ad_fields(request)
+        if isinstance(fields, FakeResponse):
+            return fields
+        return FakeResponse(200, json.dumps(self._ad_object(ad, fields)).encode())
+
+    def _ads_by_ids(self, request: FakeRequest, ads: dict[str, Any]) -> FakeResponse:
+        """`GET /?ids=a,b&fields=…`: {id: object} for up to 50 ids, whatever their status."""
+        ids = [i for i in request.query["ids"].split(",") if i]
+        if len(ids) > MAX_IDS:
+            # The limit is Graph's; the wording is this fake's.
+            return self._error(
+                400, 100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Actual: {len(ids)}."
+            )
+        missing = [i for i in ids if i not in ads]
+        if missing:
+            return self._error(
+                404,
+                803,
+                f"(#803) Some of the aliases you requested do not exist: {','.join(missing)}",
+            )
+        fields = self._ad_fields(request)
+        if isinstance(fields, FakeResponse):
+            return fields
+        body = {i: self._ad_object(ads[i], fields) for i in ids}
+        return FakeResponse(200, json.dumps(body).encode())
 
     def _account(self, request: FakeRequest) -> FakeResponse:
         values = {
@@ -282,8 +516,9 @@ class FakeMeta(FakePlatform):
             "name": a.name,
             "campaign_id": a.campaign_id,
             "adset_id": str(int(a.campaign_id) + 50),
-            "effective_status": "ACTIVE",
+            "effective_status": self.ad_status(a),
             "creative": {"id": a.creative_id},
+            "updated_time": "2026-01-05T10:00:00-0500",
         }
 
     def _creative(self, c) -> dict[str, Any]:
