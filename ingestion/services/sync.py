@@ -28,6 +28,7 @@ from ingestion.services.creative_images import creative_images_sync
 from ingestion.services.creative_versions import (
     creative_versions_known,
     creative_versions_remember,
+    creative_versions_settle,
 )
 from ingestion.services.heartbeat import (
     run_heartbeat,
@@ -251,7 +252,10 @@ def _sync(
         stored = records_store(
             account=account, records=catalog, counts=counts, link_stored_creatives=True
         )
-        creative_versions_remember(bookmark=bookmark, connector=connector)
+        # A creative with pictures is remembered as read only once they are stored (below):
+        # a run killed in between must leave it to be read again.
+        with_pictures = [record.external_id for record in creatives if record.image_urls]
+        creative_versions_remember(bookmark=bookmark, connector=connector, pending=with_pictures)
     say(f"{len(campaigns)} campaigns, {len(ads)} ads, {len(creatives)} creatives")
     # In slices with a beat between: a first sync can download thousands of images.
     for first in range(0, len(creatives), IMAGE_SLICE):
@@ -263,6 +267,10 @@ def _sync(
             if record.external_id in stored.creatives
         }
         creative_images_sync(creatives=in_slice, records=records, run=run)
+        # Each picture of the slice is stored, or its failure recorded (read again next run).
+        creative_versions_settle(
+            bookmark=bookmark, connector=connector, creative_ids=[r.external_id for r in records]
+        )
     run.save(update_fields=["images_stored", "images_failed"])
 
     total_days = max((end - start).days + 1, 0)

@@ -311,23 +311,14 @@ KILL_POINTS = [
     # X's 7th stats call is the web stats of its fourth week: three weeks of X are saved, the
     # other three platforms are done.
     pytest.param("x", r"/stats/accounts/", 7, id="x-mid-metrics"),
-    # LinkedIn's second picture: its catalog is saved, and with it what the run read of each
-    # creative (creative_versions), but most pictures are not downloaded yet.
+    # LinkedIn's second picture: its catalog is saved, but most pictures are not downloaded
+    # yet. The creatives whose pictures were not settled are not remembered as read
+    # (creative_versions), so the restart reads their posts again and downloads them.
     pytest.param(
         "linkedin",
         r"^/images/",  # a download, not the images API (/rest/images/…)
         2,
         id="linkedin-mid-pictures",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "Product bug: the catalog transaction remembers LinkedIn creatives as read "
-                "(SyncBookmark.creative_versions) before their pictures are downloaded; after "
-                "the kill, creative_versions_known trusts them (no image, but no "
-                "ImageFetchFailure either), so the next runs skip their posts and never fetch "
-                "the pictures (until REREAD_DAYS)."
-            ),
-        ),
     ),
 ]
 
