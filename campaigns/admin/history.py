@@ -36,7 +36,10 @@ class CappedCountPaginator(Paginator):
 
     Django's list counts every row that matches the filters; on the metrics table that is a
     scan of millions. Past the cap the list says "more than" and pages stop at the cap: a lead
-    narrows the filters instead of paging that far.
+    narrows the filters instead of paging that far. An exact count up to the cap, rather than
+    PostgreSQL's estimate of the table's size: the estimate ignores the filters and would differ
+    on every ANALYZE, while "más de 10.000" is true and reads the same above and below the list
+    (templates admin/campaigns/search_form.html and pagination.html share result_count.html).
     """
 
     CAP = 10_000
@@ -47,6 +50,11 @@ class CappedCountPaginator(Paginator):
         found = self.object_list.order_by()[: self.CAP + 1].count()
         self.capped = found > self.CAP
         return min(found, self.CAP)
+
+    @property
+    def count_text(self) -> str:
+        """The count as the site prints figures ("10.000"), for the lines above and below."""
+        return figures.number(self.count)
 
 
 def money(micros: int | None, currency: str) -> str:
