@@ -183,11 +183,11 @@ def account_choice(
 
 def figures_by_type(
     counts: Mapping[str, float] | None, values: Mapping[str, int] | None
-) -> ConversionFigures | None:
-    """Merge a record's counts and values by type into the stored form; None when all zero.
+) -> ConversionFigures:
+    """Merge a record's counts and values by type into the stored form.
 
     Types with neither a count nor a value are left out: they would only make every row longer
-    (X and LinkedIn report each type every day, mostly as 0).
+    (X and LinkedIn report each type every day, mostly as 0). A day of zeros is {}.
     """
     counts, values = counts or {}, values or {}
     figures: ConversionFigures = {}
@@ -195,7 +195,7 @@ def figures_by_type(
         count, value = float(counts.get(name) or 0), int(values.get(name) or 0)
         if count or value:
             figures[name] = [int(count) if count.is_integer() else count, value]
-    return figures or None
+    return figures
 
 
 def meta_concept(action_type: str) -> str:

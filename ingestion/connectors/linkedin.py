@@ -332,4 +332,5 @@ class LinkedInConnector(Connector):
             conversion_values_by_type={
                 VALUE_TYPE: to_micros(row.get("conversionValueInLocalCurrency"))
             },
+            reports_conversion_types=True,
         )

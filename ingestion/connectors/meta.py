@@ -362,6 +362,7 @@ class MetaConnector(Connector):
                     # the rows are stored (campaigns/conversions.py counts each once).
                     conversions_by_type=actions,
                     conversion_values_by_type=values,
+                    reports_conversion_types=True,
                 )
             )
         return Parsed(metrics=records)

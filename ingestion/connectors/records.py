@@ -57,6 +57,10 @@ class DailyMetricRecord:
     # value of each in micros. Lets the choice of counted types change without a new fetch.
     conversions_by_type: dict[str, float] = field(default_factory=dict)
     conversion_values_by_type: dict[str, int] = field(default_factory=dict)
+    # The source reports conversions by type even when both dicts are empty (Meta leaves out
+    # zero action types, so a day without actions has none): the day is counted by the
+    # account's choice (as zero), not kept as a source without types (a CSV file).
+    reports_conversion_types: bool = False
 
 
 @dataclass

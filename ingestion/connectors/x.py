@@ -333,7 +333,10 @@ class XConnector(Connector):
     ) -> DailyMetricRecord:
         # Every type, counted or not: the store sums the ones the account chose.
         return dataclasses.replace(
-            record, conversions_by_type=counts, conversion_values_by_type=values
+            record,
+            conversions_by_type=counts,
+            conversion_values_by_type=values,
+            reports_conversion_types=True,
         )
 
     # Parsing -------------------------------------------------------------------------------

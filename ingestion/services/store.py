@@ -293,11 +293,15 @@ def daily_metrics_upsert(
             if ad_id is None:
                 continue
         values = tuple(getattr(record, name) for name in METRIC_FIELDS)
-        figures = None
-        if record.conversions_by_type or record.conversion_values_by_type:
+        figures = None  # a source without types (a CSV file): its figures are kept
+        if (
+            record.conversions_by_type
+            or record.conversion_values_by_type
+            or record.reports_conversion_types
+        ):
             figures = figures_by_type(record.conversions_by_type, record.conversion_values_by_type)
-        if figures is not None:
-            # The platform reported its types: the account's choice says what counts.
+            # The platform reported its types ({} when all were zero): the account's choice
+            # says what counts.
             choice = choice or _choice_locked(account)
             counted = conversions_count(platform=choice[0], figures=figures, choice=choice[1])
             values = _with_counted(values, counted)

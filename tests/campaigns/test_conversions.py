@@ -145,7 +145,7 @@ def test_the_stored_breakdown_leaves_zeros_out_and_keeps_whole_counts_whole():
 
     assert figures == {"a": [3, 1_000_000], "c": [1.5, 0], "e": [0, 2_000_000]}
     assert isinstance(figures["a"][0], int)
-    assert figures_by_type({"a": 0}, {}) is None
+    assert figures_by_type({"a": 0}, {}) == {}
 
 
 def test_a_lead_may_choose_types_seen_documented_or_meta_names_without_prefix(settings):

@@ -229,6 +229,8 @@ def test_the_command_recounts_one_account_or_all_and_says_what_it_did(synced_met
     text = out.getvalue()
     assert f"{rows} daily rows read, {with_leads} changed" in text
     assert "leads count nothing" in text
+    # Every synced day holds its types, those with no action at all too ({}).
+    assert "without types" not in text
     assert text.rstrip().endswith(
         f"Recounted 1 of 1 accounts: {rows} daily rows read, {with_leads} changed; ranking "
         "tables refreshed for the accounts that changed."

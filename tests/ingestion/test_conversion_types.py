@@ -145,9 +145,9 @@ def test_every_x_conversion_type_is_stored_web_and_mobile(fake_x, x_account):
             if m.conversion_value_micros
             else {},
         )
-        expected[(m.ad_id, m.date)] = figures or None
+        expected[(m.ad_id, m.date)] = figures
     assert stored(x_account) == expected
-    types = {name for figures in expected.values() if figures for name in figures}
+    types = {name for figures in expected.values() for name in figures}
     assert {"conversion_site_visits", "mobile_conversion_installs"} <= types
 
 
