@@ -24,14 +24,10 @@ from generation.models import ShareLink
 from generation.sharing import links as sharing
 from generation.sharing import pack
 from generation.sharing import selectors as share_selectors
+from yenni_site import headers
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
-# The share page loads only its own stylesheet and images: no script, no form, no frame.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; img-src 'self'; style-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 
 
 @require_GET
@@ -145,6 +141,6 @@ def _private(response: HttpResponse, language: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["Content-Security-Policy"] = headers.SHARE_CONTENT_SECURITY_POLICY
     response["Content-Language"] = language
     return response
