@@ -35,7 +35,7 @@ from library.sorting import (
 )
 from library.tiers import tier_cache_clear, tier_map
 
-PAGE_SIZE = 48
+PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96
 SEMANTIC_LIMIT = 240  # a semantic search shows the closest pieces, not a ranking of every one
 

@@ -148,6 +148,23 @@ def _page_url(request: HttpRequest, number: int) -> str:
     return f"{request.path}?{params.urlencode()}"
 
 
+def _page_links(request: HttpRequest, result: lib.LibraryPage) -> list[dict]:
+    """A link to the first, the last and the pages near this one; None marks a gap ("…")."""
+    wanted = {1, result.pages, *range(result.number - 2, result.number + 3)}
+    links: list[dict] = []
+    for number in sorted(n for n in wanted if 1 <= n <= result.pages):
+        if links and number - links[-1]["number"] > 1:
+            links.append({"number": None, "url": "", "current": False})
+        links.append(
+            {
+                "number": number,
+                "url": _page_url(request, number),
+                "current": number == result.number,
+            }
+        )
+    return links
+
+
 @require_GET
 @library_required
 def library(request: HttpRequest) -> HttpResponse:
@@ -155,6 +172,7 @@ def library(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "result": result,
+        "page_links": _page_links(request, result) if result.pages > 1 else [],
         "previous_url": _page_url(request, result.number - 1) if result.has_previous else "",
         "next_url": _page_url(request, result.number + 1) if result.has_next else "",
         "filtered": bool(request.GET),

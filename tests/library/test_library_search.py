@@ -297,8 +297,8 @@ def test_the_semantic_page_shows_similarities_in_order(client):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('data-testid="library-card"') == 48
-    assert html.count('data-testid="similarity"') == 48
+    assert html.count('data-testid="library-card"') == library_selectors.PAGE_SIZE
+    assert html.count('data-testid="similarity"') == library_selectors.PAGE_SIZE
     assert 'data-count="128"' in html  # every embedded image, closest first
 
 
