@@ -18,11 +18,11 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils import translation
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
 from generation.models import ShareLink
 from generation.sharing import links as sharing
-from generation.sharing import pack
+from generation.sharing import pack, previews
 from generation.sharing import selectors as share_selectors
 from yenni_site import headers
 
@@ -30,13 +30,20 @@ LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
 
-@require_GET
+@require_safe
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
-    """Show the brief, its picked images and its evidence; each page view is counted."""
+    """Show the brief, its picked images and its evidence; each page view is counted.
+
+    A HEAD (a link checker) and a link-preview robot's GET are answered like a view but not
+    counted: neither is the agency looking at the brief.
+    """
     language = _language(request)
+    counted = request.method == "GET" and not previews.is_link_preview(
+        request.headers.get("User-Agent", "")
+    )
     with translation.override(language):
         try:
-            link = sharing.share_link_open(token)
+            link = sharing.share_link_open(token) if counted else sharing.share_link_resolve(token)
         except sharing.ShareLinkUnknown:
             return _not_found(request, language)
         except sharing.ShareLinkGone as gone:
@@ -47,7 +54,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "share/page.html",
             {"shared": shared, "token": token, "lang": language},
         )
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 @require_safe
@@ -61,7 +68,7 @@ def share_pack(request: HttpRequest, token: str) -> HttpResponse:
         plan = pack.pack_plan(share_selectors.shared_brief(link_or_response))
     response = StreamingHttpResponse(pack.pack_stream(plan), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{pack.pack_filename(plan.shared)}"'
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 @require_safe
@@ -75,7 +82,7 @@ def share_image(request: HttpRequest, token: str, image_pk: int) -> HttpResponse
     response = _file_response(image.file) if image else None
     if response is None:
         return _not_found(request, language)
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 @require_safe
@@ -89,7 +96,7 @@ def share_reference_image(request: HttpRequest, token: str, image_id: int) -> Ht
     response = _file_response(image.file) if image else None
     if response is None:
         return _not_found(request, language)
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 def _language(request: HttpRequest) -> str:
@@ -110,7 +117,7 @@ def _resolve(request: HttpRequest, token: str, language: str) -> ShareLink | Htt
 def _not_found(request: HttpRequest, language: str) -> HttpResponse:
     with translation.override(language):
         response = render(request, "share/not_found.html", {"lang": language}, status=404)
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 def _gone(request: HttpRequest, language: str, link: ShareLink) -> HttpResponse:
@@ -121,7 +128,7 @@ def _gone(request: HttpRequest, language: str, link: ShareLink) -> HttpResponse:
             {"lang": language, "revoked": link.is_revoked, "expired_on": link.expires_at},
             status=410,
         )
-    return _private(response, language)
+    return _private(request, response, language)
 
 
 def _file_response(file: FieldFile) -> HttpResponse | None:
@@ -137,10 +144,26 @@ def _file_response(file: FieldFile) -> HttpResponse | None:
     return FileResponse(storage.open(name, "rb"), content_type=content_type)
 
 
-def _private(response: HttpResponse, language: str) -> HttpResponse:
+def _private(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = headers.SHARE_CONTENT_SECURITY_POLICY
     response["Content-Language"] = language
+    if request.method == "HEAD":
+        _without_body(response)
     return response
+
+
+def _without_body(response: HttpResponse) -> None:
+    """Answer a HEAD with the GET's headers (its length included) and no body.
+
+    Servers drop a HEAD's body themselves, but not before the app has produced it; a pack would
+    be zipped for nothing, a file read for nothing.
+    """
+    if response.streaming:
+        # A file stays open until the server closes the response, as after a GET.
+        response.streaming_content = []
+    else:
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
