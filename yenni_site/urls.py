@@ -24,3 +24,7 @@ urlpatterns = [
     path("", include("generation.sharing.urls")),
     path("", include("library.urls")),
 ]
+
+# 404 and 403 are Django's own views with templates/404.html and 403.html; the 500 page must
+# not touch the database, so it has a view of its own.
+handler500 = "yenni_site.errors.server_error"
