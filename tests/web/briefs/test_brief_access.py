@@ -18,7 +18,7 @@ def test_a_lead_sees_a_brief_read_only_and_cannot_change_it(en, lead, brief):
     edit = en.post(reverse("brief_prompt_edit", args=[brief.pk]), {"positive": "x"})
 
     assert page.status_code == 200
-    assertContains(page, "only the analyst who opened it can change it")
+    assertContains(page, "you can look at it, but only they can change it")
     for marker in ('data-testid="pin"', 'data-testid="save-prompt"', 'data-testid="generate"'):
         assertNotContains(page, marker)
     assert pin.status_code == edit.status_code == 403
