@@ -91,3 +91,54 @@ def page_widths(page) -> tuple[int, int]:
     not larger."""
     scroll_width, inner_width = page.evaluate(PAGE_WIDTHS)
     return scroll_width, inner_width
+
+
+# Runs before the page's own scripts on every navigation (Playwright injects it past the page's
+# policy), so each violation of the Content-Security-Policy shows as a console error too.
+POLICY_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    `CSP violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"}` +
+      ` (${event.sourceFile || document.location.pathname}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def problems_watched(page) -> list[str]:
+    """The page's console errors, uncaught errors and policy violations, listed as they come.
+
+    Chromium also logs a refused script or style as a console error; the listener above adds the
+    violations it might word differently (a style attribute, an inline handler).
+    """
+    problems: list[str] = []
+    page.add_init_script(POLICY_WATCH)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    return problems
+
+
+def inline_script_is_refused(page, problems: list[str]) -> None:
+    """The watcher and the policy both work: an inline script added now is refused and reported.
+
+    The reports it causes are taken off the list, so the caller's check stays "no problems".
+    """
+    before = len(problems)
+    page.evaluate(
+        """() => {
+          const script = document.createElement("script");
+          script.textContent = "window.inlineRan = true";
+          document.head.appendChild(script);
+        }"""
+    )
+    page.wait_for_function("() => true")
+    assert page.evaluate("() => window.inlineRan === undefined")
+    page.wait_for_timeout(200)
+    caused = problems[before:]
+    del problems[before:]
+    assert any("script-src" in line for line in caused), caused

@@ -28,6 +28,7 @@ from tests.browser.steps import (
     log_in,
     page_widths,
     phone_page,
+    problems_watched,
     screenshot_taker,
 )
 
@@ -121,6 +122,8 @@ def test_an_analyst_briefs_generates_picks_shares_and_revokes_in_a_real_browser(
         page = laptop_page(browser)
         # Revoking may ask "are you sure?" in a confirm() dialog: the analyst says yes.
         page.on("dialog", lambda dialog: dialog.accept())
+        # Uncaught errors, console errors and Content-Security-Policy violations alike.
+        problems = problems_watched(page)
 
         log_in(page, live_server.url, username=USERNAME, password=PASSWORD, shot=shot)
         brief_url = _create_brief(page, node_id, objective, shot)
@@ -131,6 +134,7 @@ def test_an_analyst_briefs_generates_picks_shares_and_revokes_in_a_real_browser(
         agency_page = _agency_sees_the_picked_images(browser, share_url, picked, shot)
         _revoke_and_agency_sees_link_gone(page, agency_page, shot)
         _brief_fits_a_phone(browser, page, brief_url, shot)
+        assert problems == [], problems
 
     # The browser is closed, so the ORM may run on this thread again (see `launched`).
     brief = Brief.objects.get()
@@ -217,11 +221,13 @@ def _share_with_an_agency(page, base_url: str, shot: Shot) -> str:
 def _agency_sees_the_picked_images(browser, share_url: str, picked: list[int], shot: Shot):
     """The agency, not signed in, sees exactly the picked images; its page."""
     agency_page = laptop_page(browser)
+    problems = problems_watched(agency_page)
     response = agency_page.goto(share_url)
     assert response is not None and response.status == 200
     expect(agency_page.locator(SHARED)).to_have_count(2)
     assert sorted(_ids_in(agency_page, SHARED)) == sorted(picked)
     agency_page.wait_for_function(IMAGES_LOADED, arg=SHARED)
+    assert problems == [], problems
     shot(agency_page, "08-agency-page")
     return agency_page
 

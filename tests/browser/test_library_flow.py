@@ -29,10 +29,12 @@ from tests.browser.steps import (
     Shot,
     analyst_create,
     demo_history_ending_today,
+    inline_script_is_refused,
     laptop_page,
     log_in,
     page_widths,
     phone_page,
+    problems_watched,
     screenshot_taker,
 )
 
@@ -84,8 +86,8 @@ def test_an_analyst_saves_a_piece_from_the_library_to_a_board_and_pins_it_on_a_b
 
     with launched(chromium) as browser:
         page = laptop_page(browser)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        # Uncaught errors, console errors and Content-Security-Policy violations alike.
+        errors = problems_watched(page)
 
         log_in(page, live_server.url, username=USERNAME, password=PASSWORD)
         _open_the_piece_from_the_filtered_library(
@@ -98,6 +100,7 @@ def test_an_analyst_saves_a_piece_from_the_library_to_a_board_and_pins_it_on_a_b
         _see_the_insights_charts(page, live_server.url, node_slug, objective, shot)
         _creative_page_fits_a_phone(browser, page, f"{live_server.url}/creatives/{image_id}/", shot)
         assert errors == [], errors
+        inline_script_is_refused(page, errors)
 
     # The browser is closed, so the ORM may run on this thread again (see `launched`).
     board = Board.objects.get(owner__username=USERNAME)
