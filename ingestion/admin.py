@@ -17,11 +17,17 @@ from campaigns.models import AdAccount
 from creatives.admin import ReadOnlyAdminMixin
 from ingestion.models import ImageFetchFailure, IngestionRun, SyncBookmark
 from ingestion.services import CSV_PARSERS, ingestion_csv_import
-from ingestion.services.heartbeat import run_mark_failed, site_text
+from ingestion.services.heartbeat import (
+    STOPPABLE,
+    run_mark_failed,
+    run_never_starts,
+    site_text,
+)
 
 CSV_MAX_BYTES = 50 * 1024 * 1024
 # The admin history line of a run a lead marked as failed (stored in the site's language).
 STOPPED_LOG = gettext_noop("Marked as failed (it was running).")
+STOPPED_QUEUED_LOG = gettext_noop("Marked as failed (it was queued).")
 
 
 class CsvImportForm(forms.Form):
@@ -47,7 +53,7 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "account",
         "platform",
         "kind",
-        "status",
+        "status_display",
         "window_start",
         "window_end",
         "fetched_count",
@@ -65,7 +71,15 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["account__platform"]
     search_fields = ["account__name", "account__external_id", "error"]
     date_hierarchy = "created_at"
-    readonly_fields = [*list_display, "since", "images_stored", "error", "finished_at", "worker"]
+    readonly_fields = [
+        *list_display,
+        "since",
+        "images_stored",
+        "error",
+        "created_at",
+        "finished_at",
+        "worker",
+    ]
     change_list_template = "admin/ingestion/ingestionrun/change_list.html"
     actions = ["mark_failed"]
 
@@ -77,14 +91,16 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """Fail runs whose worker is gone, after a confirmation page; record who did it.
 
         Runs are otherwise read-only: this is the lead's way out when a run shows "running"
-        and nothing moves. A worker still alive stops at its next heartbeat.
+        and nothing moves, or "queued" and nothing will start it. A worker still alive stops
+        at its next heartbeat; a queued run's worker, or the job queue, finds it taken.
         """
         running = list(
-            queryset.filter(status=IngestionRun.Status.RUNNING).select_related("account__platform")
+            queryset.filter(status__in=STOPPABLE).select_related("account__platform").order_by("pk")
         )
         if not running:
             messages.warning(
-                request, gettext("None of the selected runs is running; nothing was changed.")
+                request,
+                gettext("None of the selected runs is queued or running; nothing was changed."),
             )
             return None
         if request.POST.get("post") != "yes":
@@ -98,11 +114,13 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return TemplateResponse(
                 request, "admin/ingestion/ingestionrun/mark_failed.html", context
             )
+        was = {run.pk: run.status for run in running}
         marked = [
             run for run in running if run_mark_failed(run=run, user=request.user.get_username())
         ]
         for run in marked:
-            self.log_change(request, run, site_text(STOPPED_LOG))
+            queued = was[run.pk] == IngestionRun.Status.QUEUED
+            self.log_change(request, run, site_text(STOPPED_QUEUED_LOG if queued else STOPPED_LOG))
         messages.success(
             request,
             ngettext(
@@ -155,6 +173,17 @@ class IngestionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/ingestion/csv_import.html", context)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, run: IngestionRun) -> str:
+        """The status, and for a queued run whose `ingest` died, that it will never start."""
+        reason = run_never_starts(run)
+        if reason is None:
+            return run.get_status_display()
+        return gettext(
+            "Queued — it will never start: the process that queued it ended ({reason}). The "
+            "next ingest closes it."
+        ).format(reason=reason)
 
     @admin.display(description=_("platform"), ordering="account__platform__name")
     def platform(self, run: IngestionRun) -> str:

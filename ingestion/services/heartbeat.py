@@ -1,10 +1,18 @@
-"""A running run's proof of life, and the takeover of runs whose worker died.
+"""A running run's proof of life, the takeover of runs whose worker died, and the closing of
+queued runs that can never start.
 
 A run beats when it is claimed, before every platform call, between slices of a long wait and
 in every transaction that saves its data (`RunTally.transaction`). The beat is a conditional
 update: a run that someone else marked failed (the next run taking over, or a lead in the
 admin) learns it at its next beat and stops without writing, so two runs never save one
 account at the same time.
+
+A queued run belongs to whoever will start it: the `manage.py ingest` process that queued it
+(its `worker`, set when queued) or the job queue (no worker: the schedule's runs, which
+django-q delivers, and delivers again when a worker dies). One whose `ingest` died can never
+start: the next `ingest` or schedule fails it as "never started". One the job queue may still
+deliver is left alone until a run of its account starts that reads the same days: that run
+closes it as skipped, so a late delivery does nothing.
 
 Messages are stored in the site's language: whoever reads the run, in the admin or in an
 alert, reads that.
@@ -15,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
@@ -37,6 +46,23 @@ MARKED_FAILED = _(
     "at its next heartbeat; what the run saved is kept, and the next run continues from the "
     "bookmark."
 )
+
+NEVER_STARTED = _(
+    "Never started: the process that queued it ended before reaching this account ({reason}). "
+    "This run read and saved nothing; the account's next run reads from its bookmark, so "
+    "nothing is lost."
+)
+NEVER_STARTED_SINCE = _(
+    " It asked to read from {since}; to read those days: python manage.py ingest --platform "
+    "{platform} --account {account} --since {since}"
+)
+SUPERSEDED = _(
+    "Never started: run #{successor} of this account started after it was queued and reads the "
+    "same days. If the job queue still delivers it, it does nothing."
+)
+
+# What a lead may mark as failed in the admin.
+STOPPABLE = (IngestionRun.Status.RUNNING, IngestionRun.Status.QUEUED)
 
 # Beats between the forced ones (each saved chunk) are written at most this often.
 BEAT_EVERY_SECONDS = 30.0
@@ -128,17 +154,111 @@ def run_skip_note(*, alive: IngestionRun) -> str:
 
 
 def run_mark_failed(*, run: IngestionRun, user: str) -> bool:
-    """Fail a running run from the admin, saying who did it; False when it was not running.
+    """Fail a running or queued run from the admin, saying who did it; False when it was
+    neither.
 
-    A worker still alive learns it at its next heartbeat and stops (RunTakenOver).
+    A worker still alive learns it at its next heartbeat and stops (RunTakenOver); a queued
+    run's worker, or the job queue, finds it taken and does nothing.
     """
     now = timezone.now()
     error = site_text(
         MARKED_FAILED, user=user, time=timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
     )
-    marked = IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.RUNNING).update(
+    marked = IngestionRun.objects.filter(pk=run.pk, status__in=STOPPABLE).update(
         status=IngestionRun.Status.FAILED, finished_at=now, error=error
     )
     if marked:
         run.status, run.finished_at, run.error = IngestionRun.Status.FAILED, now, error
     return bool(marked)
+
+
+# Queued runs that can never start ----------------------------------------------------------
+
+
+def _queue_owner_death(worker: str, *, now: dt.datetime) -> str | None:
+    """Why the `ingest` process that queued runs as `worker` is known dead, or None.
+
+    On this machine its process is looked up. Elsewhere, it is dead once none of its runs has
+    shown life (queued, beat, finished) for the heartbeat timeout: a live `ingest` always has a
+    run that beats, or moves to its next run within seconds.
+    """
+    if worker_gone(worker):
+        return site_text(PROCESS_GONE, worker=worker)
+    last = IngestionRun.objects.filter(worker=worker).aggregate(
+        queued=Max("created_at"), beat=Max("heartbeat_at"), finished=Max("finished_at")
+    )
+    latest = max((moment for moment in last.values() if moment is not None), default=None)
+    if latest is None:
+        return None
+    silent = int((now - latest).total_seconds())
+    if silent > settings.INGEST_HEARTBEAT_TIMEOUT_SECONDS:
+        return site_text(NO_HEARTBEAT, seconds=silent)
+    return None
+
+
+def run_never_starts(run: IngestionRun) -> str | None:
+    """Why a queued run can never start (its `ingest` died), or None; writes nothing.
+
+    The admin shows it before the next `ingest` or schedule closes the run.
+    """
+    if run.status != IngestionRun.Status.QUEUED or not run.worker:
+        return None
+    return _queue_owner_death(run.worker, now=timezone.now())
+
+
+def runs_never_started_close() -> list[IngestionRun]:
+    """Fail every queued sync whose `ingest` process died before starting it; return them.
+
+    Runs the job queue holds (no worker) are not judged here: django-q delivers them, however
+    long its queue. The update is conditional, so a run its process claimed meanwhile is kept.
+    """
+    now = timezone.now()
+    queued = (
+        IngestionRun.objects.filter(kind=IngestionRun.Kind.API, status=IngestionRun.Status.QUEUED)
+        .exclude(worker="")
+        .select_related("account__platform")
+        .order_by("pk")
+    )
+    deaths: dict[str, str | None] = {}
+    closed: list[IngestionRun] = []
+    for run in queued:
+        if run.worker not in deaths:
+            deaths[run.worker] = _queue_owner_death(run.worker, now=now)
+        reason = deaths[run.worker]
+        if reason is None:
+            continue
+        error = site_text(NEVER_STARTED, reason=reason)
+        if run.since is not None:
+            error += site_text(
+                NEVER_STARTED_SINCE,
+                since=run.since.isoformat(),
+                platform=run.account.platform.slug,
+                account=run.account.external_id,
+            )
+        if IngestionRun.objects.filter(pk=run.pk, status=IngestionRun.Status.QUEUED).update(
+            status=IngestionRun.Status.FAILED, finished_at=now, error=error
+        ):
+            run.status, run.finished_at, run.error = IngestionRun.Status.FAILED, now, error
+            closed.append(run)
+    return closed
+
+
+def runs_queued_superseded_close(*, run: IngestionRun) -> int:
+    """Skip the account's queued syncs that the starting `run` makes pointless; return how many.
+
+    A queued run is covered when it asked for no days of its own (it reads from the bookmark,
+    as `run` does now), or for days from a date `run` also reads from. One that asked for
+    earlier days is left to run.
+    """
+    others = IngestionRun.objects.filter(
+        account_id=run.account_id, kind=IngestionRun.Kind.API, status=IngestionRun.Status.QUEUED
+    ).exclude(pk=run.pk)
+    if run.since is None:
+        others = others.filter(since__isnull=True)
+    else:
+        others = others.filter(since__gte=run.since)
+    return others.update(
+        status=IngestionRun.Status.SKIPPED,
+        finished_at=timezone.now(),
+        error=site_text(SUPERSEDED, successor=run.pk),
+    )

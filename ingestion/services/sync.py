@@ -35,6 +35,8 @@ from ingestion.services.heartbeat import (
     run_is_dead,
     run_skip_note,
     runs_dead_take_over,
+    runs_never_started_close,
+    runs_queued_superseded_close,
 )
 from ingestion.services.runs import (
     IngestionError,
@@ -152,15 +154,22 @@ def ingestion_runs_queue(
     platform: str | None = None,
     account_external_id: str | None = None,
     since: dt.date | None = None,
+    worker: str = "",
 ) -> list[IngestionRun]:
-    """Create a queued run for every active account (of a platform, or one account)."""
+    """Create a queued run for every active account (of a platform, or one account).
+
+    `worker` names the process that will start them (`manage.py ingest` runs its own); none
+    means the job queue does. Queued runs of any account whose `ingest` process died are
+    closed first, as never started: nobody else would ever start them.
+    """
+    runs_never_started_close()
     accounts = AdAccount.objects.filter(active=True).select_related("platform")
     if platform:
         accounts = accounts.filter(platform__slug=platform)
     if account_external_id:
         accounts = accounts.filter(external_id=account_external_id)
     return [
-        IngestionRun.objects.create(account=account, since=since)
+        IngestionRun.objects.create(account=account, since=since, worker=worker)
         for account in accounts.order_by("platform__slug", "name", "pk")
         if connector_class(account.platform.slug) is not None
     ]
@@ -197,6 +206,8 @@ def ingestion_run_account(
         if progress is not None:
             progress(run.error)
         return run
+    # Older queued runs of the account that read no other days would only repeat this one.
+    runs_queued_superseded_close(run=run)
     with run_lifecycle(
         run,
         expected=(ConnectorError, IngestionError),

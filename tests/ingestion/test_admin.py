@@ -170,8 +170,46 @@ def test_marking_only_finished_runs_changes_nothing_and_says_so(client, lead):
     assert (finished.status, finished.error) == (IngestionRun.Status.FAILED, "x")
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert messages == [
-        "Ninguna de las ejecuciones seleccionadas está en curso; no se cambió nada."
+        "Ninguna de las ejecuciones seleccionadas está en cola ni en curso; no se cambió nada."
     ]
+
+
+def test_a_lead_marks_a_queued_run_nothing_will_start_as_failed(client, lead):
+    account = make_account(platform="meta", name="Crédito Fácil Meta")
+    # The schedule's run whose task the job queue lost: nothing judges it but a lead.
+    lost = IngestionRun.objects.create(account=account)
+    client.force_login(lead)
+
+    page = mark_failed(client, lost, confirm=False).content.decode()
+    mark_failed(client, lost, confirm=True)
+
+    assert "Crédito Fácil Meta" in page and "En cola" in page
+    lost.refresh_from_db()
+    assert lost.status == IngestionRun.Status.FAILED
+    assert lost.error.startswith("Marcada como fallida en el admin por lucia_lead el ")
+    assert LogEntry.objects.get().get_change_message() == "Marcada como fallida (estaba en cola)."
+
+
+def test_the_run_list_says_a_queued_run_whose_ingest_died_will_never_start(client, lead):
+    from tests.ingestion.test_dead_runs import gone_worker
+
+    account = make_account(platform="meta", name="Crédito Fácil Meta")
+    dead = gone_worker()
+    orphan = IngestionRun.objects.create(account=account, worker=dead)
+    waiting = IngestionRun.objects.create(account=account)
+    client.force_login(lead)
+
+    page = client.get(reverse("admin:ingestion_ingestionrun_changelist")).content.decode()
+
+    assert (
+        "En cola — nunca empezará: el proceso que la puso en cola terminó (su proceso "
+        f"{dead} ya no existe). El próximo ingest la cierra."
+    ) in page
+    assert page.count("nunca empezará") == 1  # the job queue's run is only queued
+    # Showing it writes nothing: the next `ingest` closes it.
+    orphan.refresh_from_db()
+    waiting.refresh_from_db()
+    assert orphan.status == waiting.status == IngestionRun.Status.QUEUED
 
 
 def test_a_staff_user_without_the_stop_permission_cannot_mark_runs_as_failed(client, db):

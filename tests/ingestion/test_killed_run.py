@@ -28,7 +28,8 @@ from tests.fakes.server import FakeRequest, FakeResponse, FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "meta-kill-test-token-5e0b"
-CATALOG_CALLS = 13
+# 3 campaign, 5 creative and 5 ad pages, and the insights call naming archived and deleted ads.
+CATALOG_CALLS = 14
 CALLS_PER_CHUNK = 3
 
 SETUP = """
@@ -163,4 +164,54 @@ def test_a_sync_killed_mid_run_is_taken_over_at_once_and_the_catalog_has_no_dupl
     expected = {ad: [*map(float, t[:3]), t[3]] for ad, t in platform.history.totals_by_ad().items()}
     actual = {ad: [*map(float, t[:3]), t[3]] for ad, t in report["totals"].items()}
     assert actual == expected
+    assert report["bookmark"] == str(yesterday)
+
+
+SECOND_ACCOUNT = """
+import django
+django.setup()
+from tests.factories import make_account
+make_account(platform="meta", external_id="act_2002", name="Zeta Meta")
+"""
+
+
+@pytest.mark.slow
+def test_the_runs_a_killed_ingest_had_queued_are_closed_by_the_next_ingest(tmp_path, database_url):
+    """Two accounts: the kill comes during the first; the second's run never starts."""
+    yesterday = dt.datetime.now(ZoneInfo("America/Bogota")).date() - dt.timedelta(days=1)
+    platform = HeldMeta(
+        history_build(end=yesterday, days=63), account_id="act_1001", token=TOKEN, hold_call=5
+    )
+    with FakeServer(platform) as server:
+        env = _env(tmp_path, database_url, server.url)
+        _python(SETUP, env)
+        _python(SECOND_ACCOUNT, env)
+        first = subprocess.Popen(
+            [sys.executable, "manage.py", "ingest"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+        )
+        held = platform.holding.wait(timeout=90)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        platform.release.set()
+        # Only the first account this time: the second's orphan is closed all the same.
+        second = subprocess.run(
+            [sys.executable, "manage.py", "ingest", "--account=act_1001"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        # The second account never had a run start, so the one bookmark is the first's.
+        report = json.loads(_python(REPORT, env))
+
+    assert held
+    assert second.returncode == 0, second.stdout + second.stderr
+    (_, dead, _), (_, orphan, orphan_error), (_, restarted, error) = report["runs"]
+    assert (dead, orphan, restarted) == ("failed", "failed", "succeeded"), error
+    assert orphan_error.startswith(
+        "Nunca empezó: el proceso que la puso en cola terminó antes de llegar a esta cuenta "
+        "(su proceso "
+    )
+    assert report["duplicates"] == 0
     assert report["bookmark"] == str(yesterday)

@@ -4,6 +4,7 @@ from campaigns.management.arguments import iso_date
 from ingestion.models import IngestionRun
 from ingestion.services import ingestion_run_account, ingestion_runs_queue
 from ingestion.services.checks import account_check, accounts_to_check
+from ingestion.workers import worker_name
 
 
 class Command(BaseCommand):
@@ -31,10 +32,13 @@ class Command(BaseCommand):
                 raise CommandError("--since has no meaning with --check: a check reads no days.")
             self._check(platform=options["platform"], account=options["account"])
             return
+        # The runs are this process's to start: should it die, the next `ingest` or schedule
+        # closes the ones it never reached (see ingestion/services/heartbeat.py).
         runs = ingestion_runs_queue(
             platform=options["platform"],
             account_external_id=options["account"],
             since=options["since"],
+            worker=worker_name(),
         )
         if not runs:
             raise CommandError("No active account with a connector matches.")
