@@ -76,7 +76,6 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "objective",
         "status",
         "start_date",
-        "end_date",
     )
     list_display_links = ("thumbnail", "label")
     list_filter = (

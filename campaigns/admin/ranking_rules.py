@@ -81,6 +81,7 @@ def _plain(value) -> str:
 @admin.register(RankingRule)
 class RankingRuleAdmin(admin.ModelAdmin):
     form = RankingRuleForm
+    # What a rule picks, fitting a 1366-px laptop; who changed it and when are in its versions.
     list_display = (
         "scope",
         "objective",
@@ -91,8 +92,6 @@ class RankingRuleAdmin(admin.ModelAdmin):
         "top_n",
         "active",
         "version",
-        "updated_by",
-        "updated_at",
     )
     list_filter = ("objective", "metric", "active", ("node", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("node", "updated_by")
