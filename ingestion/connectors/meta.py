@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import re
 from typing import Any
 
 import requests
@@ -37,6 +39,42 @@ CREATIVE_FIELDS = (
     "id,name,title,body,call_to_action_type,image_url,image_hash,thumbnail_url,"
     "object_story_spec,asset_feed_spec,effective_object_story_id"
 )
+# Ad statuses (Marketing API Ad reference; facebook-python-business-sdk Ad.EffectiveStatus).
+# Meta's "Manage your ad object's status" (Marketing API best practices) and the Ads
+# Developer Blog's "Deleted versus Archived": without a status filter neither the `ads` edge
+# ("When unset, defaults to not return deleted or archived ads", Ad Account ads reference)
+# nor `act_…/insights?level=ad` returns ARCHIVED or DELETED ads; the edge lists ARCHIVED ads
+# when its `effective_status` names them but refuses DELETED ("Query as edges with DELETED
+# status filter: Error"); insights return DELETED ads' rows when `filtering` on
+# ad.effective_status names them; and both answer when read by their own id.
+LIVE_AD_STATUSES = (
+    "ACTIVE",
+    "PAUSED",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "IN_PROCESS",
+    "WITH_ISSUES",
+)
+AD_EDGE_STATUSES = (*LIVE_AD_STATUSES, "ARCHIVED")
+ALL_AD_STATUSES = (*AD_EDGE_STATUSES, "DELETED")
+
+
+def _status_filter(statuses: tuple[str, ...]) -> str:
+    """The insights `filtering` parameter that keeps ads of these statuses."""
+    spec = [{"field": "ad.effective_status", "operator": "IN", "value": list(statuses)}]
+    return json.dumps(spec, separators=(",", ":"))
+
+
+# An ad read by its id brings its creative whole: a deleted ad's creative then needs no listing.
+AD_LOOKUP_FIELDS = (
+    f"id,name,campaign_id,adset_id,effective_status,updated_time,creative{{{CREATIVE_FIELDS}}}"
+)
+# Graph reads at most 50 objects by id in one call (`GET /{version}/?ids=a,b,…`).
+LOOKUP_BATCH = 50
 INSIGHT_FIELDS = (
     "ad_id,adset_id,campaign_id,date_start,date_stop,impressions,reach,clicks,inline_link_clicks,"
     "spend,actions,action_values,video_thruplay_watched_actions,account_currency"
@@ -59,8 +97,12 @@ ACCOUNT_STATUSES = {
     100: "PENDING_CLOSURE",
     101: "CLOSED",
 }
+# "(#803) Some of the aliases you requested do not exist: 1,2": ids Graph no longer answers.
+UNKNOWN_IDS_CODE = 803
 # Meta reports the same action under several prefixes; the first present is the one read.
 ACTION_PREFIXES = META_PREFIXES
+
+logger = logging.getLogger(__name__)
 
 
 class TooMuchData(ConnectorError):
@@ -68,6 +110,14 @@ class TooMuchData(ConnectorError):
 
     def __init__(self, message: str):
         super().__init__(message, retryable=False)
+
+
+class UnknownIds(ConnectorError):
+    """Graph's #803: some ids asked for by id do not exist (any more)."""
+
+    def __init__(self, message: str, ids: set[str], *, detail: PlatformError):
+        super().__init__(message, retryable=False, detail=detail)
+        self.ids = ids
 
 
 def canonical_action_value(values: dict[str, float], concept: str) -> float:
@@ -104,8 +154,10 @@ class MetaConnector(Connector):
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
-        # Page sizes Meta asked to reduce, by endpoint; later pages and chunks keep them.
+        # Page sizes Meta asked to reduce, by edge; later pages and chunks keep them.
         self._limits: dict[str, int] = {}
+        # The run's ads (listed, and archived or deleted ones read by id), read once.
+        self._ads_read: Parsed | None = None
 
     @property
     def account_path(self) -> str:
@@ -133,6 +185,11 @@ class MetaConnector(Connector):
         status, summary = response.status_code, detail.summary()
         if code in AUTH_CODES or (status == 401 and not code):
             return self.auth_error(summary, platform_error=detail)
+        if code == UNKNOWN_IDS_CODE:
+            # Checked before the 404 below: Graph sends #803 with HTTP 404, not a version.
+            named = re.search(r"do not exist:\s*(.*)$", detail.message)
+            ids = {i.strip() for i in (named.group(1) if named else "").split(",") if i.strip()}
+            return UnknownIds(f"Meta answered {summary}", ids, detail=detail)
         if code == DEPRECATED_VERSION_CODE or status == 404:
             # Graph paths Yenni calls exist in every served version: a 404 is the version.
             return self.version_error(detail)
@@ -206,9 +263,11 @@ class MetaConnector(Connector):
         # Airbyte waits at least a minute once Meta says it is throttling.
         return max(minutes, 1.0) * 60
 
-    def _pages(self, endpoint: str, params: dict[str, Any]) -> list[Any]:
-        url = f"{self.base_url}/{self.account_path}/{endpoint}"
-        limit = self._limits.get(endpoint, self.page_size)
+    def _pages(self, endpoint: str, params: dict[str, Any], *, edge: str = "") -> list[Any]:
+        """Every page of an edge of the account; `endpoint` names the call (archive, errors)."""
+        edge = edge or endpoint
+        url = f"{self.base_url}/{self.account_path}/{edge}"
+        limit = self._limits.get(edge, self.page_size)
         query: dict[str, Any] | None = {**params, "limit": limit}
         payloads = []
         while url:
@@ -218,7 +277,7 @@ class MetaConnector(Connector):
                 # As Airbyte does: halve the page and ask again; later pages keep the new size.
                 if limit <= 1:
                     raise
-                limit = self._limits[endpoint] = limit // 2
+                limit = self._limits[edge] = limit // 2
                 if query is not None:
                     query["limit"] = limit
                 else:
@@ -251,11 +310,16 @@ class MetaConnector(Connector):
         return self.parse("campaigns", pages).campaigns
 
     def fetch_ads(self) -> list[AdRecord]:
-        return self.parse("ads", self._pages("ads", {"fields": AD_FIELDS})).ads
+        return self._run_ads().ads
 
     def fetch_creatives(self) -> list[CreativeRecord]:
         pages = self._pages("adcreatives", {"fields": CREATIVE_FIELDS})
-        return self.parse("adcreatives", pages).creatives
+        listed = self.parse("adcreatives", pages).creatives
+        # The creatives of ads read by id come whole with them; add those the listing lacks.
+        found = {c.external_id: c for c in self._run_ads().creatives}
+        for creative in listed:
+            found.pop(creative.external_id, None)
+        return listed + list(found.values())
 
     def fetch_daily_metrics(self, since: dt.date, until: dt.date) -> list[DailyMetricRecord]:
         params = {
@@ -263,12 +327,86 @@ class MetaConnector(Connector):
             "time_increment": 1,
             "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
             "fields": INSIGHT_FIELDS,
+            # Without it insights leave out ARCHIVED and DELETED ads' rows.
+            "filtering": _status_filter(ALL_AD_STATUSES),
         }
         return self.parse("insights", self._pages("insights", params)).metrics
+
+    def _run_ads(self) -> Parsed:
+        """Every ad a run may read history of, once a run (before the catalog is saved).
+
+        1. The `ads` edge with every status it accepts: live ads and ARCHIVED ones.
+        2. Insights (one call, one row per ad, Meta's whole reach of 37 months) name the
+           ARCHIVED and DELETED ads that ever served; the edge never lists DELETED ones.
+        3. Those the edge did not list are read by id, 50 a call, with their creative whole.
+        The catalog is saved before any daily metric is read, so a deleted ad must be known
+        here, or its history would land on a stub without name, status or creative.
+        """
+        if self._ads_read is None:
+            statuses = json.dumps(AD_EDGE_STATUSES, separators=(",", ":"))
+            params = {"fields": AD_FIELDS, "effective_status": statuses}
+            parsed = self.parse("ads", self._pages("ads", params))
+            listed = {ad.external_id for ad in parsed.ads}
+            unlisted = [ad_id for ad_id in self._ads_delivered() if ad_id not in listed]
+            parsed.extend(self._ads_by_id(unlisted))
+            self._ads_read = parsed
+        return self._ads_read
+
+    def _ads_delivered(self) -> list[str]:
+        """Ids of the ARCHIVED and DELETED ads that have insights (one row each)."""
+        params = {
+            "level": "ad",
+            "fields": "ad_id",
+            "date_preset": "maximum",
+            "filtering": _status_filter(("ARCHIVED", "DELETED")),
+        }
+        pages = self._pages("ads_delivered", params, edge="insights")
+        try:
+            ids = [str(row["ad_id"]) for page in pages for row in page["data"]]
+        except (KeyError, TypeError) as exc:
+            raise ConnectorError(
+                f"meta sent an ads_delivered response of an unexpected shape "
+                f"({type(exc).__name__}: {exc})",
+                retryable=False,
+            ) from exc
+        return list(dict.fromkeys(ids))
+
+    def _ads_by_id(self, ids: list[str]) -> Parsed:
+        """Read ads by their own id, which Meta answers for ARCHIVED and DELETED ads too."""
+        parsed = Parsed()
+        for first in range(0, len(ids), LOOKUP_BATCH):
+            batch = ids[first : first + LOOKUP_BATCH]
+            while batch:
+                try:
+                    payload = self.request(
+                        "GET",
+                        f"{self.base_url}/",
+                        endpoint="ads_by_id",
+                        params={"ids": ",".join(batch), "fields": AD_LOOKUP_FIELDS},
+                    )
+                except UnknownIds as exc:
+                    gone = exc.ids & set(batch)
+                    if not gone:
+                        raise
+                    # Their history still lands, on an ad without name or creative.
+                    logger.warning(
+                        "Meta account %s no longer answers ads %s by id; read without them",
+                        self.account_label,
+                        ", ".join(sorted(gone)),
+                    )
+                    batch = [ad_id for ad_id in batch if ad_id not in gone]
+                    continue
+                parsed.extend(self.parse("ads_by_id", [payload]))
+                break
+        return parsed
 
     # Parsing -------------------------------------------------------------------------------
 
     def parse_payload(self, endpoint: str, payload: Any) -> Parsed:
+        if endpoint == "ads_by_id":
+            return self._ads_by_id_parse(payload)
+        if endpoint == "ads_delivered":
+            return Parsed()  # ad ids only: what they name is read by id
         rows = payload["data"]
         if not isinstance(rows, list):
             raise TypeError("data is not a list")
@@ -308,6 +446,15 @@ class MetaConnector(Connector):
                 for row in rows
             ]
         )
+
+    def _ads_by_id_parse(self, payload: dict[str, Any]) -> Parsed:
+        """`{id: ad}` of `GET /?ids=…` (or one ad of `GET /{id}`), each with its creative."""
+        objects = [payload] if "id" in payload else list(payload.values())
+        parsed = self._ads(objects)
+        # A creative with more than its id was asked for whole (AD_LOOKUP_FIELDS).
+        whole = [ad["creative"] for ad in objects if len(ad.get("creative") or {}) > 1]
+        parsed.extend(self._creatives(whole))
+        return parsed
 
     def _creatives(self, rows: list[dict[str, Any]]) -> Parsed:
         records = []

@@ -18,9 +18,10 @@ from ingestion.models import IngestionRun, SyncBookmark
 from tests.fakes.server import FailurePlan, FakePlatform, FakeRequest, FakeResponse, FakeServer
 from tests.ingestion.conftest import catalog_totals, sync
 
-# Meta's catalog takes calls 1-13 (3 campaign, 5 creative and 5 ad pages of 3); then each
-# 7-day chunk of insights takes 3 pages of 40 rows.
-CATALOG_CALLS = 13
+# Meta's catalog takes calls 1-14 (3 campaign, 5 creative and 5 ad pages of 3, and the one
+# insights call that names archived and deleted ads); then each 7-day chunk of insights takes 3
+# pages of 40 rows.
+CATALOG_CALLS = 14
 CALLS_PER_CHUNK = 3
 
 

@@ -49,8 +49,9 @@ def test_a_first_sync_copies_the_account_history_exactly(fake_meta, meta_account
     yesterday = account_yesterday(meta_account)
     assert (run.window_start, run.window_end) == (yesterday - dt.timedelta(days=62), yesterday)
     assert SyncBookmark.objects.get(account=meta_account).last_synced_date == yesterday
-    # 3 pages of campaigns, 5 of ads, 5 of creatives, 3 of insights for each of 9 weeks.
-    assert run.api_calls == fake_meta.calls == 3 + 5 + 5 + 9 * 3
+    # 3 pages of campaigns, 5 of ads, 5 of creatives, the insights call that names archived and
+    # deleted ads (none here, so no lookup by id), 3 of insights for each of 9 weeks.
+    assert run.api_calls == fake_meta.calls == 3 + 5 + 5 + 1 + 9 * 3
     assert run.fetched_count == 7 + 14 + 14 + len(history.metrics)
     assert run.created_count == 7 + 14 + 14 + len(history.metrics)
     assert (run.throttle_waits, run.waited_seconds) == (0, 0.0)
