@@ -9,6 +9,7 @@
     percent(0.021)                  2,1 %          2.1 %
     change(-0.07)                   −7 %           −7 %
     ratio(3.4)                      3,40×          3.40×
+    rate(Decimal("4072.03000000"))  4.072,03       4,072.03
     metric("cpc", 1250)             COP 1.250      COP 1,250
     interval("ctr", 0.018, 0.024)   1,8–2,4 %      1.8–2.4 %
     ordinal(3)                      3.º            3rd
@@ -25,6 +26,7 @@ decimals off instead of rounding (2.19 with one decimal gives "2.1"), so `number
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django.conf import settings
@@ -90,6 +92,17 @@ def change(fraction: float) -> str:
 def ratio(value: float) -> str:
     """Return a multiple with two decimals: "3,40×"."""
     return f"{number(value, 2)}×"
+
+
+def rate(value: Number) -> str:
+    """Return an exchange rate: "4.072,03"; below one, four significant figures ("0,0002456").
+
+    The table stores eight decimals, which Django's admin would print in full ("4072,03000000").
+    """
+    if value == 0 or abs(value) >= 1:
+        return number(value, 2)
+    decimals = 3 - math.floor(math.log10(abs(value)))
+    return number(value, decimals)
 
 
 def metric(key: str, value: float, currency: str | None = None) -> str:

@@ -51,3 +51,23 @@ def test_an_uncapped_list_gives_the_same_count_at_the_top_and_the_bottom(spanish
 
     count = re.search(r"(\d+) métricas? diarias?", bottom).group(1)
     assert f"{count} métrica" in top, top
+
+
+@pytest.mark.parametrize(
+    ("rate", "spanish"),
+    [
+        ("4072.03000000", "4.072,03"),
+        ("4500.5", "4.500,50"),
+        ("0.00024557", "0,0002456"),
+        ("1", "1,00"),
+    ],
+)
+def test_an_exchange_rate_reads_with_two_decimals_or_four_significant_figures(rate, spanish):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from campaigns import figures
+
+    with translation.override("es"):
+        assert figures.rate(Decimal(rate)) == spanish
