@@ -1,12 +1,13 @@
 """Four ad accounts, one per platform, with 90 days of history: the end-to-end test's world.
 
-`SPECS` says what each platform holds (campaigns, ads, which ads were removed or deleted on the
-platform, which lost their picture); `platform_build` turns a spec into its fake server, and
-`truth` into what Yenni's catalog must hold after ingesting it, in Yenni's units, written from
-the history and the platforms' reporting rules (what each fake serves: Meta's action types,
-Google's conversion actions, LinkedIn's result fields, X's conversion types), never from a
-connector. The truth is committed (tests/ingestion/fixtures/end_to_end_truth.json); a test
-checks that it still equals what these specs give. After changing a spec, write it again:
+`SPECS` says what each platform holds (campaigns, ads, which ads were removed, deleted or
+archived on the platform, which lost their picture); `platform_build` turns a spec into its
+fake server, and `truth` into what Yenni's catalog must hold after ingesting it, in Yenni's
+units, written from the history and the platforms' reporting rules (what each fake serves:
+Meta's action types, Google's conversion actions, LinkedIn's result fields, X's conversion
+types), never from a connector. The truth is committed
+(tests/ingestion/fixtures/end_to_end_truth.json); a test checks that it still equals what
+these specs give. After changing a spec, write it again:
 
     python -m tests.fakes.world --write-truth
 
@@ -71,6 +72,9 @@ class PlatformSpec:
     seed: int
     # Indexes (in the history's order) of ads removed or deleted on the platform.
     removed: tuple[int, ...] = ()
+    # Indexes of ads archived on the platform (Meta: ARCHIVED, stopped for good but not
+    # deleted; the ads edge and insights leave them out unless a status filter names them).
+    archived: tuple[int, ...] = ()
     # Indexes of ads whose picture the platform no longer gives (LinkedIn: the post is
     # deleted; X: the media is gone from the library).
     pictureless: tuple[int, ...] = ()
@@ -100,8 +104,8 @@ class PlatformSpec:
         return f"YENNI_{self.slug.upper()}_API_URL"
 
 
-# Meta and LinkedIn ads cannot be removed here: their fakes always answer ACTIVE
-# (FakeMeta._ad's effective_status, FakeLinkedIn._creative's intendedStatus).
+# LinkedIn ads cannot be removed here: its fake always answers ACTIVE (FakeLinkedIn._creative's
+# intendedStatus).
 SPECS = (
     PlatformSpec(
         slug="meta",
@@ -114,6 +118,10 @@ SPECS = (
         objectives=("OUTCOME_TRAFFIC", "OUTCOME_LEADS"),
         id_base=23851000000000000,
         seed=11,
+        # The second ad DELETED, the third ARCHIVED: Meta hides both from the ads edge and
+        # from insights unless asked (tests/fakes/meta.py).
+        removed=(1,),
+        archived=(2,),
     ),
     PlatformSpec(
         slug="google_ads",
@@ -174,6 +182,7 @@ def platform_build(spec: PlatformSpec, *, end: dt.date, failures: FailurePlan | 
             page_size=3,
             insights_page_size=10,
             failures=failures,
+            ad_statuses={history.ads[i].id: "ARCHIVED" for i in spec.archived},
         )
     if spec.slug == "google_ads":
         return FakeGoogleAds(
@@ -295,11 +304,13 @@ def _row(spec: PlatformSpec, m: FakeMetric, objective: str) -> list:
     return [m.impressions, m.clicks, m.spend_micros, conversions, leads, types]
 
 
-def _status(spec: PlatformSpec, removed: bool) -> str:
+def _status(spec: PlatformSpec, index: int, removed: bool) -> str:
     if spec.slug == "google_ads":
         return "REMOVED" if removed else "ENABLED"
-    if spec.slug == "x":
-        return "DELETED" if removed else "ACTIVE"
+    if spec.slug in ("x", "meta") and removed:
+        return "DELETED"
+    if spec.slug == "meta" and index in spec.archived:
+        return "ARCHIVED"
     return "ACTIVE"
 
 
@@ -319,7 +330,7 @@ def platform_truth(spec: PlatformSpec, *, end: dt.date) -> dict:
         pictures = [] if i in spec.pictureless else [picture_digest(server.image(name).body)]
         ads[ad.id] = {
             "campaign": ad.campaign_id,
-            "status": _status(spec, ad.removed),
+            "status": _status(spec, i, ad.removed),
             "removed": ad.removed,
             "images": pictures,
             "days": by_ad[ad.id],
