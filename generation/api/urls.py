@@ -10,12 +10,13 @@ from drf_spectacular.renderers import (
     OpenApiYamlRenderer,
     OpenApiYamlRenderer2,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
 from generation.api import views
 from generation.api.permissions import AUTHENTICATION_CLASSES
+from yenni_site import headers
 
 app_name = "api"
 
@@ -54,7 +55,12 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", **_schema_access),
+        # The split view serves Swagger UI's start-up script as a file (…/docs/?script), so the
+        # page passes the site's Content-Security-Policy; the page keeps one inline <style> and
+        # Swagger UI's data: icons, which its own policy allows (yenni_site/headers.py).
+        headers.with_policy(headers.API_DOCS_CONTENT_SECURITY_POLICY)(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema", **_schema_access)
+        ),
         name="docs",
     ),
     re_path(r"^(?P<rest>.*)$", views.api_not_found, name="not-found"),

@@ -60,9 +60,17 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client, analys
         '<script src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js">'
         in (page)
     )
-    assert "/api/schema/" in page
-    # No CDN: every script and stylesheet comes from this server.
+    # No CDN: every script and stylesheet comes from this server, and no script is inline.
     assert re.findall(r'(?:src|href)="(https?:)?//', page) == []
+    assert re.findall(r"<script>", page) == []
+    assert '<script src="/api/docs/?script="></script>' in page
+    start_up = client.get("/api/docs/?script")
+    assert start_up.status_code == 200
+    assert "/api/schema/" in start_up.content.decode()
+    assert response["Content-Security-Policy"] == (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def test_the_schema_and_docs_are_refused_to_anonymous_visitors(api_for, db):
