@@ -174,6 +174,26 @@ class AccountCheck:
     currency: str = ""
 
 
+def _no_type(name: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class PartialDay:
+    """What a replayed ad-day record does not say, because the archive held only part of it.
+
+    Some platforms answer one day in two calls (Google: the totals, then the conversions by
+    action). A replay reads the bodies archived on the days asked, and a chunk read just
+    before midnight (UTC) has them on two days: replaying one gives records that know only its
+    part. The replay keeps the stored row's other part: its delivery figures (impressions,
+    clicks, spend…) when `delivery` is False, and its conversion types that `keeps_type`
+    accepts, so a half never zeroes or drops what the other half stored.
+    """
+
+    delivery: bool = True
+    keeps_type: Callable[[str], bool] = _no_type
+
+
 @dataclass
 class CallStats:
     api_calls: int = 0
@@ -289,6 +309,11 @@ class Connector:
         Replay calls it once on everything parsed from the archive.
         """
         return parsed
+
+    def metrics_partial(self) -> dict[tuple[str, dt.date], PartialDay]:
+        """After `resolve` in a replay: the (ad id, day) records that hold only part of their
+        day, because the body that answers the rest was not among those parsed."""
+        return {}
 
     def fetch_campaigns(self) -> list[CampaignRecord]:
         raise NotImplementedError

@@ -26,6 +26,7 @@ from ingestion.connectors.base import (
     AccountCheck,
     Connector,
     ConnectorError,
+    PartialDay,
     PlatformError,
     PlatformErrorItem,
 )
@@ -104,6 +105,11 @@ def _texts(items: list[dict[str, Any]] | None) -> list[str]:
     return [item.get("text", "") for item in items or [] if item.get("text")]
 
 
+def _an_action(name: str) -> bool:
+    """A conversion type of the per-action answer: every one but the primary total."""
+    return name != PRIMARY_TOTAL
+
+
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -158,6 +164,16 @@ class GoogleAdsConnector(Connector):
         # (ad id, day) → its conversions by action, from the per-action responses parsed since
         # the last reset; `resolve` adds them to the day records.
         self._actions: dict[tuple[str, dt.date], _DayActions] = {}
+        self._pairs_reset()
+
+    def _pairs_reset(self) -> None:
+        """Forget which answers came in pairs (see `_pairs_follow`)."""
+        # The ad-days of the last totals answer, until the per-action answer that follows it.
+        self._totals_waiting: set[tuple[str, dt.date]] | None = None
+        # Ad-days any totals answer gave since the reset.
+        self._totals_seen: set[tuple[str, dt.date]] = set()
+        # Ad-days whose record holds only its half of the day (a replay of part of a chunk).
+        self._partial: dict[tuple[str, dt.date], PartialDay] = {}
 
     def access_token(self) -> str:
         """The OAuth access token: the token itself, or one got from a refresh token.
@@ -350,12 +366,14 @@ class GoogleAdsConnector(Connector):
         totals = self._stream("metrics", METRIC_QUERY.format(**days))
         by_action = self._stream("metrics_by_action", ACTION_METRIC_QUERY.format(**days))
         self._actions = {}
+        self._pairs_reset()
         try:
             metrics = self.parse("metrics", [totals]).metrics
             self.parse("metrics_by_action", [by_action])
             return self.resolve(Parsed(metrics=metrics)).metrics
         finally:
             self._actions = {}
+            self._pairs_reset()
 
     def _stream(self, endpoint: str, query: str) -> Any:
         return self.request(
@@ -364,7 +382,45 @@ class GoogleAdsConnector(Connector):
 
     def resolve(self, parsed: Parsed) -> Parsed:
         """Add each ad-day's conversions by action to its record (also after a replay)."""
+        self._totals_unpaired()
         return dataclasses.replace(parsed, metrics=self._metrics_resolved(parsed.metrics))
+
+    def metrics_partial(self) -> dict[tuple[str, dt.date], PartialDay]:
+        return dict(self._partial)
+
+    # Which answers came in pairs -------------------------------------------------------------
+    # A chunk's totals answer is followed at once by its per-action answer: in a sync, and in
+    # the archive, where bodies are read in the order they were fetched. A replay of some UTC
+    # days can hold one without the other (a chunk read across midnight, a run killed between
+    # the two calls): a record then knows only its half of the day, and the replay keeps the
+    # other half as stored (PartialDay).
+
+    def _pairs_follow(self, endpoint: str, keys: set[tuple[str, dt.date]]) -> None:
+        """Note a parsed answer and the ad-days it gave, in the order answers are parsed."""
+        if endpoint == "metrics_by_action":
+            paired = self._totals_waiting is not None
+            self._totals_waiting = None
+            for key in keys:
+                if paired:
+                    self._partial.pop(key, None)
+                elif key not in self._totals_seen:
+                    # Its totals are in a body not replayed: keep the stored delivery.
+                    self._partial[key] = PartialDay(delivery=False)
+            return
+        self._totals_unpaired()
+        if endpoint == "metrics":
+            for key in keys:
+                self._partial.pop(key, None)
+            self._totals_seen |= keys
+            self._totals_waiting = set(keys)
+
+    def _totals_unpaired(self) -> None:
+        """The last totals answer got no per-action answer: keep its ad-days' stored actions."""
+        if self._totals_waiting is None:
+            return
+        for key in self._totals_waiting:
+            self._partial[key] = PartialDay(keeps_type=_an_action)
+        self._totals_waiting = None
 
     def _metrics_resolved(self, metrics: list[DailyMetricRecord]) -> list[DailyMetricRecord]:
         """Records with their actions; an ad-day with actions but no totals row gets its own.
@@ -410,9 +466,12 @@ class GoogleAdsConnector(Connector):
                 raise TypeError("a searchStream reply is a list of batches")
             rows = [row for batch in payload for row in batch.get("results") or []]
             if endpoint == "metrics_by_action":
-                self._actions_read(rows)
+                self._pairs_follow(endpoint, self._actions_read(rows))
                 return Parsed()
-            return self._metrics(rows)
+            parsed = self._metrics(rows)
+            self._pairs_follow(endpoint, {(r.ad_external_id, r.date) for r in parsed.metrics})
+            return parsed
+        self._pairs_follow(endpoint, set())
         rows = payload.get("results") or []
         if endpoint == "campaigns":
             return self._campaigns(rows)
@@ -508,8 +567,9 @@ class GoogleAdsConnector(Connector):
             records.append(record)
         return Parsed(metrics=records)
 
-    def _actions_read(self, rows: list[dict[str, Any]]) -> None:
-        """Keep one per-action response's conversions, by ad-day, replacing earlier reads."""
+    def _actions_read(self, rows: list[dict[str, Any]]) -> set[tuple[str, dt.date]]:
+        """Keep one per-action response's conversions, by ad-day, replacing earlier reads;
+        return the ad-days it gave."""
         read: dict[tuple[str, dt.date], _DayActions] = {}
         for row in rows:
             segments = row["segments"]
@@ -528,3 +588,4 @@ class GoogleAdsConnector(Connector):
             day.primary += to_float(metrics.get("conversions"))
             day.primary_value += to_micros(metrics.get("conversionsValue"))
         self._actions.update(read)
+        return set(read)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from ingestion.connectors.base import AuthError, Connector, ConnectorError
+from ingestion.connectors.base import AuthError, Connector, ConnectorError, PartialDay
 from ingestion.connectors.records import (
     AdRecord,
     CampaignRecord,
@@ -76,6 +76,16 @@ def _conversions_of_day(metrics: dict[str, Any], index: int) -> tuple[dict, dict
     return counts, values
 
 
+def _mobile_type(name: str) -> bool:
+    """A type of the MOBILE_CONVERSION answer (asked apart, for app ads)."""
+    return name.startswith("mobile_conversion_")
+
+
+def _web_type(name: str) -> bool:
+    """A type of the web stats answer (the WEB_CONVERSION group)."""
+    return not _mobile_type(name)
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date() if value else None
 
@@ -100,6 +110,11 @@ class XConnector(Connector):
         self._cards: dict[str, XCard] = {}
         self._pictures: dict[str, str] = {}  # media key → picture URL
         self._mobile: dict[tuple[str, dt.date], tuple[dict, dict]] = {}
+        # The ad-days each kind of stats answer covered (every ad asked, every day of it),
+        # and the records that hold only one kind's half of their day (see metrics_partial).
+        self._web_covered: set[tuple[str, dt.date]] = set()
+        self._mobile_covered: set[tuple[str, dt.date]] = set()
+        self._partial: dict[tuple[str, dt.date], PartialDay] = {}
         self._promoted: list[AdRecord] | None = None
         self._ads: list[AdRecord] | None = None
         self._creatives: list[CreativeRecord] | None = None
@@ -263,7 +278,7 @@ class XConnector(Connector):
         ids = [ad.external_id for ad in self.fetch_ads()]
         app_ids = self._app_ad_ids()
         records: list[DailyMetricRecord] = []
-        self._mobile = {}
+        self._stats_reset()
         day = since
         while day <= until:
             last = min(until, day + dt.timedelta(days=MAX_DAYS - 1))
@@ -275,8 +290,15 @@ class XConnector(Connector):
                 self.parse("mobile_stats", [payload])
             day = last + dt.timedelta(days=1)
         records = self.resolve(Parsed(metrics=records)).metrics
-        self._mobile = {}
+        self._stats_reset()
         return records
+
+    def _stats_reset(self) -> None:
+        self._mobile = {}
+        self._web_covered, self._mobile_covered, self._partial = set(), set(), {}
+
+    def metrics_partial(self) -> dict[tuple[str, dt.date], PartialDay]:
+        return dict(self._partial)
 
     def _app_ad_ids(self) -> list[str]:
         """The promoted tweets of app campaigns: the only ones asked for mobile conversions."""
@@ -308,8 +330,15 @@ class XConnector(Connector):
 
         A day with mobile conversions but no other figure (attributed after the ad stopped)
         becomes a record of its own.
+
+        A replay of some UTC days can hold a chunk's web stats without its mobile stats, or
+        the reverse (a chunk read across midnight): such a record holds one half of its day,
+        and the replay keeps the stored other half (metrics_partial): a record without the
+        mobile answer keeps the stored mobile types, one with only the mobile answer keeps the
+        stored delivery figures and web types. An app ad's day is whole with both answers.
         """
         resolved, seen = [], set()
+        self._partial = {}
         for record in metrics:
             key = (record.ad_external_id, record.date)
             seen.add(key)
@@ -321,11 +350,15 @@ class XConnector(Connector):
                     {**record.conversion_values_by_type, **values},
                 )
             )
+            if key not in self._mobile_covered:
+                self._partial[key] = PartialDay(keeps_type=_mobile_type)
         for (ad_id, day), (counts, values) in sorted(self._mobile.items()):
             if (ad_id, day) not in seen and any(counts.values()):
                 resolved.append(
                     self._with_conversions(DailyMetricRecord(ad_id, day), counts, values)
                 )
+                if (ad_id, day) not in self._web_covered:
+                    self._partial[(ad_id, day)] = PartialDay(delivery=False, keeps_type=_web_type)
         return resolved
 
     def _with_conversions(
@@ -402,6 +435,9 @@ class XConnector(Connector):
         first_day, length = self._days(payload)
         records = []
         for entity in payload["data"]:
+            self._web_covered.update(
+                (entity["id"], first_day + dt.timedelta(days=i)) for i in range(length)
+            )
             for segment in entity.get("id_data") or []:
                 metrics = segment.get("metrics") or {}
                 for i in range(length):
@@ -426,6 +462,9 @@ class XConnector(Connector):
         """Keep a MOBILE_CONVERSION response's counts by (ad, day) until resolve adds them."""
         first_day, length = self._days(payload)
         for entity in payload["data"]:
+            self._mobile_covered.update(
+                (entity["id"], first_day + dt.timedelta(days=i)) for i in range(length)
+            )
             for segment in entity.get("id_data") or []:
                 metrics = segment.get("metrics") or {}
                 for i in range(length):

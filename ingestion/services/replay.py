@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 
-from campaigns.models import AdAccount
-from ingestion.connectors.base import Connector, ConnectorError
-from ingestion.connectors.records import Parsed
+from campaigns.models import DAILY_METRIC_FIGURES, AdAccount, DailyMetric
+from ingestion.connectors.base import Connector, ConnectorError, PartialDay
+from ingestion.connectors.records import DailyMetricRecord, Parsed
 from ingestion.models import IngestionRun, SyncBookmark
 from ingestion.services.archive import (
     ArchiveUntrusted,
@@ -25,6 +26,12 @@ logger = logging.getLogger(__name__)
 
 # Untrusted files named in a refusal; the count says how many more there are.
 MAX_UNTRUSTED_SHOWN = 5
+# A day's figures other than those counted from its conversion types.
+DELIVERY_FIGURES = tuple(
+    name
+    for name in DAILY_METRIC_FIGURES
+    if name not in ("conversions", "conversion_value_micros", "leads")
+)
 
 
 def ingestion_replay(
@@ -54,7 +61,11 @@ def ingestion_replay(
         run.fetched_count = len(parsed)
         say(f"{len(files)} archived responses, {skipped} skipped, {len(parsed)} records")
         with tally.transaction() as counts:
-            # Metrics are merged: a replay of part of the archive deletes no row it did not read.
+            # Metrics are merged: a replay of part of the archive deletes no row it did not read,
+            # and a record that holds half of its day keeps the other half as stored.
+            parsed.metrics = _partial_days_completed(
+                account=account, records=parsed.metrics, partial=connector.metrics_partial()
+            )
             records_store(
                 account=account, records=parsed, counts=counts, link_stored_creatives=True
             )
@@ -89,6 +100,64 @@ def _archive_parse(
             skipped += 1
             logger.warning("Replay skipped %s: %s", name, exc)
     return connector.resolve(parsed), skipped, untrusted
+
+
+def _partial_days_completed(
+    *,
+    account: AdAccount,
+    records: list[DailyMetricRecord],
+    partial: dict[tuple[str, dt.date], PartialDay],
+) -> list[DailyMetricRecord]:
+    """Complete the records that hold only half of their day with the stored row's other half.
+
+    Some platforms answer a chunk of days in two calls (Google: the totals, then the
+    conversions by action; X: the web stats, then the mobile conversions of app ads), archived
+    on two UTC days when the chunk was read across midnight. Replaying one of those days alone
+    gives records of half a day: stored as they are, the second answer's half would zero the
+    day's impressions, clicks and spend, and the first answer's half would drop the second's
+    conversion types. Each keeps the stored figures its half does not speak for (the connector
+    says which: `metrics_partial`); a day with no stored row is stored as read. Never less
+    than what was stored: the next sync, or a replay of both days, gives the whole day again.
+    """
+    wanted = [r for r in records if (r.ad_external_id, r.date) in partial]
+    if not wanted:
+        return records
+    stored = {
+        (row.ad.external_id, row.date): row
+        for row in DailyMetric.objects.filter(
+            ad__campaign__account=account,
+            ad__external_id__in={r.ad_external_id for r in wanted},
+            date__range=(min(r.date for r in wanted), max(r.date for r in wanted)),
+        )
+        .select_related("ad")
+        .only("ad__external_id", "date", "conversion_types", *DELIVERY_FIGURES)
+    }
+    completed = []
+    for record in records:
+        key = (record.ad_external_id, record.date)
+        part, row = partial.get(key), stored.get(key)
+        if part is None or row is None:
+            completed.append(record)
+            continue
+        changes: dict = {}
+        if not part.delivery:
+            changes.update((name, getattr(row, name)) for name in DELIVERY_FIGURES)
+        kept = {
+            name: figures
+            for name, figures in (row.conversion_types or {}).items()
+            if part.keeps_type(name) and name not in record.conversions_by_type
+        }
+        if kept:
+            changes["conversions_by_type"] = {
+                **{name: float(count) for name, (count, _value) in kept.items()},
+                **record.conversions_by_type,
+            }
+            changes["conversion_values_by_type"] = {
+                **{name: int(value) for name, (_count, value) in kept.items()},
+                **record.conversion_values_by_type,
+            }
+        completed.append(dataclasses.replace(record, **changes))
+    return completed
 
 
 def _refusal(

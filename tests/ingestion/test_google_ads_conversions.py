@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import Sum
 
 from campaigns.models import DailyMetric
@@ -15,6 +18,13 @@ from ingestion.connectors.base import Exchange
 from ingestion.connectors.google_ads import GoogleAdsConnector
 from ingestion.connectors.records import Parsed
 from ingestion.models import IngestionRun
+from ingestion.services import ingestion_replay
+from ingestion.services.archive import (
+    archive_folder,
+    archived_endpoint,
+    archived_files,
+    manifest_name,
+)
 from tests.fakes.history import FakeMetric
 from tests.fakes.server import FailurePlan
 from tests.ingestion.conftest import GOOGLE_TOKEN, sync
@@ -340,3 +350,137 @@ def test_replayed_bodies_give_the_same_records_and_a_reread_day_keeps_its_latest
     withdrawn = final[(target.ad_id, target.date)]
     assert "Solicitud de crédito" not in withdrawn.conversions_by_type
     assert withdrawn.conversions_by_type["conversions"] == target.conversions
+
+
+# Replaying part of a chunk ---------------------------------------------------------------------
+# A chunk's two answers are archived by the UTC day each arrived: a chunk read just before
+# midnight has its totals on one day and its actions on the next, and a replay reads days.
+
+
+def archived_bodies(account) -> list[str]:
+    folder = archive_folder(platform=account.platform.slug, account_id=account.external_id)
+    return archived_files(
+        folder=folder, date_from=dt.date(2000, 1, 1), date_to=dt.date.today() + dt.timedelta(2)
+    )
+
+
+def archived_day(name: str) -> dt.date:
+    return dt.date.fromisoformat(
+        re.sub(r".*/year=(\d+)/month=(\d+)/day=(\d+)/.*", r"\1-\2-\3", name)
+    )
+
+
+def archived_move_to_next_day(name: str) -> dt.date:
+    """Move an archived body and its manifest to the next UTC day's folder, as if it had come
+    just after midnight; return that day."""
+    day = archived_day(name)
+    after = day + dt.timedelta(days=1)
+    moved = name.replace(
+        f"/year={day:%Y}/month={day:%m}/day={day:%d}/",
+        f"/year={after:%Y}/month={after:%m}/day={after:%d}/",
+    )
+    for old, new in ((name, moved), (manifest_name(name), manifest_name(moved))):
+        with default_storage.open(old, "rb") as handle:
+            default_storage.save(new, ContentFile(handle.read()))
+        default_storage.delete(old)
+    return after
+
+
+def stored_rows(account) -> dict[tuple[str, dt.date], tuple]:
+    return {
+        (row[0], row[1]): row[2:]
+        for row in DailyMetric.objects.filter(ad__campaign__account=account).values_list(
+            "ad__external_id",
+            "date",
+            "impressions",
+            "clicks",
+            "spend_micros",
+            "conversions",
+            "conversion_value_micros",
+            "leads",
+            "conversion_types",
+        )
+    }
+
+
+def chunk_split_at_midnight(account, second: str) -> tuple[dt.date, dt.date]:
+    """Sync, then move the last chunk's trailing answers of endpoint `second` to the next UTC
+    day; return the day of the chunk's first answers and the day of the moved ones."""
+    run = sync(account)
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    bodies = archived_bodies(account)
+    trailing = []
+    while archived_endpoint(bodies[-1]) == second:
+        trailing.append(bodies.pop())
+    assert trailing, f"the last answer is no {second}"
+    moved_to = {archived_move_to_next_day(name) for name in trailing}
+    assert len(moved_to) == 1
+    return archived_day(bodies[-1]), moved_to.pop()
+
+
+def test_replaying_only_the_day_of_a_chunks_actions_keeps_the_stored_figures(
+    fake_google, google_account
+):
+    _totals_day, actions_day = chunk_split_at_midnight(google_account, "metrics_by_action")
+    before = stored_rows(google_account)
+
+    replay = ingestion_replay(account=google_account, date_from=actions_day, date_to=actions_day)
+
+    assert replay.status == IngestionRun.Status.SUCCEEDED, replay.error
+    assert replay.fetched_count > 0
+    assert stored_rows(google_account) == before
+
+
+def test_replaying_only_the_day_of_a_chunks_totals_keeps_the_stored_actions(
+    fake_google, google_account
+):
+    totals_day, _actions_day = chunk_split_at_midnight(google_account, "metrics_by_action")
+    before = stored_rows(google_account)
+    assert any(len(row[-1] or {}) > 1 for row in before.values())  # actions are stored
+
+    replay = ingestion_replay(account=google_account, date_from=totals_day, date_to=totals_day)
+
+    assert replay.status == IngestionRun.Status.SUCCEEDED, replay.error
+    assert stored_rows(google_account) == before
+
+
+def test_replaying_both_days_of_a_split_chunk_is_the_sync_again(fake_google, google_account):
+    totals_day, actions_day = chunk_split_at_midnight(google_account, "metrics_by_action")
+    before = stored_rows(google_account)
+    DailyMetric.objects.all().delete()
+
+    ingestion_replay(account=google_account, date_from=totals_day, date_to=actions_day)
+
+    assert stored_rows(google_account) == before
+
+
+def test_answers_pair_in_the_order_they_were_fetched(fake_google):
+    since, until = last_week(fake_google)
+    archived: list[Exchange] = []
+    connector = connector_for(fake_google, archive=archived.append)
+    connector.fetch_daily_metrics(since - dt.timedelta(days=7), since - dt.timedelta(days=1))
+    connector.fetch_daily_metrics(since, until)
+    (totals1, actions1, totals2, actions2) = [json.loads(e.body) for e in archived]
+    last_week_days = {(m.ad_id, m.date) for m in fake_google.history.metrics_between(since, until)}
+
+    def replayed(*bodies: tuple[str, object]) -> dict:
+        replaying = connector_for(fake_google)
+        for endpoint, body in bodies:
+            replaying.parse(endpoint, [body])
+        replaying.resolve(Parsed())
+        return replaying.metrics_partial()
+
+    whole = replayed(("metrics", totals1), ("metrics_by_action", actions1))
+    # A run killed between its two calls: the next answer is another run's campaigns.
+    killed = replayed(("metrics", totals2), ("campaigns", {"results": []}))
+    actions_alone = replayed(("metrics_by_action", actions2))
+
+    assert whole == {}
+    assert set(killed) == last_week_days
+    part = next(iter(killed.values()))
+    assert part.delivery and part.keeps_type("Compra en línea")
+    assert not part.keeps_type("conversions")  # the totals answer gives the primary total
+    assert set(actions_alone) <= last_week_days and actions_alone
+    assert {(p.delivery, p.keeps_type("Compra en línea")) for p in actions_alone.values()} == {
+        (False, False)
+    }

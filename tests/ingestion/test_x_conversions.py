@@ -13,8 +13,10 @@ from django.db.models import Sum
 from campaigns.models import DailyMetric
 from ingestion.connectors.x import XConnector
 from ingestion.models import IngestionRun
+from ingestion.services import ingestion_replay
 from tests.fakes.history import FakeMetric
 from tests.ingestion.conftest import catalog_totals, sync
+from tests.ingestion.test_google_ads_conversions import chunk_split_at_midnight, stored_rows
 
 DEFAULT_TYPES = ("conversion_purchases", "conversion_sign_ups", "conversion_custom")
 
@@ -180,3 +182,46 @@ def test_mobile_installs_after_the_ad_stopped_make_a_day_of_their_own():
         (dt.date(2026, 3, 2), 1200, {"conversion_sign_ups": 3, "mobile_conversion_installs": 5}),
         (dt.date(2026, 3, 3), 0, {"mobile_conversion_installs": 7}),
     ]
+
+
+# Replaying part of a chunk (as Google's totals and actions: see test_google_ads_conversions) ---
+# A chunk's web stats and the mobile stats of its app ads are separate answers, archived on two
+# UTC days when the chunk was read across midnight.
+
+
+def test_replaying_only_the_day_of_a_chunks_mobile_stats_keeps_the_stored_figures(
+    fake_x, x_account, settings
+):
+    settings.INGEST_X_CONVERSION_METRICS = ["conversion_purchases", "mobile_conversion_sign_ups"]
+    _web_day, mobile_day = chunk_split_at_midnight(x_account, "mobile_stats")
+    before = stored_rows(x_account)
+    assert any(name.startswith("mobile_") for row in before.values() for name in (row[-1] or {}))
+
+    replay = ingestion_replay(account=x_account, date_from=mobile_day, date_to=mobile_day)
+
+    assert replay.status == IngestionRun.Status.SUCCEEDED, replay.error
+    assert replay.fetched_count > 0
+    assert stored_rows(x_account) == before
+
+
+def test_replaying_only_the_day_of_a_chunks_web_stats_keeps_the_stored_mobile_types(
+    fake_x, x_account, settings
+):
+    settings.INGEST_X_CONVERSION_METRICS = ["conversion_purchases", "mobile_conversion_sign_ups"]
+    web_day, _mobile_day = chunk_split_at_midnight(x_account, "mobile_stats")
+    before = stored_rows(x_account)
+
+    replay = ingestion_replay(account=x_account, date_from=web_day, date_to=web_day)
+
+    assert replay.status == IngestionRun.Status.SUCCEEDED, replay.error
+    assert stored_rows(x_account) == before
+
+
+def test_replaying_both_days_of_a_split_x_chunk_is_the_sync_again(fake_x, x_account):
+    web_day, mobile_day = chunk_split_at_midnight(x_account, "mobile_stats")
+    before = stored_rows(x_account)
+    DailyMetric.objects.all().delete()
+
+    ingestion_replay(account=x_account, date_from=web_day, date_to=mobile_day)
+
+    assert stored_rows(x_account) == before
