@@ -81,7 +81,7 @@ def interrupted_then_restarted(account, monkeypatch) -> tuple[IngestionRun, Inge
     ],
 )
 def test_pictures_a_killed_sync_did_not_download_are_fetched_by_the_next_run(
-    request, monkeypatch, slug, fake
+    db, request, monkeypatch, slug, fake
 ):
     request.getfixturevalue(fake)
     account = request.getfixturevalue(f"{'google' if slug == 'google_ads' else slug}_account")
