@@ -12,18 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from campaigns.conversions import ConversionChoice, conversions_count
-from campaigns.models import AdAccount, Campaign, ConversionRecount, DailyMetric
+from campaigns.conversions import ConversionChoice, Counter, conversions_counter
+from campaigns.models import Ad, AdAccount, Campaign, ConversionRecount, DailyMetric
 from campaigns.rollups import RollupError, image_ids_for_campaigns, image_rollup_refresh
 
 logger = logging.getLogger(__name__)
 
-# Daily rows read, counted and written at a time: bounded memory on an account of millions.
-BATCH_SIZE = 2000
+# Ads whose daily rows are read, counted and written at a time: bounded memory (two years of
+# days of 20 ads is some 15,000 rows), and each row read once through the ad index.
+ADS_PER_BATCH = 20
 COUNTED_FIELDS = ("conversions", "conversion_value_micros", "leads")
 
 
@@ -50,7 +51,7 @@ def conversion_recount_queue(*, account: AdAccount, user=None) -> ConversionReco
 
 
 def conversion_recount_run(
-    *, recount: ConversionRecount, batch_size: int = BATCH_SIZE
+    *, recount: ConversionRecount, ads_per_batch: int = ADS_PER_BATCH
 ) -> ConversionRecount:
     """Claim a queued recount and run it; the row records how it ended.
 
@@ -62,7 +63,9 @@ def conversion_recount_run(
         recount.refresh_from_db()
         return recount
     try:
-        outcome = account_conversions_recount(account_id=recount.account_id, batch_size=batch_size)
+        outcome = account_conversions_recount(
+            account_id=recount.account_id, ads_per_batch=ads_per_batch
+        )
     except Exception as exc:  # any failure: the transaction rolled back, say why
         logger.exception(
             "Conversion recount %s of account %s failed", recount.pk, recount.account_id
@@ -90,12 +93,14 @@ def conversion_recount_run(
     return recount
 
 
-def account_conversions_recount(*, account_id: int, batch_size: int = BATCH_SIZE) -> RecountOutcome:
+def account_conversions_recount(
+    *, account_id: int, ads_per_batch: int = ADS_PER_BATCH
+) -> RecountOutcome:
     """Count every daily row of the account again by its current choice; write changed ones.
 
     Then rebuild the ranking tables for the account's images. One transaction: the account's
-    row is locked first (as a sync locks it to save a chunk, ingestion/services/store.py), so
-    no chunk saved with the old choice can land between the rows read and the commit.
+    row is locked first, as every save of its daily rows locks it (ingestion/services/store.py),
+    so no chunk saved with the old choice can land between the rows read and the commit.
     """
     with transaction.atomic():
         account = (
@@ -104,25 +109,25 @@ def account_conversions_recount(*, account_id: int, batch_size: int = BATCH_SIZE
             .get(pk=account_id)
         )
         choice = account.conversion_choice()
-        platform = account.platform.slug
+        count = conversions_counter(platform=account.platform.slug, choice=choice)
         of_account = DailyMetric.objects.filter(ad__campaign__account_id=account_id)
         without_types = of_account.filter(conversion_types__isnull=True).count()
-        rows = of_account.filter(conversion_types__isnull=False).only(
-            "pk", "conversion_types", *COUNTED_FIELDS
+        ad_ids = list(
+            Ad.objects.filter(campaign__account_id=account_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         read = changed = 0
-        last_pk = 0
-        while True:
+        for first in range(0, len(ad_ids), ads_per_batch):
+            # No row locks: the account's lock above keeps every writer of its rows out.
             batch = list(
-                rows.filter(pk__gt=last_pk)
-                .order_by("pk")
-                .select_for_update(no_key=True, of=("self",))[:batch_size]
+                DailyMetric.objects.filter(
+                    ad_id__in=ad_ids[first : first + ads_per_batch],
+                    conversion_types__isnull=False,
+                ).values_list("pk", "conversion_types", *COUNTED_FIELDS)
             )
-            if not batch:
-                break
-            last_pk = batch[-1].pk
             read += len(batch)
-            changed += _batch_recount(batch, platform=platform, choice=choice)
+            changed += _batch_recount(batch, count=count)
         note = ""
         if changed:
             note = _ranking_refresh(account_id=account_id)
@@ -135,17 +140,41 @@ def account_conversions_recount(*, account_id: int, batch_size: int = BATCH_SIZE
     )
 
 
-def _batch_recount(batch: list[DailyMetric], *, platform: str, choice: ConversionChoice) -> int:
-    """Count a batch of rows again; write the ones whose figures moved. Return how many."""
+def _batch_recount(batch: list[tuple], *, count: Counter) -> int:
+    """Count (id, types, conversions, value, leads) rows again; write the ones whose figures
+    moved. Return how many."""
     moved = []
-    for row in batch:
-        counted = conversions_count(platform=platform, figures=row.conversion_types, choice=choice)
+    for pk, types, *before in batch:
+        counted = count(types)
         figures = (counted.conversions, counted.conversion_value_micros, counted.leads)
-        if (row.conversions, row.conversion_value_micros, row.leads) != figures:
-            row.conversions, row.conversion_value_micros, row.leads = figures
-            moved.append(row)
-    DailyMetric.objects.bulk_update(moved, COUNTED_FIELDS, batch_size=len(batch) or 1)
+        if tuple(before) != figures:
+            moved.append((*figures, pk))
+    if moved:
+        _figures_write(moved)
     return len(moved)
+
+
+def _figures_write(moved: list[tuple[float, int, int, int]]) -> None:
+    """Write (conversions, value, leads, id) rows.
+
+    Not bulk_update: its CASE over a whole batch costs the square of the batch on PostgreSQL
+    (70,000 rows took 105 s). PostgreSQL takes the batch as arrays in one UPDATE … FROM
+    unnest; SQLite runs one UPDATE a row, in process.
+    """
+    table = DailyMetric._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            conversions, values, leads, ids = (list(column) for column in zip(*moved, strict=True))
+            cursor.execute(
+                f"UPDATE {table} AS m SET conversions = n.conversions, "
+                "conversion_value_micros = n.value, leads = n.leads "
+                "FROM unnest(%s::double precision[], %s::bigint[], %s::integer[], %s::bigint[]) "
+                "AS n (conversions, value, leads, id) WHERE m.id = n.id",
+                [conversions, values, leads, ids],
+            )
+        else:
+            assignments = ", ".join(f"{name} = %s" for name in COUNTED_FIELDS)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", moved)
 
 
 def _ranking_refresh(*, account_id: int) -> str:

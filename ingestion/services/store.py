@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from campaigns.conversions import ConversionChoice, Counted, conversions_count, figures_by_type
+from campaigns.conversions import Counted, Counter, conversions_counter, figures_by_type
 from campaigns.models import DAILY_METRIC_FIGURES, Ad, AdAccount, Campaign, DailyMetric
 from campaigns.objectives import map_objective
 from campaigns.services import node_mapping_apply
@@ -279,7 +279,8 @@ def daily_metrics_upsert(
     export) keeps the figures it carries. Call inside a transaction.
     """
     latest: dict[MetricKey, tuple] = {}
-    choice: tuple[str, ConversionChoice] | None = None
+    locked = _account_locked(account) if records else None
+    count: Counter | None = None
     for record in records:
         ad_id = ad_ids.get(record.ad_external_id)
         if ad_id is None:
@@ -301,10 +302,13 @@ def daily_metrics_upsert(
         ):
             figures = figures_by_type(record.conversions_by_type, record.conversion_values_by_type)
             # The platform reported its types ({} when all were zero): the account's choice
-            # says what counts.
-            choice = choice or _choice_locked(account)
-            counted = conversions_count(platform=choice[0], figures=figures, choice=choice[1])
-            values = _with_counted(values, counted)
+            # says what counts. A default from a bad setting raises ConversionChoiceError;
+            # runs check it before their first call (connector_for_account).
+            if count is None:
+                count = conversions_counter(
+                    platform=locked.platform.slug, choice=locked.conversion_choice()
+                )
+            values = _with_counted(values, count(figures))
         latest[(ad_id, record.date)] = (*values, figures)
     upsert = (
         _daily_metrics_upsert_postgresql
@@ -332,23 +336,21 @@ def _with_counted(values: tuple, counted: Counted) -> tuple:
     return tuple(row)
 
 
-def _choice_locked(account: AdAccount) -> tuple[str, ConversionChoice]:
-    """Read the account's platform and choice of types, locking its row until the transaction
-    ends.
+def _account_locked(account: AdAccount) -> AdAccount:
+    """Lock the account's row until the transaction ends; return it with its platform and its
+    choice of types, as they are now.
 
-    A recount (campaigns/conversion_recount.py) takes the same lock, so a chunk being saved
-    and a recount of the account never interleave: the chunk either ends before the recount
-    reads the rows, or counts with the choice the recount applies.
+    Every save of the account's daily rows takes this lock (a CSV file's too), and so does a
+    recount (campaigns/conversion_recount.py), so the two never interleave: a chunk either
+    ends before the recount reads the rows, or counts with the choice the recount applies.
+    One query a chunk.
     """
-    fresh = (
+    return (
         AdAccount.objects.select_for_update(no_key=True)
         .select_related("platform")
         .only("platform__slug", "conversion_types", "lead_types")
         .get(pk=account.pk)
     )
-    # A default from a bad setting raises ConversionChoiceError; runs check it before their
-    # first call (connector_for_account), so it is not met here.
-    return fresh.platform.slug, fresh.conversion_choice()
 
 
 def _daily_metrics_upsert_orm(

@@ -207,9 +207,9 @@ def test_a_recount_that_fails_midway_leaves_every_figure_as_it_was(
     monkeypatch.setattr(conversion_recount, "_batch_recount", second_batch_fails)
     recount = ConversionRecount.objects.create(account=account)
 
-    recount = conversion_recount.conversion_recount_run(recount=recount, batch_size=100)
+    recount = conversion_recount.conversion_recount_run(recount=recount, ads_per_batch=5)
 
-    assert batches == [100, 100]
+    assert len(batches) == 2 and batches[0] > 100
     assert recount.status == ConversionRecount.Status.FAILED
     assert recount.error == "RuntimeError: disk full"
     assert figures(account) == before
