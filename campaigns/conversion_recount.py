@@ -118,6 +118,7 @@ def account_conversions_recount(
             .values_list("pk", flat=True)
         )
         read = changed = 0
+        seen: set[str] = set()
         for first in range(0, len(ad_ids), ads_per_batch):
             # No row locks: the account's lock above keeps every writer of its rows out.
             batch = list(
@@ -128,6 +129,11 @@ def account_conversions_recount(
             )
             read += len(batch)
             changed += _batch_recount(batch, count=count)
+            seen.update(name for _, types, *_ in batch for name in types)
+        if sorted(seen) != account.conversion_types_seen:
+            # Every row was read: the list of types seen is set again from them (types of
+            # rows deleted since drop out).
+            AdAccount.objects.filter(pk=account_id).update(conversion_types_seen=sorted(seen))
         note = ""
         if changed:
             note = _ranking_refresh(account_id=account_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
-from campaigns.models import Ad, Campaign, DailyMetric, Objective
+from campaigns.models import Ad, AdAccount, Campaign, DailyMetric, Objective
 from creatives.models import Creative, CreativeImage
 
 
@@ -85,17 +87,24 @@ def catalog_summary() -> CatalogSummary:
 
 @dataclass(frozen=True)
 class ConversionTypeSeen:
-    """One conversion type in an account's stored history, with its totals."""
+    """One conversion type of an account, with its totals over the recent days."""
 
     name: str
-    days: int  # ad-days that reported it
+    days: int  # ad-days that reported it in the window
     count: float
     value_micros: int
 
 
+# The days whose totals the list of types shows: what a lead weighs is what counts now, and
+# the account's whole history (millions of rows) would take seconds to read for a page.
+TYPES_SEEN_DAYS = 90
+# How long those totals are reused (the names are always the account's current list).
+TYPES_SEEN_CACHE_SECONDS = 600
+
+
 def _types_seen_sql() -> str:
     """Every key of the rows' breakdowns with its totals: jsonb_each on PostgreSQL, json_each
-    (JSON1) on SQLite; the rows are an account's, through its ads and campaigns."""
+    (JSON1) on SQLite; the rows are an account's, through its ads and campaigns, from a day."""
     if connection.vendor == "postgresql":
         each = "CROSS JOIN LATERAL jsonb_each(m.conversion_types) AS t"
         count = "CAST(t.value ->> 0 AS DOUBLE PRECISION)"
@@ -110,23 +119,37 @@ def _types_seen_sql() -> str:
         JOIN campaigns_ad a ON a.id = m.ad_id
         JOIN campaigns_campaign c ON c.id = a.campaign_id
         {each}
-        WHERE c.account_id = %s AND m.conversion_types IS NOT NULL
+        WHERE c.account_id = %s AND m.date >= %s AND m.conversion_types IS NOT NULL
         GROUP BY t.key
     """
 
 
-def conversion_types_seen(*, account_id: int) -> list[ConversionTypeSeen]:
-    """Return the conversion types an account's daily rows hold, most counted first.
+def conversion_types_seen(
+    *, account: AdAccount, days: int = TYPES_SEEN_DAYS, today: dt.date | None = None
+) -> list[ConversionTypeSeen]:
+    """Return every type the account's history reports, with its totals over the last `days`,
+    most counted first; types not reported lately come last, with zeros.
 
-    One pass over the account's rows: what a lead picks the counted types from.
+    The names come from the account's list (kept as rows are saved), the totals from one
+    query bounded by the date index, reused for TYPES_SEEN_CACHE_SECONDS.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_types_seen_sql(), [account_id])
-        rows = cursor.fetchall()
-    seen = [
-        ConversionTypeSeen(
-            name=name, days=int(days), count=float(count or 0), value_micros=int(value or 0)
+    since = (today or timezone.localdate()) - dt.timedelta(days=days)
+    # The creation time too: a database rebuilt (tests, a restore) may give an id again.
+    created = account.created_at.timestamp()
+    key = f"conversion-types-seen:{account.pk}:{created:.6f}:{since.isoformat()}"
+    rows = cache.get(key)
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_types_seen_sql(), [account.pk, since])
+            rows = cursor.fetchall()
+        # A second or more on a large account: a lead editing it reads the totals once.
+        cache.set(key, rows, TYPES_SEEN_CACHE_SECONDS)
+    recent = {
+        name: ConversionTypeSeen(
+            name=name, days=int(n), count=float(count or 0), value_micros=int(value or 0)
         )
-        for name, days, count, value in rows
-    ]
-    return sorted(seen, key=lambda t: (-t.count, -t.value_micros, t.name))
+        for name, n, count, value in rows
+    }
+    for name in account.conversion_types_seen or []:
+        recent.setdefault(name, ConversionTypeSeen(name=name, days=0, count=0.0, value_micros=0))
+    return sorted(recent.values(), key=lambda t: (-t.count, -t.value_micros, t.name))

@@ -22,7 +22,7 @@ from campaigns.conversions import (
     types_allowed,
 )
 from campaigns.models import AdAccount
-from campaigns.selectors import ConversionTypeSeen, conversion_types_seen
+from campaigns.selectors import TYPES_SEEN_DAYS, ConversionTypeSeen, conversion_types_seen
 
 DEFAULT, CHOSEN = "default", "chosen"
 
@@ -79,7 +79,7 @@ class AdAccountForm(forms.ModelForm):
             self._default_error = ""
         except ConversionChoiceError as exc:
             default, self._default_error = None, str(exc)
-        seen = conversion_types_seen(account_id=account.pk)
+        seen = conversion_types_seen(account=account)
         current = [*(account.conversion_types or []), *(account.lead_types or [])]
         self._allowed = types_allowed(
             platform=platform, seen=[t.name for t in seen], current=current
@@ -138,12 +138,23 @@ def _type_choices(
     choices = []
     for name in dict.fromkeys(ordered):
         found = by_name.get(name)
-        if found is not None:
-            label = gettext("%(name)s — %(count)s on %(days)s ad-days, worth %(value)s") % {
+        if found is not None and found.days:
+            label = gettext(
+                "%(name)s — %(count)s on %(days)s ad-days of the last %(window)s days, worth "
+                "%(value)s"
+            ) % {
                 "name": name,
                 "count": figures.number(found.count, 0 if found.count.is_integer() else 1),
                 "days": figures.number(found.days),
+                "window": TYPES_SEEN_DAYS,
                 "value": figures.money(found.value_micros / 1_000_000, currency),
+            }
+        elif found is not None:
+            label = gettext(
+                "%(name)s — in this account's history, none in the last %(window)s days"
+            ) % {
+                "name": name,
+                "window": TYPES_SEEN_DAYS,
             }
         else:
             label = gettext("%(name)s — not reported in this account's history") % {"name": name}

@@ -88,6 +88,11 @@ class AdAccount(models.Model):
         default=None,
         help_text=_("Types counted as leads. Not set: the platform default."),
     )
+    # Every type the account's stored days report, kept as rows are saved (and set again by
+    # each recount): the lead's list to choose from, without reading millions of rows.
+    conversion_types_seen = models.JSONField(
+        _("conversion types seen"), default=list, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

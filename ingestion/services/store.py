@@ -281,6 +281,7 @@ def daily_metrics_upsert(
     latest: dict[MetricKey, tuple] = {}
     locked = _account_locked(account) if records else None
     count: Counter | None = None
+    seen: set[str] = set()
     for record in records:
         ad_id = ad_ids.get(record.ad_external_id)
         if ad_id is None:
@@ -310,6 +311,13 @@ def daily_metrics_upsert(
                 )
             values = _with_counted(values, count(figures))
         latest[(ad_id, record.date)] = (*values, figures)
+        if figures:
+            seen.update(figures)
+    if seen and not seen <= set(locked.conversion_types_seen):
+        # Under the account's lock: concurrent chunks of the account add to the list in turn.
+        AdAccount.objects.filter(pk=account.pk).update(
+            conversion_types_seen=sorted(seen | set(locked.conversion_types_seen))
+        )
     upsert = (
         _daily_metrics_upsert_postgresql
         if connection.vendor == "postgresql"
@@ -348,7 +356,7 @@ def _account_locked(account: AdAccount) -> AdAccount:
     return (
         AdAccount.objects.select_for_update(no_key=True)
         .select_related("platform")
-        .only("platform__slug", "conversion_types", "lead_types")
+        .only("platform__slug", "conversion_types", "lead_types", "conversion_types_seen")
         .get(pk=account.pk)
     )
 

@@ -189,6 +189,25 @@ def test_the_form_lists_the_types_seen_with_their_totals_and_the_platform_defaul
     assert "counted once, whichever prefix Meta reports it under" in page
 
 
+def test_a_type_reported_only_long_ago_is_still_offered(synced_meta, client, lead):
+    account = synced_meta
+    old_days = DailyMetric.objects.filter(ad__campaign__account=account).order_by("date")[:5]
+    for row in old_days:
+        row.conversion_types = {**row.conversion_types, "offsite_conversion.custom.7": [2, 0]}
+        row.date = row.date.replace(year=row.date.year - 1)
+        row.save()
+    call_command("recount_conversions", f"--account={account.external_id}", stdout=io.StringIO())
+    client.force_login(lead)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    page = client.get(reverse("admin:campaigns_adaccount_change", args=[account.pk]))
+
+    assert (
+        "offsite_conversion.custom.7 — in this account&#x27;s history, none in the last 90 days"
+        in (page.content.decode())
+    )
+
+
 def test_a_recount_that_fails_midway_leaves_every_figure_as_it_was(
     synced_meta, fake_meta, monkeypatch
 ):

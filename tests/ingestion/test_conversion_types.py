@@ -38,6 +38,9 @@ def test_every_meta_action_type_is_stored_with_its_value(fake_meta, meta_account
     }
     assert stored(meta_account) == expected
     types = {name for figures in expected.values() for name in figures}
+    # The account keeps the list a lead picks from, without reading its rows again.
+    meta_account.refresh_from_db()
+    assert meta_account.conversion_types_seen == sorted(types)
     # The prefixed duplicates, other conversions, a custom conversion, engagement types.
     assert {
         "omni_purchase",
