@@ -208,11 +208,16 @@ class AdAccountAdmin(admin.ModelAdmin):
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
-    list_display = ("date", "currency", "reporting_currency", "rate", "source")
+    list_display = ("date", "currency", "reporting_currency", "rate_shown", "source")
     list_filter = ("currency", "reporting_currency")
     date_hierarchy = "date"
     search_fields = ("currency", "source")
     fields = ("currency", "reporting_currency", "date", "rate", "source")
+
+    @admin.display(description=_("rate"), ordering="rate")
+    def rate_shown(self, obj) -> str:
+        # The column stores eight decimals; the admin would print them all ("4072,03000000").
+        return figures.rate(obj.rate)
 
     def get_changeform_initial_data(self, request):
         return {

@@ -71,3 +71,21 @@ def test_an_exchange_rate_reads_with_two_decimals_or_four_significant_figures(ra
 
     with translation.override("es"):
         assert figures.rate(Decimal(rate)) == spanish
+
+
+def test_the_exchange_rate_list_shows_rates_with_colombian_separators_not_eight_decimals(
+    spanish_lead, db
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from campaigns.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        currency="USD", reporting_currency="COP", date=dt.date(2026, 11, 2), rate=Decimal("4072.03")
+    )
+
+    html = spanish_lead.get(reverse("admin:campaigns_exchangerate_changelist")).content.decode()
+
+    assert "4.072,03" in _text(html)
+    assert "4072,03000000" not in html
