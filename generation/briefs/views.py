@@ -88,9 +88,14 @@ def _back_to(brief: Brief, anchor: str = "") -> HttpResponseRedirect:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's briefs (every brief for a lead) above the ad history Yenni draws on."""
-    context: dict = {"summary": catalog_summary(), "uses_briefs": uses_briefs(request.user)}
+    """The user's briefs (every brief for a lead) above the ad history Yenni draws on.
+
+    A user in neither team group sees only the no-access note: the ad history's counts are the
+    team's figures, as closed to them as the library is.
+    """
+    context: dict = {"uses_briefs": uses_briefs(request.user)}
     if context["uses_briefs"]:
+        context["summary"] = catalog_summary()
         page = Paginator(
             page_selectors.home_briefs(request.user), HOME_PAGE_SIZE, allow_empty_first_page=True
         ).get_page(request.GET.get("page"))

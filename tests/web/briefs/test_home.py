@@ -11,6 +11,7 @@ from campaigns.models import Objective
 from generation.briefs import services
 from generation.briefs.selectors import brief_thumbnails
 from generation.models import Brief, ModelJob
+from tests.factories import make_catalog
 from tests.web.briefs.helpers import _batch, _brief
 
 
@@ -119,6 +120,33 @@ def test_home_tells_an_outsider_politely_there_is_no_access_to_briefs(en, outsid
     assertContains(response, "Your account has no access to briefs.")
     assertNotContains(response, 'data-testid="new-brief"')
     assert "rows" not in response.context
+
+
+def test_home_shows_an_outsider_only_the_no_access_message_not_the_catalog_totals(en, outsider):
+    # The catalog's counts (creatives, campaigns, ads by node) are the marketing team's
+    # figures, as confidential as the library that refuses an outsider.
+    make_catalog()
+    en.force_login(outsider)
+
+    response = en.get(reverse("home"))
+
+    assert response.status_code == 200
+    assertContains(response, "Your account has no access to briefs.")
+    assertNotContains(response, "Ad history available")
+    assertNotContains(response, 'class="stats"')
+    assertNotContains(response, "Campaigns by node and objective")
+    assert "summary" not in response.context
+
+
+def test_home_still_shows_an_analyst_the_catalog_totals(en, analyst):
+    make_catalog()
+    en.force_login(analyst)
+
+    response = en.get(reverse("home"))
+
+    assertContains(response, "Ad history available")
+    assertContains(response, "Campaigns by node and objective")
+    assert response.context["summary"].campaigns == 3
 
 
 def test_home_costs_the_same_queries_with_two_briefs_or_twenty(
