@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns import figures
 from campaigns.models import RULE_FIELDS, Node, RankingRule, RankingRuleVersion
+from campaigns.models.ranking_rules import rationale_to_store
 from campaigns.ranking.selectors import NoRuleError, brief_ranking
 from campaigns.rollups import RollupError
 from campaigns.services import ranking_rule_save
@@ -36,6 +37,15 @@ class RankingRuleForm(forms.ModelForm):
         model = RankingRule
         # The settings a version records are exactly the ones a lead edits.
         fields = RULE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A seeded rationale reads in the page's language; clean_rationale stores it back.
+            self.initial["rationale"] = self.instance.rationale_in_page_language
+
+    def clean_rationale(self) -> str:
+        return rationale_to_store(self.cleaned_data["rationale"])
 
 
 class RankingRuleVersionInline(admin.TabularInline):

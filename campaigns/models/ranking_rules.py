@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models.accounts import Node
@@ -40,6 +41,44 @@ LOWER_IS_BETTER = {
     RankingMetric.COST_PER_LEAD,
     RankingMetric.COST_PER_CONVERSION,
 }
+
+# The default rules' rationales exactly as campaigns/0004 seeded them. They stay stored in
+# English, the catalogue's source language, and are shown through gettext while a lead keeps
+# them: a stored key or a column per language would need a migration of every saved version,
+# and a lead's own text is shown as written anyway. Never edit these sentences: the rows hold
+# them, and an edit would make every seeded row read as a lead's English text.
+SEEDED_RATIONALES = frozenset(
+    (
+        gettext_noop("Awareness pays for being seen: the cheapest thousand impressions win."),
+        gettext_noop(
+            "Traffic pays for visits: CTR measures the piece's own pull on every platform."
+        ),
+        gettext_noop("Engagement is interactions per impression."),
+        gettext_noop(
+            "A lead is the paid outcome; the click gate keeps out pieces that never had a chance."
+        ),
+        gettext_noop(
+            "Sales are rare: a piece needs real traffic before its cost per sale means anything."
+        ),
+        gettext_noop("A neutral measure until a lead maps the campaign's objective."),
+    )
+)
+
+
+def rationale_to_store(text: str) -> str:
+    """Return the English source when `text` is a seeded rationale in any site language.
+
+    The admin shows a seeded rationale translated; a lead who saves the rule without rewriting
+    it posts the translation back, and storing that would freeze the rationale in one language.
+    """
+    wanted = text.strip()
+    for source in SEEDED_RATIONALES:
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                if gettext(source) == wanted:
+                    return source
+    return text
+
 
 RULE_FIELDS = (
     "node",
@@ -181,6 +220,13 @@ class RankingRule(models.Model):
     def __str__(self) -> str:
         scope = self.node.name if self.node_id else gettext("Default")
         return f"{scope} · {self.get_objective_display()} · v{self.version}"
+
+    @property
+    def rationale_in_page_language(self) -> str:
+        """The rationale to show: a seeded one translated, a lead's own as written."""
+        if self.rationale in SEEDED_RATIONALES:
+            return gettext(self.rationale)
+        return self.rationale
 
     @property
     def lower_is_better(self) -> bool:
