@@ -66,10 +66,12 @@ def test_the_404_is_english_with_the_language_cookie(browser, db):
     assert '<html lang="en">' in response.content.decode()
 
 
-def test_the_404_is_english_with_accept_language(browser, db):
+def test_the_404_stays_spanish_for_a_browser_that_asks_for_english(browser, db):
+    # Only the site's language switch makes pages English (yenni_site.language).
     response = browser.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
 
-    assert "Page not found" in response.content.decode()
+    assert "Page not found" not in response.content.decode()
+    assert '<html lang="es">' in response.content.decode()
 
 
 def test_a_refused_page_is_the_branded_403(browser, analyst):
@@ -86,7 +88,8 @@ def test_a_refused_page_is_the_branded_403(browser, analyst):
 
 def test_a_failing_view_gets_the_branded_500_in_the_visitors_language(browser, db):
     spanish = browser.get("/test-errors/boom/")
-    english = browser.get("/test-errors/boom/", HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"
+    english = browser.get("/test-errors/boom/")
 
     assert spanish.status_code == english.status_code == 500
     assert 'data-testid="error-500"' in spanish.content.decode()
@@ -106,7 +109,8 @@ def test_the_500_page_shows_with_the_database_unreachable(browser, db):
         ),
         mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=unreachable),
     ):
-        response = browser.get("/test-errors/boom/", HTTP_ACCEPT_LANGUAGE="en")
+        browser.cookies["django_language"] = "en"
+        response = browser.get("/test-errors/boom/")
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()

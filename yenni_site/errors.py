@@ -13,8 +13,8 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     """Render templates/500.html in the request's language, with no context processors.
 
     Rendering without the request keeps the user, the session and the messages (all in the
-    database) out of it; the language was chosen by LocaleMiddleware from the cookie or
-    Accept-Language before the view failed.
+    database) out of it; the language was chosen by SiteLanguageMiddleware from the cookie
+    before the view failed.
     """
     body = loader.get_template("500.html").render({})
     response = HttpResponseServerError(body)

@@ -176,7 +176,7 @@ def test_the_form_lists_the_types_seen_with_their_totals_and_the_platform_defaul
     synced_meta, fake_meta, client, lead
 ):
     client.force_login(lead)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
 
     page = client.get(
         reverse("admin:campaigns_adaccount_change", args=[synced_meta.pk])
@@ -198,7 +198,7 @@ def test_a_type_reported_only_long_ago_is_still_offered(synced_meta, client, lea
         row.save()
     call_command("recount_conversions", f"--account={account.external_id}", stdout=io.StringIO())
     client.force_login(lead)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
 
     page = client.get(reverse("admin:campaigns_adaccount_change", args=[account.pk]))
 
@@ -277,7 +277,7 @@ def test_rows_without_types_keep_their_figures_and_the_lead_is_told(
     assert row.conversions == 9.0
     assert "daily rows without types, kept as they were" in out.getvalue()
     client.force_login(lead)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     page = client.get(reverse("admin:campaigns_adaccount_change", args=[account.pk]))
     assert "1 daily row holds no types" in page.content.decode()
     assert "python manage.py ingest_replay" in page.content.decode()

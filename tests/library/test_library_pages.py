@@ -218,7 +218,7 @@ def test_the_period_keeps_images_that_ran_in_it_and_sums_only_its_weeks(shelf, a
 
 
 def test_a_period_that_ends_before_it_starts_is_reported_and_not_applied(shelf, analyst_client):
-    analyst_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted in English
+    analyst_client.cookies["django_language"] = "en"  # the messages asserted in English
     response = analyst_client.get(
         reverse("library"), {"date_from": "2026-05-01", "date_to": "2026-04-01"}
     )
@@ -262,7 +262,7 @@ def test_an_unknown_choice_is_reported_and_the_default_used(shelf, analyst_clien
 def test_asking_for_tiers_without_a_node_and_an_objective_explains_why_nothing_is_filtered(
     shelf, analyst_client
 ):
-    analyst_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted in English
+    analyst_client.cookies["django_language"] = "en"  # the messages asserted in English
     found = _json(analyst_client, tier="top")
 
     assert found["count"] == 6
@@ -440,7 +440,7 @@ def test_more_like_this_for_an_unknown_image_is_not_found(db, analyst_client):
 def test_a_semantic_search_without_embeddings_falls_back_to_words_and_says_so(
     shelf, analyst_client
 ):
-    analyst_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted in English
+    analyst_client.cookies["django_language"] = "en"  # the messages asserted in English
     assert not ImageEmbedding.objects.exists()
 
     found = _json(analyst_client, q="orange", semantic="on")
