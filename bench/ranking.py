@@ -77,11 +77,7 @@ def prepare_history(args) -> tuple:
 
     from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup
     from campaigns.ranking.selectors import node_objective_pairs
-    from campaigns.rollups import (
-        image_rollup_refresh,
-        near_duplicates_refresh,
-        window_totals_refresh,
-    )
+    from campaigns.rollups import image_rollup_refresh, piece_weeks_refresh
 
     call_command("migrate", verbosity=0)
     # An existing history is reused whatever its size (the figures below say what it holds);
@@ -99,12 +95,10 @@ def prepare_history(args) -> tuple:
         print(f"rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
 
     as_of = DailyMetric.objects.latest("date").date
-    # Briefs read totals prebuilt for the day's windows; build them as of the history's end,
-    # as the daily ingestion would on that day.
+    # The cumulative piece weeks, rebuilt whole (ingestion refreshes only what it touched).
     started = time.perf_counter()
-    near_duplicates_refresh()
-    totals = window_totals_refresh(as_of=as_of)
-    print(f"window totals built: {totals:,} rows in {time.perf_counter() - started:.1f} s")
+    weeks = piece_weeks_refresh()
+    print(f"piece weeks built: {weeks:,} rows in {time.perf_counter() - started:.1f} s")
     briefs = node_objective_pairs()
     print(
         f"PostgreSQL, {DailyMetric.objects.count():,} daily metric rows, "
@@ -121,7 +115,7 @@ def time_rankings(briefs, *, as_of, runs: int) -> tuple[dict[str, list[float]], 
     from django.db import connection
 
     from campaigns.calendar import window_first_day
-    from campaigns.ranking.selectors import brief_ranking, ranking_rule_for, window_total_pieces
+    from campaigns.ranking.selectors import brief_ranking, ranking_rule_for, rule_pieces
 
     times: dict[str, list[float]] = {"yenni": [], "read": [], "naive": []}
     references = 0
@@ -133,9 +127,7 @@ def time_rankings(briefs, *, as_of, runs: int) -> tuple[dict[str, list[float]], 
             ranking = brief_ranking(node=node, objective=objective, as_of=as_of, rule=rule)
             yenni = time.perf_counter() - started
             started = time.perf_counter()
-            window_total_pieces(
-                node=node, objective=objective, window_days=rule.window_days, as_of=as_of
-            )
+            rule_pieces(rule=rule, node=node, objective=objective, as_of=as_of)
             read = time.perf_counter() - started
             params = {
                 "reporting": settings.YENNI_REPORTING_CURRENCY,

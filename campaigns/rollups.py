@@ -14,18 +14,15 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
-from django.utils import timezone
+from django.db.models.functions import Coalesce
 
-from campaigns.calendar import window_weeks
 from campaigns.models import (
     Ad,
     AdAccount,
     DailyMetric,
     ExchangeRate,
     ImageWeeklyRollup,
-    PieceWindowTotal,
-    PieceWindowTotalsBuild,
-    RankingRule,
+    RankingCoverage,
 )
 from campaigns.ranking.pieces import FOLD_DISTANCE, near_duplicate_leaders
 from creatives.models import CreativeImage
@@ -133,20 +130,25 @@ def image_rollup_refresh(
 ) -> int:
     """Rebuild the weekly rollup for these images (every image when None); return row count.
 
-    Then re-group near-duplicates and rebuild the window totals briefs read, as of `as_of`
-    (today by default).
+    Then re-group near-duplicates and rebuild the cumulative piece weeks of every piece these
+    images belong to (or belonged to before the re-grouping), and record what the tables now
+    cover. `as_of` is accepted for callers of the older window totals and ignored: the piece
+    weeks answer any day.
     """
+    del as_of
     reporting = settings.YENNI_REPORTING_CURRENCY
     exchange_rates_fill_gaps(reporting_currency=reporting)
     params = [reporting, reporting, reporting]
+    ids = None if image_ids is None else sorted(set(image_ids))
     with transaction.atomic():
+        # Rows saved after this point are not counted: the coverage says so.
+        through = DailyMetric.objects.aggregate(top=Max("id"))["top"] or 0
         with connection.cursor() as cursor:
-            if image_ids is None:
+            if ids is None:
                 ImageWeeklyRollup.objects.all().delete()
                 cursor.execute(_insert_sql(""), params)
                 written = cursor.rowcount
             else:
-                ids = sorted(set(image_ids))
                 written = 0
                 for start in range(0, len(ids), ID_CHUNK):
                     chunk = ids[start : start + ID_CHUNK]
@@ -154,64 +156,178 @@ def image_rollup_refresh(
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(_insert_sql(f"AND s.image_id IN ({marks})"), params + chunk)
                     written += cursor.rowcount
-        near_duplicates_refresh()
-        window_totals_refresh(as_of=as_of)
+        regrouped = near_duplicates_refresh()
+        if ids is None:
+            piece_weeks_refresh()
+            ranking_coverage_record(through=through)
+        else:
+            leaders = set(
+                CreativeImage.objects.filter(id__in=ids).values_list(
+                    Coalesce("near_duplicate_of_id", "id"), flat=True
+                )
+            )
+            piece_weeks_refresh(piece_ids=leaders | regrouped)
+            ranking_coverage_record(through=through, image_ids=ids)
     return written
 
 
-def near_duplicates_refresh(*, bits: int = FOLD_DISTANCE) -> int:
-    """Point every near-copy at its group's first-stored image; return how many changed."""
+def near_duplicates_refresh(*, bits: int = FOLD_DISTANCE) -> set[int]:
+    """Point every near-copy at its group's first-stored image.
+
+    Returns the pieces whose membership changed: each moved image's old and new leader.
+    """
     rows = list(
         CreativeImage.objects.order_by("id").values_list("id", "phash", "near_duplicate_of_id")
     )
     leaders = near_duplicate_leaders([phash for _, phash, _ in rows], distance=bits)
     changed = []
+    pieces: set[int] = set()
     for (image_id, _, current), lead in zip(rows, leaders, strict=True):
         wanted = rows[lead][0] if rows[lead][0] != image_id else None
         if wanted != current:
             changed.append(CreativeImage(id=image_id, near_duplicate_of_id=wanted))
+            pieces.update({current or image_id, wanted or image_id})
     CreativeImage.objects.bulk_update(changed, ["near_duplicate_of"], batch_size=1000)
-    return len(changed)
+    return pieces
 
 
-WINDOW_TOTALS_SQL = """
-    INSERT INTO campaigns_piecewindowtotal (
-        window_days, week_from, week_to, piece_id, node_id, objective, platform, phash,
-        active_days, impressions, clicks, link_clicks, spend_reporting_micros, conversions,
-        conversion_value_reporting_micros, leads, video_views, engagements
-    )
-    SELECT %s, %s, %s, p.id, r.node_id, r.objective, r.platform, p.phash,
-        SUM(r.active_days), SUM(r.impressions), SUM(r.clicks), SUM(r.link_clicks),
-        SUM(r.spend_reporting_micros), SUM(r.conversions),
-        SUM(r.conversion_value_reporting_micros), SUM(r.leads), SUM(r.video_views),
-        SUM(r.engagements)
-    FROM campaigns_imageweeklyrollup r
-    JOIN creatives_creativeimage i ON i.id = r.image_id
-    JOIN creatives_creativeimage p ON p.id = COALESCE(i.near_duplicate_of_id, i.id)
-    WHERE r.week >= %s AND r.week <= %s
-    GROUP BY p.id, p.phash, r.node_id, r.objective, r.platform
+# A piece's weekly figures straight from the daily metrics: each daily row counts once for
+# each piece its creative shows (a carousel of two near-copies is one piece), money converted
+# at the row's day rate, days counted once whatever the images and ads that ran that day.
+PIECE_WEEKS_SELECT = """
+    SELECT cp.piece_id, c.node_id, c.objective, p.slug AS platform, {week} AS week,
+        COUNT(DISTINCT m.date) AS active_days, SUM(m.impressions) AS impressions,
+        SUM(m.clicks) AS clicks, SUM(m.link_clicks) AS link_clicks,
+        CAST(ROUND(SUM(m.spend_micros * (CASE WHEN acc.currency = %s THEN 1 ELSE r.rate END)))
+             AS BIGINT) AS spend_reporting_micros,
+        SUM(m.conversions) AS conversions,
+        CAST(ROUND(SUM(m.conversion_value_micros
+                       * (CASE WHEN acc.currency = %s THEN 1 ELSE r.rate END))) AS BIGINT)
+            AS conversion_value_reporting_micros,
+        SUM(m.leads) AS leads, SUM(m.video_views) AS video_views,
+        SUM(m.engagements) AS engagements
+    FROM campaigns_dailymetric m
+    JOIN campaigns_ad a ON a.id = m.ad_id
+    JOIN campaigns_campaign c ON c.id = a.campaign_id
+    JOIN campaigns_adaccount acc ON acc.id = c.account_id
+    JOIN campaigns_platform p ON p.id = acc.platform_id
+    JOIN (
+        SELECT DISTINCT s.creative_id, COALESCE(i.near_duplicate_of_id, i.id) AS piece_id
+        FROM creatives_creativeimageslot s
+        JOIN creatives_creativeimage i ON i.id = s.image_id
+        WHERE 1 = 1 {piece_filter}
+    ) cp ON cp.creative_id = a.creative_id
+    LEFT JOIN campaigns_exchangerate r
+        ON r.currency = acc.currency AND r.reporting_currency = %s AND r.date = m.date
+    WHERE c.node_id IS NOT NULL
+    GROUP BY cp.piece_id, c.node_id, c.objective, p.slug, {week}
 """
+FIGURE_NAMES = (
+    "active_days, impressions, clicks, link_clicks, spend_reporting_micros, conversions, "
+    "conversion_value_reporting_micros, leads, video_views, engagements"
+)
+_FIGURES = [name.strip() for name in FIGURE_NAMES.split(",")]
+TEMP_TABLE = "ranking_piece_weeks_tmp"
 
 
-def window_totals_refresh(
-    *, as_of: dt.date | None = None, window_days: Iterable[int] | None = None
-) -> int:
-    """Rebuild the per-piece totals for each window length the active rules use."""
-    as_of = as_of or timezone.localdate()
-    if window_days is None:
-        window_days = RankingRule.objects.filter(active=True, half_life_days__isnull=True)
-        window_days = window_days.values_list("window_days", flat=True).distinct()
+def piece_weeks_refresh(*, piece_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the piece series and their cumulative weeks (every piece when None).
+
+    Returns the week rows written. One pass over the daily metrics of these pieces into a
+    temporary table, then the series (span and totals) and the running sums per week.
+    """
+    reporting = settings.YENNI_REPORTING_CURRENCY
+    ids = None if piece_ids is None else sorted(set(piece_ids))
+    if ids == []:
+        return 0
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for days in sorted(set(window_days)):
-            week_from, week_to = window_weeks(window_days=days, as_of=as_of)
-            PieceWindowTotal.objects.filter(window_days=days).delete()
-            cursor.execute(WINDOW_TOTALS_SQL, [days, week_from, week_to, week_from, week_to])
-            written += cursor.rowcount
-            PieceWindowTotalsBuild.objects.update_or_create(
-                window_days=days, defaults={"week_from": week_from, "week_to": week_to}
+        if ids is None:
+            cursor.execute("DELETE FROM campaigns_pieceweek")
+            cursor.execute("DELETE FROM campaigns_pieceseries")
+            chunks: list[list[int] | None] = [None]
+        else:
+            chunks = [ids[start : start + ID_CHUNK] for start in range(0, len(ids), ID_CHUNK)]
+        for chunk in chunks:
+            piece_filter, extra = "", []
+            if chunk is not None:
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    "DELETE FROM campaigns_pieceweek WHERE series_id IN (SELECT id FROM "
+                    f"campaigns_pieceseries WHERE piece_id IN ({marks}))",
+                    chunk,
+                )
+                cursor.execute(
+                    f"DELETE FROM campaigns_pieceseries WHERE piece_id IN ({marks})", chunk
+                )
+                piece_filter = f"AND COALESCE(i.near_duplicate_of_id, i.id) IN ({marks})"
+                extra = chunk
+            written += _piece_weeks_insert(
+                cursor, piece_filter, [reporting, reporting, *extra, reporting]
             )
     return written
+
+
+def _piece_weeks_insert(cursor, piece_filter: str, params: list) -> int:
+    select = PIECE_WEEKS_SELECT.format(week=_week_sql(), piece_filter=piece_filter)
+    cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {TEMP_TABLE} AS {select}", params)
+    sums = ", ".join(f"SUM(w.{name})" for name in _FIGURES)
+    cursor.execute(
+        f"""
+        INSERT INTO campaigns_pieceseries (
+            piece_id, node_id, objective, platform, phash, first_week, last_week, {FIGURE_NAMES}
+        )
+        SELECT w.piece_id, w.node_id, w.objective, w.platform, i.phash, MIN(w.week),
+            MAX(w.week), {sums}
+        FROM {TEMP_TABLE} w JOIN creatives_creativeimage i ON i.id = w.piece_id
+        GROUP BY w.piece_id, w.node_id, w.objective, w.platform, i.phash
+        """
+    )
+    running = ", ".join(
+        f"SUM(w.{name}) OVER (PARTITION BY s.id ORDER BY w.week)" for name in _FIGURES
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO campaigns_pieceweek (series_id, week, {FIGURE_NAMES})
+        SELECT s.id, w.week, {running}
+        FROM {TEMP_TABLE} w
+        JOIN campaigns_pieceseries s ON s.piece_id = w.piece_id AND s.node_id = w.node_id
+            AND s.objective = w.objective AND s.platform = w.platform
+        """
+    )
+    written = cursor.rowcount
+    cursor.execute(f"DROP TABLE {TEMP_TABLE}")
+    return written
+
+
+def ranking_coverage_record(*, through: int, image_ids: Iterable[int] | None = None) -> None:
+    """Record that the tables count every daily metric up to id `through` of the accounts a
+    refresh covered: all of them, or those whose new rows all show the refreshed images.
+
+    An image refresh (ingestion, re-mapping) covers an account only when none of the account's
+    rows since its last coverage belongs to a creative outside the refreshed images: a load
+    that refreshed nothing stays reported as behind.
+    """
+    accounts = AdAccount.objects.all()
+    if image_ids is not None:
+        ids = list(image_ids)
+        accounts = accounts.filter(
+            campaigns__ads__creative__image_slots__image_id__in=ids
+        ).distinct()
+    for account in accounts:
+        coverage, _ = RankingCoverage.objects.get_or_create(account=account)
+        if image_ids is not None:
+            newer = DailyMetric.objects.filter(
+                id__gt=coverage.metric_id_through,
+                id__lte=through,
+                ad__campaign__account=account,
+                ad__creative__isnull=False,
+            ).exclude(ad__creative__image_slots__image_id__in=ids)
+            if newer.exists():
+                continue
+        coverage.metric_id_through = through
+        coverage.save(update_fields=["metric_id_through", "refreshed_at"])
 
 
 def rollup_stamp() -> int:

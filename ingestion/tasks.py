@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django_q.tasks import async_task
 
-from campaigns.rollups import window_totals_refresh
 from ingestion.models import IngestionRun
 from ingestion.services import ingestion_run_account, ingestion_runs_queue
 
@@ -16,11 +15,11 @@ def ingestion_run_task(run_id: int) -> str:
 
 
 def ingestion_all_accounts_task() -> int:
-    """Move the ranking windows to today, then queue one run per active account.
+    """Queue one run per active account; the daily schedule calls this.
 
-    The daily schedule calls this. Runs that bring new results refresh the tables again.
+    Runs that bring new results refresh the ranking tables for the images they touched; the
+    tables answer any day, so nothing moves to today.
     """
-    window_totals_refresh()
     runs = ingestion_runs_queue()
     for run in runs:
         transaction.on_commit(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from campaigns.models import ImageWeeklyRollup, PieceWindowTotal
+from campaigns.models import ImageWeeklyRollup, PieceSeries, PieceWeek
 from campaigns.ranking.metrics import (
     FIGURE_COLUMNS,
     METRICS,
@@ -34,9 +34,9 @@ SUMS = {
 }
 
 
-def test_every_piece_figure_has_a_column_in_both_tables():
+def test_every_piece_figure_has_a_column_in_every_table():
     assert set(FIGURE_COLUMNS) == set(FIELDS)
-    for model in (ImageWeeklyRollup, PieceWindowTotal):
+    for model in (ImageWeeklyRollup, PieceSeries, PieceWeek):
         columns = {field.name for field in model._meta.get_fields()}
         assert set(FIGURE_COLUMNS.values()) <= columns
 

@@ -2,14 +2,19 @@
 
 `accounts` (platforms, accounts, nodes, mapping rules: what a lead edits to group the
 history), `history` (campaigns, ads, daily metrics, exchange rates: what the platforms report),
-`aggregates` (the weekly rollup and window totals that ranking reads), `ranking_rules`
+`aggregates` (the weekly rollup and the cumulative piece weeks that ranking reads), `ranking_rules`
 (rules and their versions) and `recounts` (conversion recounts after a lead changes which
 types an account counts). Code imports them as `campaigns.models.X`, as before the split;
 Django finds them through this module.
 """
 
 from campaigns.models.accounts import AdAccount, Node, NodeMappingRule, Platform
-from campaigns.models.aggregates import ImageWeeklyRollup, PieceWindowTotal, PieceWindowTotalsBuild
+from campaigns.models.aggregates import (
+    ImageWeeklyRollup,
+    PieceSeries,
+    PieceWeek,
+    RankingCoverage,
+)
 from campaigns.models.history import (
     DAILY_METRIC_FIGURES,
     Ad,
@@ -41,9 +46,10 @@ __all__ = [
     "Node",
     "NodeMappingRule",
     "Objective",
-    "PieceWindowTotal",
-    "PieceWindowTotalsBuild",
+    "PieceSeries",
+    "PieceWeek",
     "Platform",
+    "RankingCoverage",
     "RankingMetric",
     "RankingRule",
     "RankingRuleVersion",

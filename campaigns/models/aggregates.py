@@ -1,7 +1,7 @@
 """Tables derived from the daily history so that ranking reads thousands of rows, not millions.
 
-Nobody edits these: `campaigns.rollups` rebuilds them after every ingestion run, demo load or
-re-mapping, and the ranking reads them in place of the daily metrics.
+Nobody edits these: `campaigns.rollups` refreshes them after every ingestion run, demo load or
+re-mapping (for the images touched), and the ranking reads them in place of the daily metrics.
 """
 
 from __future__ import annotations
@@ -69,28 +69,9 @@ class ImageWeeklyRollup(models.Model):
         return f"{self.image_id} {self.node_id} {self.objective} {self.platform} {self.week}"
 
 
-class PieceWindowTotal(models.Model):
-    """A piece's results summed over one look-back window, per node, objective and platform.
+class _Figures(models.Model):
+    """The summed figures a piece table keeps; money in micros of the reporting currency."""
 
-    Read by a brief's ranking in place of the weekly rollup: a few thousand rows instead of
-    tens of thousands. Rebuilt after the rollup for each window the active rules use; a piece
-    is an original image with its near-duplicates folded in. `week_from`..`week_to` are the
-    Mondays of the first and last weeks counted, exactly as the weekly path would count them.
-    """
-
-    window_days = models.PositiveIntegerField(_("window (days)"))
-    week_from = models.DateField(_("first week"))
-    week_to = models.DateField(_("last week"))
-    piece = models.ForeignKey(
-        "creatives.CreativeImage",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("piece"),
-    )
-    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
-    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
-    platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
-    phash = models.CharField(_("perceptual hash"), max_length=16)
     active_days = models.PositiveIntegerField(_("days with results"), default=0)
     impressions = models.PositiveBigIntegerField(default=0)
     clicks = models.PositiveBigIntegerField(default=0)
@@ -103,38 +84,91 @@ class PieceWindowTotal(models.Model):
     engagements = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("piece window total")
-        verbose_name_plural = _("piece window totals")
+        abstract = True
+
+
+class PieceSeries(_Figures):
+    """One piece's whole history within one node, objective and platform: its weeks' span and
+    its all-time totals (the figures).
+
+    A piece is an original image with its near-copies folded in (`near_duplicate_of`). The
+    series lists the pieces a window can hold without reading their weeks: one whose span
+    ends inside the window contributes its totals minus what came before the window.
+    """
+
+    piece = models.ForeignKey(
+        "creatives.CreativeImage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("piece"),
+    )
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
+    platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
+    phash = models.CharField(_("perceptual hash"), max_length=16)
+    first_week = models.DateField(_("first week"))
+    last_week = models.DateField(_("last week"))
+
+    class Meta:
+        verbose_name = _("piece series")
+        verbose_name_plural = _("piece series")
         constraints = [
             models.UniqueConstraint(
-                fields=["node", "objective", "window_days", "platform", "piece"],
-                name="piece_window_total_unique_key",
+                fields=["node", "objective", "platform", "piece"],
+                name="piece_series_unique_key",
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["node", "objective", "window_days", "week_from"],
-                name="window_total_lookup_idx",
-            ),
+            models.Index(fields=["node", "objective", "last_week"], name="piece_series_window_idx"),
+            models.Index(fields=["piece"], name="piece_series_piece_idx"),
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.piece_id} {self.node_id} {self.objective} {self.platform} {self.window_days}d"
-        )
+        return f"{self.piece_id} {self.node_id} {self.objective} {self.platform}"
 
 
-class PieceWindowTotalsBuild(models.Model):
-    """Which window the piece totals hold for each window length, and when they were built."""
+class PieceWeek(_Figures):
+    """A piece series' figures summed from its first week through this one (cumulative).
 
-    window_days = models.PositiveIntegerField(_("window (days)"), unique=True)
-    week_from = models.DateField(_("first week"))
-    week_to = models.DateField(_("last week"))
-    built_at = models.DateTimeField(_("built"), auto_now=True)
+    Only weeks with results have a row. A window's figures are the row at or before its last
+    week minus the row before its first week: two index look-ups per piece, on any day.
+    `active_days` here counts the days with results of the piece on the platform (near-copies
+    and carousel slots counted once).
+    """
+
+    series = models.ForeignKey(PieceSeries, on_delete=models.CASCADE, related_name="weeks")
+    week = models.DateField(_("week (Monday)"))
 
     class Meta:
-        verbose_name = _("piece window totals build")
-        verbose_name_plural = _("piece window totals builds")
+        verbose_name = _("piece week (cumulative)")
+        verbose_name_plural = _("piece weeks (cumulative)")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "week"], name="piece_week_unique_key"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.window_days}d {self.week_from}..{self.week_to}"
+        return f"{self.series_id} {self.week}"
+
+
+class RankingCoverage(models.Model):
+    """What the ranking tables hold of one account's daily metrics: every row up to an id.
+
+    Daily metric ids only grow, so a row of the account above `metric_id_through` is a result
+    the tables have not counted (a load that did not refresh them): rankings say so.
+    """
+
+    account = models.OneToOneField(
+        "campaigns.AdAccount",
+        on_delete=models.CASCADE,
+        related_name="ranking_coverage",
+        verbose_name=_("account"),
+    )
+    metric_id_through = models.BigIntegerField(_("daily metrics counted through id"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranking coverage")
+        verbose_name_plural = _("ranking coverage")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ≤ {self.metric_id_through}"

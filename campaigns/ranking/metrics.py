@@ -114,7 +114,7 @@ METRICS: dict[str, MetricSpec] = {
 
 MICROS = 1_000_000
 # Each figure of a piece and the column summed for it, the same in ImageWeeklyRollup and
-# PieceWindowTotal. Money columns hold micros of the reporting currency.
+# the piece tables (PieceSeries, PieceWeek). Money columns hold micros of the reporting currency.
 FIGURE_COLUMNS: dict[str, str] = {
     "impressions": "impressions",
     "clicks": "clicks",

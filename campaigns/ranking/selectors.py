@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -24,12 +25,10 @@ from campaigns.models import (
     Campaign,
     ImageWeeklyRollup,
     Node,
-    PieceWindowTotal,
-    PieceWindowTotalsBuild,
     RankingRule,
 )
 from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
-from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable, piece_table
+from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable
 from campaigns.ranking.reasons import ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage
@@ -175,60 +174,226 @@ def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -
     )
 
 
-def window_total_pieces(
+# The figure columns of the piece tables, in the order the readers below select them.
+_PIECE_COLUMNS = ("active_days", *FIGURE_COLUMNS.values())
+_FIGURE_NAMES = ("days", *FIGURE_COLUMNS)
+
+
+def _series_filter(platforms: list[str], excluded: list[int]) -> tuple[str, list]:
+    sql, params = "", []
+    if platforms:
+        sql += f" AND s.platform IN ({', '.join(['%s'] * len(platforms))})"
+        params += platforms
+    if excluded:
+        sql += f" AND s.piece_id NOT IN ({', '.join(['%s'] * len(excluded))})"
+        params += excluded
+    return sql, params
+
+
+def _boundary(
+    cursor, *, node_id: int, objective: str, where: str, params: list, week_cond: str, week
+) -> dict[int, tuple]:
+    """Each listed series' cumulative row at a window edge: the last row `week_cond` the week."""
+    columns = ", ".join(f"w.{name}" for name in _PIECE_COLUMNS)
+    cursor.execute(
+        f"""
+        SELECT w.series_id, {columns}
+        FROM campaigns_pieceseries s
+        JOIN campaigns_pieceweek w ON w.series_id = s.id
+        WHERE s.node_id = %s AND s.objective = %s {where}
+            AND w.week = (
+                SELECT MAX(w2.week) FROM campaigns_pieceweek w2
+                WHERE w2.series_id = s.id AND w2.week {week_cond} %s
+            )
+        """,
+        [node_id, objective, *params, week],
+    )
+    return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def series_window_figures(
+    *,
+    node: Node,
+    objective: str,
+    platforms: Iterable[str] = (),
+    week_from: dt.date,
+    week_to: dt.date,
+    exclude_image_ids: Iterable[int] = (),
+) -> tuple[list[tuple[int, int, str, str]], np.ndarray]:
+    """Each piece series' figures over the weeks `week_from`..`week_to` (Mondays, inclusive).
+
+    Returns the series (id, piece, platform, phash) that had results in those weeks, by piece
+    then platform, and their figures (columns `_FIGURE_NAMES`, money in micros): the series'
+    cumulative row at the last week minus its row before the first. A series whose span ends
+    by the last week reads its totals, one that starts in the window reads nothing before it,
+    so only the series crossing an edge cost an index look-up there.
+    """
+    where, params = _series_filter(list(platforms), list(exclude_image_ids))
+    columns = ", ".join(f"s.{name}" for name in _PIECE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT s.id, s.piece_id, s.platform, s.phash, s.first_week, s.last_week, {columns}
+            FROM campaigns_pieceseries s
+            WHERE s.node_id = %s AND s.objective = %s AND s.last_week >= %s
+                AND s.first_week <= %s {where}
+            ORDER BY s.piece_id, s.platform
+            """,
+            [node.pk, objective, week_from, week_to, *params],
+        )
+        found = cursor.fetchall()
+        if not found:
+            return [], np.zeros((0, len(_FIGURE_NAMES)))
+        upper = lower = {}
+        if any(_as_date(row[5]) > week_to for row in found):
+            upper = _boundary(
+                cursor,
+                node_id=node.pk,
+                objective=objective,
+                where=f"{where} AND s.last_week > %s AND s.first_week <= %s",
+                params=[*params, week_to, week_to],
+                week_cond="<=",
+                week=week_to,
+            )
+        if any(_as_date(row[4]) < week_from for row in found):
+            lower = _boundary(
+                cursor,
+                node_id=node.pk,
+                objective=objective,
+                where=f"{where} AND s.first_week < %s AND s.last_week >= %s",
+                params=[*params, week_from, week_from],
+                week_cond="<",
+                week=week_from,
+            )
+    width = len(_PIECE_COLUMNS)
+    zeros = (0,) * width
+    figures = np.array(
+        [upper.get(row[0], row[6:]) if _as_date(row[5]) > week_to else row[6:] for row in found],
+        dtype=float,
+    ) - np.array([lower.get(row[0], zeros) for row in found], dtype=float)
+    # A series with weeks before and after the window but none inside it has no results here.
+    inside = figures[:, 0] > 0
+    series = [row[:4] for row, keep in zip(found, inside, strict=True) if keep]
+    return series, figures[inside]
+
+
+def _as_date(value) -> dt.date:
+    # SQLite returns dates from raw SQL as text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _weighted_figures(
+    *,
+    node: Node,
+    objective: str,
+    series: list[tuple[int, int, str, str]],
+    week_from: dt.date,
+    week_to: dt.date,
+    as_of: dt.date,
+    half_life_days: int,
+) -> np.ndarray:
+    """The series' figures with each week weighted by 2^(−age / half-life), age the days from
+    the week's Monday to `as_of` (0 for the current week): the slower path, exact, for rules
+    whose results fade. Each week's figures are its cumulative row minus the previous one."""
+    ids = [row[0] for row in series]
+    index = {series_id: i for i, series_id in enumerate(ids)}
+    columns = ", ".join(f"w.{name}" for name in _PIECE_COLUMNS)
+    weighted = np.zeros((len(ids), len(_PIECE_COLUMNS)))
+    with connection.cursor() as cursor:
+        lower = _boundary(
+            cursor,
+            node_id=node.pk,
+            objective=objective,
+            where="AND s.first_week < %s AND s.last_week >= %s",
+            params=[week_from, week_from],
+            week_cond="<",
+            week=week_from,
+        )
+        cursor.execute(
+            f"""
+            SELECT w.series_id, w.week, {columns}
+            FROM campaigns_pieceseries s
+            JOIN campaigns_pieceweek w ON w.series_id = s.id
+            WHERE s.node_id = %s AND s.objective = %s AND w.week >= %s AND w.week <= %s
+            ORDER BY w.series_id, w.week
+            """,
+            [node.pk, objective, week_from, week_to],
+        )
+        previous: dict[int, np.ndarray] = {}
+        for row in cursor.fetchall():
+            series_id = row[0]
+            if series_id not in index:
+                continue
+            cumulative = np.array(row[2:], dtype=float)
+            before = previous.get(series_id)
+            if before is None:
+                before = np.array(lower.get(series_id, (0,) * len(_PIECE_COLUMNS)), dtype=float)
+            age_days = max((as_of - _as_date(row[1])).days, 0)
+            weighted[index[series_id]] += (cumulative - before) * float(
+                np.exp2(-age_days / half_life_days)
+            )
+            previous[series_id] = cumulative
+    return weighted
+
+
+def series_pieces(
     *,
     node: Node,
     objective: str,
     platforms: Iterable[str] = (),
     window_days: int,
     as_of: dt.date,
+    half_life_days: int | None = None,
     exclude_image_ids: Iterable[int] = (),
-) -> PieceTable | None:
-    """Read pieces from the prebuilt window totals, or None when they hold another window.
+) -> PieceTable:
+    """The pieces of a window ending on `as_of`, read from the cumulative piece weeks.
 
-    Near-duplicates are already folded there, each piece under its first-stored image. The
-    rows (one per piece and platform) are summed per piece with numpy, never as objects.
+    The window is whole weeks (`campaigns.calendar.window_weeks`). Near-duplicates are folded
+    there, each piece under its first-stored image. A piece's days are its most days on one
+    platform, at most the window's length; with a half-life every figure but days is weighted.
     """
     week_from, week_to = window_weeks(window_days=window_days, as_of=as_of)
-    built = PieceWindowTotalsBuild.objects.filter(
-        window_days=window_days, week_from=week_from, week_to=week_to
-    ).exists()
-    if not built:
-        return None
-    rows = PieceWindowTotal.objects.filter(
-        node=node, objective=objective, window_days=window_days, week_from=week_from
+    series, figures = series_window_figures(
+        node=node,
+        objective=objective,
+        platforms=platforms,
+        week_from=week_from,
+        week_to=week_to,
+        exclude_image_ids=exclude_image_ids,
     )
-    platforms = list(platforms)
-    if platforms:
-        rows = rows.filter(platform__in=platforms)
-    excluded = list(exclude_image_ids)
-    if excluded:
-        rows = rows.exclude(piece_id__in=excluded)
-    found = list(
-        rows.order_by("piece_id", "platform").values_list(
-            "piece_id", "platform", "phash", *SUM_COLUMNS.values()
-        )
-    )
-    if not found:
+    if not series:
         return PieceTable.from_pieces([], source=PieceSource.WINDOW_TOTALS)
-    ids = np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found))
-    figures = np.array([row[3:] for row in found], dtype=float)
+    if half_life_days:
+        # Days count as days whatever their weight: "over 34 days" stays true.
+        weighted = _weighted_figures(
+            node=node,
+            objective=objective,
+            series=series,
+            week_from=week_from,
+            week_to=week_to,
+            as_of=as_of,
+            half_life_days=half_life_days,
+        )
+        weighted[:, 0] = figures[:, 0]
+        figures = weighted
+    ids = np.fromiter((row[1] for row in series), dtype=np.int64, count=len(series))
     # Rows come sorted by piece: each piece's rows are one run, summed with reduceat.
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     sums = np.add.reduceat(figures, starts, axis=0)
-    platform_sets: list[tuple[str, ...]] = []
-    for first, last in zip(starts, [*starts[1:], len(found)], strict=True):
-        platform_sets.append(tuple(row[1] for row in found[first:last]))
+    most_days = np.maximum.reduceat(figures[:, 0], starts)
+    platform_sets = [
+        tuple(row[2] for row in series[first:last])
+        for first, last in zip(starts, [*starts[1:], len(series)], strict=True)
+    ]
     columns = {
-        name: in_currency(name, column) for name, column in zip(SUM_COLUMNS, sums.T, strict=True)
+        name: in_currency(name, column) for name, column in zip(_FIGURE_NAMES, sums.T, strict=True)
     }
     return PieceTable(
         image_ids=ids[starts],
-        phashes=[found[i][2] for i in starts],
+        phashes=[series[i][3] for i in starts],
         platforms=platform_sets,
         columns={name: columns[name] for name in FIELDS},
-        # Rows per platform may share days: never claim more days than the window has.
-        days=np.minimum(columns["days"], window_days).astype(np.int64),
+        days=np.minimum(most_days, window_days).astype(np.int64),
         source=PieceSource.WINDOW_TOTALS,
     )
 
@@ -283,34 +448,20 @@ def rule_pieces(
     as_of: dt.date,
     exclude_image_ids: Iterable[int] = (),
 ) -> PieceTable:
-    """The pieces a rule ranks, near-copies folded, read from the best table that holds them.
+    """The pieces a rule ranks as of a day, near-copies folded: one path for any day, window
+    and half-life (the cumulative piece weeks), so the answer never depends on a table's age.
 
-    The prebuilt window totals hold pieces already folded (each under its first image, its
-    near-copies not named: `source` says so); fading results, or a window the totals were not
-    built for, sum the weekly rollup and fold it here.
+    Near-copies are summed in but not named (`source` says so): `_with_near_copies` names them.
     """
-    excluded = list(exclude_image_ids)
-    if not rule.half_life_days:
-        table = window_total_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_days=rule.window_days,
-            as_of=as_of,
-            exclude_image_ids=excluded,
-        )
-        if table is not None:
-            return table
-    listed = ranking_pieces(
+    return series_pieces(
         node=node,
         objective=objective,
         platforms=rule.platforms or (),
-        window_start=window_first_day(window_days=rule.window_days, as_of=as_of),
-        window_end=as_of,
+        window_days=rule.window_days,
+        as_of=as_of,
         half_life_days=rule.half_life_days,
-        exclude_image_ids=excluded,
+        exclude_image_ids=exclude_image_ids,
     )
-    return piece_table(listed, source=PieceSource.WEEKLY_ROLLUP)
 
 
 def brief_ranking(
