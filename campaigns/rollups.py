@@ -9,7 +9,9 @@ reporting currency at each day's rate. Ingestion, the demo and node re-mapping c
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,9 +21,12 @@ from django.db.models.functions import Coalesce
 from campaigns.models import (
     Ad,
     AdAccount,
+    Campaign,
     DailyMetric,
     ExchangeRate,
     ImageWeeklyRollup,
+    Node,
+    PieceWeek,
     RankingCoverage,
 )
 from campaigns.ranking.pieces import FOLD_DISTANCE, near_duplicate_leaders
@@ -302,32 +307,62 @@ def _piece_weeks_insert(cursor, piece_filter: str, params: list) -> int:
 
 
 def ranking_coverage_record(*, through: int, image_ids: Iterable[int] | None = None) -> None:
-    """Record that the tables count every daily metric up to id `through` of the accounts a
-    refresh covered: all of them, or those whose new rows all show the refreshed images.
+    """Record that the tables count every daily metric up to id `through` of each account a
+    refresh covered: every account after a whole rebuild; after a refresh of some images, each
+    account whose rows since its last coverage all show those images (or that has none).
 
-    An image refresh (ingestion, re-mapping) covers an account only when none of the account's
-    rows since its last coverage belongs to a creative outside the refreshed images: a load
-    that refreshed nothing stays reported as behind.
+    So a load that refreshed nothing, or only part of what it saved, stays reported as behind.
     """
-    accounts = AdAccount.objects.all()
-    if image_ids is not None:
-        ids = list(image_ids)
-        accounts = accounts.filter(
-            campaigns__ads__creative__image_slots__image_id__in=ids
-        ).distinct()
-    for account in accounts:
+    ids = None if image_ids is None else list(image_ids)
+    for account in AdAccount.objects.all():
         coverage, _ = RankingCoverage.objects.get_or_create(account=account)
-        if image_ids is not None:
-            newer = DailyMetric.objects.filter(
+        if coverage.metric_id_through >= through:
+            continue
+        if ids is not None:
+            uncounted = DailyMetric.objects.filter(
                 id__gt=coverage.metric_id_through,
                 id__lte=through,
                 ad__campaign__account=account,
                 ad__creative__isnull=False,
             ).exclude(ad__creative__image_slots__image_id__in=ids)
-            if newer.exists():
+            if uncounted.exists():
                 continue
         coverage.metric_id_through = through
         coverage.save(update_fields=["metric_id_through", "refreshed_at"])
+
+
+def ranking_refresh(
+    *, account: AdAccount | None = None, node: Node | None = None
+) -> RankingRefreshResult:
+    """Rebuild the ranking tables: everything, or the images one account's (or one node's)
+    campaigns show. What `refresh_ranking` runs when the tables are behind the metrics."""
+    started = time.perf_counter()
+    if account is None and node is None:
+        written = image_rollup_refresh()
+        images = None
+    else:
+        campaigns = Campaign.objects.all()
+        if account is not None:
+            campaigns = campaigns.filter(account=account)
+        if node is not None:
+            campaigns = campaigns.filter(node=node)
+        image_ids = image_ids_for_campaigns(campaigns.values_list("id", flat=True))
+        written = image_rollup_refresh(image_ids=image_ids)
+        images = len(image_ids)
+    return RankingRefreshResult(
+        images=images,
+        rollup_rows=written,
+        piece_weeks=PieceWeek.objects.count(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass(frozen=True)
+class RankingRefreshResult:
+    images: int | None  # None: every image
+    rollup_rows: int
+    piece_weeks: int
+    seconds: float
 
 
 def rollup_stamp() -> int:

@@ -22,7 +22,9 @@ from django.utils.translation import gettext
 from campaigns import figures
 from campaigns.calendar import week_monday, window_first_day, window_weeks
 from campaigns.models import (
+    AdAccount,
     Campaign,
+    DailyMetric,
     ImageWeeklyRollup,
     Node,
     RankingRule,
@@ -40,6 +42,31 @@ SUM_COLUMNS = {**FIGURE_COLUMNS, "days": DAYS_COLUMN}
 
 class NoRuleError(LookupError):
     """No active rule covers this node and objective."""
+
+
+class StaleRankingError(LookupError):
+    """The ranking tables do not count all of these accounts' daily metrics yet.
+
+    Ranking now would leave their latest results out (or, for a first load, find no pieces at
+    all), so readers refuse and say so: `str()` for staff, `analyst_message()` in plain words.
+    """
+
+    def __init__(self, accounts: list[str]) -> None:
+        self.accounts = accounts
+        super().__init__(
+            gettext(
+                "The ranking results are out of date: run refresh_ranking (python manage.py "
+                "refresh_ranking --account …) for {accounts}; the ranking tables do not count "
+                "all of their daily metrics yet."
+            ).format(accounts=", ".join(accounts))
+        )
+
+    def analyst_message(self) -> str:
+        return gettext(
+            "The latest results of {accounts} are not in the ranking yet, so the references "
+            "would be incomplete. They are being updated; try again in a few minutes, and tell "
+            "an administrator if this persists."
+        ).format(accounts=", ".join(self.accounts))
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,34 @@ def node_objective_pairs() -> list[tuple[Node, str]]:
         ((nodes[node_id], objective) for node_id, objective in found),
         key=lambda pair: (pair[0].slug, pair[1]),
     )
+
+
+def ranking_behind(*, node: Node) -> list[AdAccount]:
+    """The accounts feeding this node whose daily metrics the ranking tables do not all count.
+
+    Each account's coverage says through which daily metric id the tables count its rows (ids
+    only grow); a row with an image above it, in a campaign of this node, is a result a load
+    saved without refreshing the tables. One index range read per account, usually empty.
+    """
+    accounts = list(
+        AdAccount.objects.filter(campaigns__node=node)
+        .distinct()
+        .order_by("name")
+        .select_related("ranking_coverage")
+    )
+    behind = []
+    for account in accounts:
+        coverage = getattr(account, "ranking_coverage", None)
+        through = coverage.metric_id_through if coverage else 0
+        newer = DailyMetric.objects.filter(
+            id__gt=through,
+            ad__campaign__account=account,
+            ad__campaign__node=node,
+            ad__creative__isnull=False,
+        )
+        if newer.exists():
+            behind.append(account)
+    return behind
 
 
 def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
@@ -475,6 +530,9 @@ def brief_ranking(
 ) -> BriefRanking:
     """Rank the node's pieces for the objective under its rule, with reasons."""
     rule = rule or ranking_rule_for(node=node, objective=objective)
+    behind = ranking_behind(node=node)
+    if behind:
+        raise StaleRankingError([account.name for account in behind])
     window_end = as_of or timezone.localdate()
     window_start = window_first_day(window_days=rule.window_days, as_of=window_end)
     pieces = rule_pieces(

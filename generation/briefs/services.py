@@ -188,10 +188,15 @@ def sketch_file(upload) -> tuple[ContentFile, str]:
 
 def brief_refresh(brief: Brief) -> ModelJob | None:
     """Rank again (pins and exclusions kept) and write a new prompt from the new references."""
-    from campaigns.ranking.selectors import NoRuleError
+    from campaigns.ranking.selectors import NoRuleError, StaleRankingError
 
     try:
         brief_rank(brief)
+    except StaleRankingError as exc:
+        # Ranking now would leave the latest results out: keep what the brief shows, say why.
+        message_es, message_en = in_both_languages(exc.analyst_message)
+        brief.ranking = {"message_en": message_en, "message_es": message_es}
+        brief.save(update_fields=["ranking", "updated_at"])
     except NoRuleError:
         message_es, message_en = in_both_languages(
             lambda: gettext("No ranking rule covers this business unit and objective yet.")

@@ -5,7 +5,12 @@ from django.utils import translation
 
 from campaigns.management.arguments import iso_date
 from campaigns.models import Node, Objective
-from campaigns.ranking.selectors import BriefRanking, NoRuleError, brief_ranking
+from campaigns.ranking.selectors import (
+    BriefRanking,
+    NoRuleError,
+    StaleRankingError,
+    brief_ranking,
+)
 from yenni_site.language import in_page_language
 
 
@@ -35,7 +40,8 @@ class Command(BaseCommand):
                 top_n=options["top"],
                 as_of=options["as_of"],
             )
-        except NoRuleError as exc:
+        except (NoRuleError, StaleRankingError) as exc:
+            # Stale tables would rank without the latest results: refuse, non-zero exit.
             raise CommandError(str(exc)) from exc
 
         if options["json"]:
