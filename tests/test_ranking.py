@@ -70,6 +70,11 @@ def wompi_traffic(db, media_storage):
         start_date=dt.date(2026, 9, 1),
         end_date=dt.date(2026, 10, 31),
     )
+    # These tests read the seeded traffic rule's fixed 1,000 impressions (scaled since
+    # campaigns/0011; tests/campaigns/test_scaled_minimums.py covers the scaled ones).
+    RankingRule.objects.filter(node__isnull=True, objective="traffic").update(
+        minimums_mode="absolute"
+    )
     return node, account, campaign
 
 

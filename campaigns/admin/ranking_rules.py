@@ -1,14 +1,16 @@
 """Admin for ranking rules: what makes a piece good for a node and objective, and its history.
 
 Saving goes through `ranking_rule_save`, which records a version; the change page previews
-what the saved rule picks now, so a lead sees the effect before a brief does.
+what the saved rule picks now, and its Preview button what the edited, unsaved form would pick
+beside it, so a lead sees the effect of a change before any brief does.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -16,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns import figures
 from campaigns.models import RULE_FIELDS, Node, RankingRule, RankingRuleVersion
-from campaigns.models.ranking_rules import rationale_to_store
-from campaigns.ranking.selectors import NoRuleError, StaleRankingError, brief_ranking
+from campaigns.models.ranking_rules import MinimumsMode, rationale_to_store
+from campaigns.ranking.selectors import NoRuleError, brief_ranking
 from campaigns.rollups import RollupError
 from campaigns.services import ranking_rule_save
 from creatives.models import CreativeImage, PlatformSlug
@@ -37,9 +39,21 @@ class RankingRuleForm(forms.ModelForm):
         model = RankingRule
         # The settings a version records are exactly the ones a lead edits.
         fields = RULE_FIELDS
+        widgets = {"minimums_mode": forms.RadioSelect}
+
+    def clean(self):
+        data = super().clean()
+        for name in ("minimums_mode", "min_share_of_median"):
+            if data.get(name) in (None, ""):
+                data[name] = getattr(self.instance, name)
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A page opened before the kinds of minimums existed posts neither field: it keeps the
+        # rule's own values rather than failing on fields the lead never saw.
+        for name in ("minimums_mode", "min_share_of_median"):
+            self.fields[name].required = False
         if self.instance.pk:
             # A seeded rationale reads in the page's language; clean_rationale stores it back.
             self.initial["rationale"] = self.instance.rationale_in_page_language
@@ -124,7 +138,16 @@ class RankingRuleAdmin(admin.ModelAdmin):
         ),
         (
             _("Evidence a piece needs before it can rank"),
-            {"fields": ("min_impressions", "min_spend", "min_clicks", "min_conversions")},
+            {
+                "fields": (
+                    "minimums_mode",
+                    "min_share_of_median",
+                    "min_impressions",
+                    "min_spend",
+                    "min_clicks",
+                    "min_conversions",
+                )
+            },
         ),
         (_("Scope"), {"fields": ("window_days", "platforms", "top_n")}),
         (_("Version"), {"fields": ("version", "updated_by", "updated_at")}),
@@ -142,6 +165,10 @@ class RankingRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("minimums"))
     def gates(self, rule: RankingRule) -> str:
+        if rule.minimums_mode == MinimumsMode.SCALED:
+            return gettext("%(share)s %% of the median impressions") % {
+                "share": rule.min_share_of_median
+            }
         parts = []
         if rule.min_impressions:
             parts.append(gettext("%(n)s impressions") % {"n": figures.number(rule.min_impressions)})
@@ -159,13 +186,49 @@ class RankingRuleAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         rule = self.get_object(request, object_id)
+        if rule is not None and request.method == "POST" and PREVIEW in request.POST:
+            return self._preview_unsaved(request, rule, object_id, form_url, extra_context)
         if rule is not None:
             extra_context["preview"] = _rule_preview(request, rule)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _preview_unsaved(
+        self, request: HttpRequest, rule: RankingRule, object_id, form_url, extra_context
+    ) -> HttpResponse:
+        """Rank with the posted form as if saved, beside the saved rule, and save nothing.
+
+        A form that does not validate goes through the admin's own POST path, which shows the
+        errors and saves nothing either. A valid one is applied to an unsaved copy of the rule;
+        the page is then drawn as a plain GET of that copy, so the form keeps the lead's edits.
+        """
+        if not self.has_change_permission(request, rule):
+            raise PermissionDenied
+        form = self.get_form(request, rule, change=True)(
+            request.POST, request.FILES, instance=self.get_object(request, object_id)
+        )
+        if not form.is_valid():
+            return super().change_view(request, object_id, form_url, extra_context)
+        edited = form.save(commit=False)
+        extra_context["preview"] = _rule_preview(request, rule)
+        extra_context["edited_preview"] = _rule_preview(request, edited)
+        # The CSRF check has run; from here the page is the change form of the edited copy.
+        request.method = "GET"
+        request._ranking_rule_edited = edited
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        edited = getattr(request, "_ranking_rule_edited", None)
+        if edited is not None and str(edited.pk) == str(object_id):
+            return edited
+        return super().get_object(request, object_id, from_field)
+
+
+# The name of the change form's Preview button.
+PREVIEW = "_preview"
+
 
 def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
-    """Rank with the saved rule now, for one node, so a lead sees what the rule picks."""
+    """Rank with `rule` now (the saved one, or an edited copy never saved), for one node."""
     nodes = [rule.node] if rule.node_id else list(Node.objects.filter(active=True))
     if not nodes:
         return {"error": gettext("There are no nodes yet.")}
@@ -173,7 +236,7 @@ def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
     node = next((n for n in nodes if n.slug == wanted), nodes[0])
     try:
         ranking = brief_ranking(node=node, objective=rule.objective, rule=rule)
-    except (NoRuleError, RollupError, StaleRankingError) as exc:
+    except (NoRuleError, RollupError) as exc:
         return {"error": str(exc), "node": node, "nodes": nodes}
     images = CreativeImage.objects.in_bulk([ref.image_id for ref in ranking.references])
     rows = [

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -80,10 +81,18 @@ def rationale_to_store(text: str) -> str:
     return text
 
 
+class MinimumsMode(models.TextChoices):
+    # The same words as campaigns.ranking.scoring.SCALED and ABSOLUTE.
+    SCALED = "scaled", _("Scaled to the node's volume")
+    ABSOLUTE = "absolute", _("Fixed figures")
+
+
 RULE_FIELDS = (
     "node",
     "objective",
     "metric",
+    "minimums_mode",
+    "min_share_of_median",
     "min_impressions",
     "min_spend",
     "min_clicks",
@@ -125,10 +134,35 @@ class RankingRule(models.Model):
             "better when lower; every other metric is better when higher."
         ),
     )
+    # Scaled by default: on a small account a fixed 1,000 impressions kept out most of the
+    # truly best pieces (bench/ranking_quality.py), while shrinkage already discounts luck.
+    minimums_mode = models.CharField(
+        _("kind of minimums"),
+        max_length=10,
+        choices=MinimumsMode.choices,
+        default=MinimumsMode.SCALED,
+        help_text=_(
+            "Scaled: a piece needs a share of the median impressions of the node's pieces for "
+            "this objective, so the bar follows the account's size. Fixed: the impressions, "
+            "spend, clicks and conversions below."
+        ),
+    )
+    min_share_of_median = models.PositiveSmallIntegerField(
+        _("share of the median impressions (%)"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "With scaled minimums: pieces with fewer impressions than this percentage of the "
+            "median piece are not ranked."
+        ),
+    )
     min_impressions = models.PositiveIntegerField(
         _("minimum impressions"),
         default=0,
-        help_text=_("Pieces seen fewer times than this are not ranked: too little evidence."),
+        help_text=_(
+            "With fixed minimums: pieces seen fewer times than this are not ranked, too little "
+            "evidence."
+        ),
     )
     min_spend = models.DecimalField(
         _("minimum spend"),

@@ -23,6 +23,10 @@ from campaigns.ranking.pieces import FOLD_DISTANCE, PieceFigures, PieceTable, pi
 # Perceptual-hash distance (bits of 64) that keeps the returned references visibly different.
 DIVERSE_DISTANCE = 10
 
+# How a rule's evidence minimums are read (RankingRule.minimums_mode stores the same words).
+SCALED = "scaled"  # a share of the node × objective's median impressions in the window
+ABSOLUTE = "absolute"  # the rule's fixed impressions, spend, clicks and conversions
+
 
 @dataclass(frozen=True)
 class RuleSpec:
@@ -37,6 +41,11 @@ class RuleSpec:
     # Judge each piece against its own platform's average: a LinkedIn CTR is not a Meta CTR.
     within_platform: bool = True
     version: int = 1
+    # ABSOLUTE reads the min_* figures above; SCALED ignores them and asks each piece for
+    # `min_share_of_median` percent of the group's median impressions, so the bar follows the
+    # account's size: a fixed 1,000 impressions lets in one piece in eight of a small account.
+    minimums: str = ABSOLUTE
+    min_share_of_median: float = 0.0
 
     @property
     def spec(self) -> MetricSpec:
@@ -429,8 +438,7 @@ def _gate(
     missed (each piece counted at its first missed gate; no exposure at all counts last)."""
     missed = np.zeros(len(cols[spec.denominator]), dtype=bool)
     gate_misses = []
-    for figure, attr in GATES:
-        minimum = float(getattr(rule, attr))
+    for figure, minimum in _minimums(cols, rule):
         if minimum:
             fails = ~missed & (cols[figure] < minimum)
             if fails.any():
@@ -440,3 +448,23 @@ def _gate(
     if no_exposure.any():
         gate_misses.append(GateMiss(spec.denominator, 0.0, int(no_exposure.sum())))
     return np.nonzero(~missed & ~no_exposure)[0], gate_misses
+
+
+def scaled_minimum(impressions: np.ndarray, share_percent: float) -> float:
+    """Return the impressions a piece needs under a scaled rule: `share_percent` of the median
+    of the pieces that were seen at all, rounded up to a whole impression.
+
+    The median, not the mean: one always-on piece with millions of impressions would otherwise
+    lift the bar over every other piece of a small account.
+    """
+    seen = impressions[impressions > 0]
+    if not len(seen) or share_percent <= 0:
+        return 0.0
+    return float(np.ceil(float(np.median(seen)) * share_percent / 100))
+
+
+def _minimums(cols: dict[str, np.ndarray], rule: RuleSpec) -> list[tuple[str, float]]:
+    """Each gated figure and the least a piece needs of it, under the rule's mode."""
+    if rule.minimums == SCALED:
+        return [("impressions", scaled_minimum(cols["impressions"], rule.min_share_of_median))]
+    return [(figure, float(getattr(rule, attr))) for figure, attr in GATES]

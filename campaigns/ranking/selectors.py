@@ -492,6 +492,8 @@ def rule_spec(rule: RankingRule, *, top_n: int | None = None) -> RuleSpec:
         tie_break_metric=rule.tie_break_metric,
         within_platform=rule.within_platform,
         version=rule.version,
+        minimums=rule.minimums_mode,
+        min_share_of_median=float(rule.min_share_of_median),
     )
 
 
