@@ -8,6 +8,7 @@
     compact_money(12_500_000)       COP 12,5 M     COP 12.5M
     percent(0.021)                  2,1 %          2.1 %
     change(-0.07)                   −7 %           −7 %
+    change(-0.001)                  0 %            0 %
     ratio(3.4)                      3,40×          3.40×
     rate(Decimal("4072.03000000"))  4.072,03       4,072.03
     metric("cpc", 1250)             COP 1.250      COP 1,250
@@ -31,7 +32,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from campaigns.ranking.metrics import METRICS
 from yenni_site.language import page_language
@@ -83,10 +84,44 @@ def percent(fraction: float, decimals: int | None = None) -> str:
 def change(fraction: float) -> str:
     """Return a relative change in whole percents with a real minus sign: "+18 %", "−7 %".
 
-    The sign follows the value before rounding: a bound just below zero reads "−0 %", so it
-    never seems to contradict the verdict it comes with.
+    A change that rounds to zero reads "0 %", with no sign: "−0 %" reads as a typo to anyone
+    but a statistician, and a zero contradicts no verdict it comes with.
     """
-    return f"{'−' if fraction < 0 else '+'}{number(abs(round(fraction * 100)))} %"
+    percents = round(fraction * 100)
+    if percents == 0:
+        return f"{number(0)} %"
+    return f"{'−' if percents < 0 else '+'}{number(abs(percents))} %"
+
+
+def _plural_count(value: Number) -> int:
+    """The count that picks a noun's plural for `value` ("1 conversión", "1,5 conversiones"):
+    the value itself when whole, else one that is plural in both languages."""
+    return int(value) if value == int(value) else 2
+
+
+def _counted(value: Number, compact_: bool) -> str:
+    return compact(float(value)) if compact_ else number(value, 0 if value == int(value) else 1)
+
+
+def count_of_impressions(value: Number, *, compact: bool = False) -> str:
+    """Return "1 impresión", "1.000 impresiones" (with `compact`, "240 mil impresiones")."""
+    return ngettext("%(n)s impression", "%(n)s impressions", _plural_count(value)) % {
+        "n": _counted(value, compact)
+    }
+
+
+def count_of_clicks(value: Number, *, compact: bool = False) -> str:
+    """Return "1 clic", "20 clics"."""
+    return ngettext("%(n)s click", "%(n)s clicks", _plural_count(value)) % {
+        "n": _counted(value, compact)
+    }
+
+
+def count_of_conversions(value: Number, *, compact: bool = False) -> str:
+    """Return "1 conversión", "1,5 conversiones"."""
+    return ngettext("%(n)s conversion", "%(n)s conversions", _plural_count(value)) % {
+        "n": _counted(value, compact)
+    }
 
 
 def ratio(value: float) -> str:

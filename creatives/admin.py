@@ -6,6 +6,7 @@ campaigns/admin/, which may import from creatives but not the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from creatives.labels import call_to_action_label, describer_label
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
 from creatives.vocabulary import orientation_q
 
@@ -174,17 +176,51 @@ class SlotOfImageInline(ReadOnlyTabularInline):
         return slot.creative.get_platform_display()
 
 
+def labelled_values_filter(
+    field: str, title, label: Callable[[str], str]
+) -> type[admin.SimpleListFilter]:
+    """A list filter on a column of codes (a status, a call to action, a describer) that names
+    each code present in words, as the list's column does, instead of Django's raw values."""
+
+    class LabelledValuesFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            # As Django's own filter on a column: the distinct values of the whole table.
+            codes = (
+                model_admin.model._default_manager.order_by()
+                .values_list(field, flat=True)
+                .distinct()
+            )
+            return sorted(((code, label(code)) for code in codes if code), key=lambda p: p[1])
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{field: self.value()})
+            return queryset
+
+    LabelledValuesFilter.title = title
+    return LabelledValuesFilter
+
+
 class DescriptionInline(ReadOnlyTabularInline):
     model = ImageDescription
-    fields = ("backend", "model_id", "text", "text_es", "created_at")
+    fields = ("described_by", "model_id", "text", "text_es", "created_at")
     readonly_fields = fields
+
+    @admin.display(description=_("described by"))
+    def described_by(self, description: ImageDescription) -> str:
+        return description.get_backend_display()
 
 
 @admin.register(Creative)
 class CreativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "title", "platform", "call_to_action", "ads_link", "external_id")
+    list_display = ("thumbnail", "title", "platform", "button", "ads_link", "external_id")
     list_display_links = ("thumbnail", "title")
-    list_filter = ("platform", "call_to_action")
+    list_filter = (
+        "platform",
+        labelled_values_filter("call_to_action", _("call to action"), call_to_action_label),
+    )
     search_fields = ("headline", "body", "name", "=external_id", "landing_url")
     fields = (
         "platform",
@@ -192,13 +228,13 @@ class CreativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "name",
         "headline",
         "body",
-        "call_to_action",
+        "button",
         "landing_url",
         "ads_link",
         "created_at",
         "updated_at",
     )
-    readonly_fields = ("ads_link",)
+    readonly_fields = ("ads_link", "button")
     inlines = (SlotOfCreativeInline,)
 
     def get_queryset(self, request):
@@ -218,6 +254,10 @@ class CreativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("creative"), ordering="headline")
     def title(self, creative: Creative) -> str:
         return truncatechars(str(creative), 80)
+
+    @admin.display(description=_("call to action"), ordering="call_to_action")
+    def button(self, creative: Creative) -> str:
+        return creative.get_call_to_action_display() or "—"
 
     @admin.display(description=_("ads"), ordering="ad_count")
     def ads_link(self, creative: Creative) -> str:
@@ -346,27 +386,34 @@ class CreativeImageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ImageDescription)
 class ImageDescriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "summary", "backend", "model_id", "created_at")
+    list_display = ("thumbnail", "summary", "described_by", "model_id", "created_at")
     list_display_links = ("thumbnail", "summary")
-    list_filter = ("backend", "model_id")
+    list_filter = (
+        labelled_values_filter("backend", _("described by"), describer_label),
+        "model_id",
+    )
     list_select_related = ("image",)
     date_hierarchy = "created_at"
     search_fields = ("text", "=image__sha256")
     fields = (
         "image_preview",
         "image",
-        "backend",
+        "described_by",
         "model_id",
         "text",
         "text_es",
         "attributes",
         "created_at",
     )
-    readonly_fields = ("image_preview",)
+    readonly_fields = ("image_preview", "described_by")
 
     @admin.display(description=_("image"))
     def thumbnail(self, description: ImageDescription) -> str:
         return image_thumbnail(description.image)
+
+    @admin.display(description=_("described by"), ordering="backend")
+    def described_by(self, description: ImageDescription) -> str:
+        return description.get_backend_display()
 
     @admin.display(description=_("preview"))
     def image_preview(self, description: ImageDescription) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from creatives.labels import call_to_action_label, describer_label
 from creatives.vocabulary import orientation_of
 
 
@@ -57,6 +58,10 @@ class Creative(models.Model):
 
     def __str__(self) -> str:
         return self.headline or self.name or f"{self.get_platform_display()} {self.external_id}"
+
+    def get_call_to_action_display(self) -> str:
+        """The call to action as the button reads ("Más información"), not Meta's code."""
+        return call_to_action_label(self.call_to_action)
 
 
 class CreativeImage(models.Model):
@@ -178,7 +183,11 @@ class ImageDescription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.backend}: {self.text[:60]}"
+        return f"{self.get_backend_display()}: {self.text[:60]}"
+
+    def get_backend_display(self) -> str:
+        """What wrote the description, in words ("Descripción automática básica")."""
+        return describer_label(self.backend)
 
 
 class ImageEmbedding(models.Model):

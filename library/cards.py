@@ -28,6 +28,16 @@ class Figure:
     text: str
 
 
+# How alike two pictures look, from how many of their 64-bit perceptual hashes' bits differ.
+# Unrelated pictures differ in about half (32); re-encodes and resizes in a handful.
+LIKENESS = [
+    (4, _("Practically the same picture")),
+    (10, _("Very alike")),
+    (20, _("Somewhat alike")),
+]
+LIKENESS_LEAST = _("Not much alike")
+
+
 @dataclass
 class LibraryCard:
     image_id: int
@@ -51,6 +61,13 @@ class LibraryCard:
     @property
     def orientation(self) -> str:
         return orientation_of(self.width, self.height)
+
+    @property
+    def likeness_label(self) -> object:
+        """The perceptual-hash distance in words a marketer reads ("Muy parecida")."""
+        if self.distance is None:
+            return ""
+        return next((label for most, label in LIKENESS if self.distance <= most), LIKENESS_LEAST)
 
     @property
     def tier_label(self) -> object:

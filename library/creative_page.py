@@ -363,19 +363,18 @@ def _rank_rows(image: CreativeImage, runs: list[AdRun]) -> list[RankRow]:
 
 
 def _minimums(ranking: FullRanking) -> str:
-    """The rule's gates: "1.000 impresiones, COP 50 mil, 20 clics"."""
+    """The rule's gates: "1.000 impresiones, COP 50 mil, 1 conversión"."""
     rule = ranking.rule
-    gates = [
-        (rule.min_impressions, _("impressions")),
-        (rule.min_spend, ""),  # an amount: its currency goes first
-        (rule.min_clicks, _("clicks")),
-        (rule.min_conversions, _("conversions")),
-    ]
-    return ", ".join(
-        f"{figures.compact(float(value))} {word}" if word else figures.compact_money(float(value))
-        for value, word in gates
-        if value
-    )
+    gates = []
+    if rule.min_impressions:
+        gates.append(figures.count_of_impressions(rule.min_impressions, compact=True))
+    if rule.min_spend:
+        gates.append(figures.compact_money(float(rule.min_spend)))
+    if rule.min_clicks:
+        gates.append(figures.count_of_clicks(rule.min_clicks, compact=True))
+    if rule.min_conversions:
+        gates.append(figures.count_of_conversions(rule.min_conversions, compact=True))
+    return ", ".join(gates)
 
 
 def _descriptions(image: CreativeImage) -> list[DescriptionRow]:

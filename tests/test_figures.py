@@ -100,8 +100,10 @@ def test_percentages_keep_two_decimals_below_one_percent():
 def test_a_change_has_a_real_minus_sign_and_whole_percents(es):
     assert figures.change(0.18) == "+18 %"
     assert figures.change(-0.07) == "−7 %"
-    assert figures.change(-0.001) == "−0 %"
-    assert figures.change(0) == "+0 %"
+    assert figures.change(-0.001) == "0 %"
+    assert figures.change(0.004) == "0 %"
+    assert figures.change(0) == "0 %"
+    assert figures.change(-0.005001) == "−1 %"
     assert figures.change(12.5) == "+1.250 %"
 
 

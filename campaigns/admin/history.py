@@ -8,6 +8,7 @@ list filters by month instead of a date hierarchy, and search is by exact id.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import admin
 from django.core.paginator import Paginator
@@ -21,12 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from campaigns import figures
 from campaigns.models import Ad, DailyMetric
 from campaigns.ranking.metrics import MICROS
+from campaigns.statuses import status_label
 from creatives.admin import (
     ReadOnlyAdminMixin,
     change_link,
     changelist_link,
     first_image,
     image_thumbnail,
+    labelled_values_filter,
     ordered_slots_prefetch,
 )
 
@@ -74,7 +77,7 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "campaign_link",
         "node",
         "objective",
-        "status",
+        "status_words",
         "start_date",
     )
     list_display_links = ("thumbnail", "label")
@@ -82,7 +85,7 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ("campaign__account__platform", admin.RelatedFieldListFilter),
         ("campaign__node", admin.RelatedFieldListFilter),
         "campaign__objective",
-        "status",
+        labelled_values_filter("status", _("status"), partial(status_label, of="ad")),
     )
     list_select_related = ("campaign__node", "creative")
     date_hierarchy = "start_date"
@@ -93,7 +96,7 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = (
         "name",
         "external_id",
-        "status",
+        "status_words",
         "campaign",
         "creative",
         "images",
@@ -103,7 +106,7 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    readonly_fields = ("images", "results")
+    readonly_fields = ("images", "results", "status_words")
 
     def get_queryset(self, request):
         return (
@@ -111,6 +114,10 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .prefetch_related(ordered_slots_prefetch("creative__image_slots"))
         )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_words(self, ad: Ad) -> str:
+        return status_label(ad.status, of="ad")
 
     @admin.display(description=_("image"))
     def thumbnail(self, ad: Ad) -> str:

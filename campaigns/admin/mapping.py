@@ -8,6 +8,7 @@ objective by hand. The campaign list's filters point at what still needs mapping
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Ad, AdAccount, Campaign, Node, NodeMappingRule, Objective
 from campaigns.rollups import image_ids_for_campaigns, image_rollup_refresh
 from campaigns.services import NodeMappingResult, node_mapping_apply
-from creatives.admin import changelist_link, count_related
+from campaigns.statuses import status_label
+from creatives.admin import changelist_link, count_related, labelled_values_filter
 
 
 def node_mapping_message(result: NodeMappingResult, *, kept_manual: int | None = None) -> str:
@@ -207,7 +209,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "node_source",
         "objective",
         "platform",
-        "status",
+        "status_words",
         "start_date",
         "ads_link",
     )
@@ -219,7 +221,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "objective",
         PlatformObjectiveFilter,
         ("account", AccountFilter),
-        "status",
+        labelled_values_filter("status", _("status"), partial(status_label, of="campaign")),
     )
     list_select_related = ("account__platform", "node")
     date_hierarchy = "start_date"
@@ -234,7 +236,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "name",
         "external_id",
         "account",
-        "status",
+        "status_words",
         "start_date",
         "end_date",
         "objective_raw",
@@ -250,7 +252,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "name",
         "external_id",
         "account",
-        "status",
+        "status_words",
         "start_date",
         "end_date",
         "objective_raw",
@@ -278,6 +280,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if change and {"node", "objective"} & set(form.changed_data):
             # Ranking reads results by node and objective: move this campaign's results too.
             image_rollup_refresh(image_ids=image_ids_for_campaigns([obj.pk]))
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_words(self, campaign: Campaign) -> str:
+        return status_label(campaign.status, of="campaign")
 
     @admin.display(description=_("platform"), ordering="account__platform__name")
     def platform(self, campaign: Campaign) -> str:

@@ -163,13 +163,13 @@ def test_an_attribute_on_fewer_pieces_than_the_minimum_says_not_enough_data(desc
     assert [row.enough for row in rows].index(False) == len(rows) - 1
 
 
-def test_percent_changes_keep_their_sign_even_when_they_round_to_zero():
+def test_percent_changes_that_round_to_zero_read_0_percent_with_no_sign():
     assert [figures.change(v) for v in (0.18, -0.123, -0.004, 0.0, 0.004)] == [
         "+18 %",
         "−12 %",
-        "−0 %",
-        "+0 %",
-        "+0 %",
+        "0 %",
+        "0 %",
+        "0 %",
     ]
 
 
