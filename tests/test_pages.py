@@ -81,7 +81,7 @@ def test_the_analyst_sees_the_summary_of_the_ad_history(client, analyst):
     )
     assertContains(response, "Hola, andres_analyst")
     assertContains(response, "Daily results from", count=0)
-    assertContains(response, "Resultados diarios del 2 Ene 2024 al 5 Ene 2024")
+    assertContains(response, "Resultados diarios del 2 ene 2024 al 5 ene 2024")
     assertContains(response, '<td class="num total">5</td>', html=False)
     assertContains(response, "Sin nodo todavía")
 

@@ -180,7 +180,8 @@ def test_a_spanish_page_groups_thousands_the_colombian_way(client, analyst, piec
     html = login(client, analyst).get(reverse("creative_detail", args=[piece.pk])).content.decode()
 
     # The first day: 1,000 + 500 + 300 impressions of the image's three ads.
-    first_day = f'<th scope="row">{FIRST_DAY:%Y-%m-%d}</th><td class="num">1.800</td>'
+    # Day first, as Colombia writes dates (yenni_site/formats/es).
+    first_day = f'<th scope="row">{FIRST_DAY:%d/%m/%Y}</th><td class="num">1.800</td>'
     assert first_day in html
     assert "1\xa0800" not in html
     assert "1 800" not in html
