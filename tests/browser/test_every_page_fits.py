@@ -35,7 +35,12 @@ from generation.models import BrandGuideline, StylePreset
 from generation.sharing.links import share_link_create, share_link_revoke
 from library.boards import board_add, board_create
 from tests.browser.conftest import launched
-from tests.browser.steps import STEP_TIMEOUT_MS, analyst_create, demo_history_ending_today
+from tests.browser.steps import (
+    STEP_TIMEOUT_MS,
+    analyst_create,
+    demo_history_ending_today,
+    problems_watched,
+)
 from tests.web.briefs.helpers import _batch
 
 pytestmark = pytest.mark.browser
@@ -109,6 +114,20 @@ MEASURE = """() => {
     sticking: sticking.slice(0, 6),
   };
 }"""
+
+
+# creatives/admin.py's image_thumbnail sizes the ads' images with a style attribute, which the
+# Content-Security-Policy refuses (static/css/admin_site.css sizes them instead). The file is
+# being changed by another piece of work; until the attribute becomes a class, these pages'
+# refused style attributes are the one console error let through.
+STYLE_ATTRIBUTE_PAGES = ("admin-ad-list", "admin-ad-form")
+
+# Lazy images below the fold never load in a full-page screenshot (it does not scroll): load
+# them all, and wait until every image has loaded or failed.
+LOAD_IMAGES = """() => {
+  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = "eager";
+}"""
+IMAGES_SETTLED = "() => [...document.images].every((img) => img.complete)"
 
 
 @dataclass(frozen=True)
@@ -250,17 +269,24 @@ def _everything() -> Cast:
 
 
 def _signed_in(browser, base_url: str, username: str):
-    """A page in a Spanish (Colombia) context, signed in as username unless it is empty."""
+    """A page in a Spanish (Colombia) context, signed in as username unless it is empty, and
+    the list its console errors and Content-Security-Policy violations go to."""
     context = browser.new_context(viewport=WIDTHS[1366], locale="es-CO")
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()
+    problems = problems_watched(page)
     if username:
         page.goto(f"{base_url}/accounts/login/")
         page.fill('input[name="username"]', username)
         page.fill('input[name="password"]', PASSWORD)
         page.locator('form:has(input[name="password"]) button[type="submit"]').click()
         page.wait_for_url(f"{base_url}/")
-    return page
+    return page, problems
+
+
+def _style_attribute(line: str) -> bool:
+    """A console line about a refused style attribute (Chromium words it two ways)."""
+    return "style-src-attr" in line or "Applying inline style violates" in line
 
 
 def _locked_out(page, base_url: str) -> int:
@@ -292,21 +318,33 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
     base = live_server.url
     found: dict[str, dict] = {}
     wrong_status: list[str] = []
+    errors: list[str] = []
 
     with launched(chromium) as browser:
         for who, username in cast.users.items():
-            page = _signed_in(browser, base, username)
+            page, console = _signed_in(browser, base, username)
             visits = [visit for visit in cast.visits if visit.who == who]
             for width, viewport in WIDTHS.items():
                 page.set_viewport_size(viewport)
                 for visit in visits:
+                    before = len(console)
                     response = page.goto(f"{base}{visit.path}")
                     status = response.status if response else 0
                     if status != visit.status or not page.url.endswith(visit.path):
                         wrong_status.append(f"{visit.name}: {status} at {page.url}")
                     page.wait_for_load_state("load")
+                    page.evaluate(LOAD_IMAGES)
+                    page.wait_for_function(IMAGES_SETTLED)
                     page.screenshot(path=str(folder / f"{visit.name}-{width}.png"), full_page=True)
                     found[f"{visit.name}-{width}"] = page.evaluate(MEASURE)
+                    # The page's own refusal (a 403, 404 or 410) is logged as a failed load.
+                    refused = f"status of {visit.status}"
+                    errors += [
+                        f"{visit.name}-{width}: {line}"
+                        for line in console[before:]
+                        if not (visit.status != 200 and refused in line)
+                        and not (visit.name in STYLE_ATTRIBUTE_PAGES and _style_attribute(line))
+                    ]
                 if who == "anonymous":
                     status = _locked_out(page, base)
                     if status != 429:
@@ -317,6 +355,7 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
     print(f"screenshots in {folder}")
 
     assert not wrong_status, "\n".join(wrong_status)
+    assert not errors, "\n".join(errors)
     problems = []
     for shot, seen in found.items():
         if not seen["lang"].startswith("es"):
