@@ -171,13 +171,13 @@ class RankingRuleAdmin(admin.ModelAdmin):
             }
         parts = []
         if rule.min_impressions:
-            parts.append(gettext("%(n)s impressions") % {"n": figures.number(rule.min_impressions)})
+            parts.append(figures.count_of_impressions(rule.min_impressions))
         if rule.min_spend:
             parts.append(gettext("%(n)s spend") % {"n": figures.number(rule.min_spend)})
         if rule.min_clicks:
-            parts.append(gettext("%(n)s clicks") % {"n": figures.number(rule.min_clicks)})
+            parts.append(figures.count_of_clicks(rule.min_clicks))
         if rule.min_conversions:
-            parts.append(gettext("%(n)s conversions") % {"n": rule.min_conversions})
+            parts.append(figures.count_of_conversions(rule.min_conversions))
         return ", ".join(parts) or "—"
 
     def save_model(self, request, obj, form, change):
