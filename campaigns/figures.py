@@ -100,7 +100,11 @@ def _plural_count(value: Number) -> int:
 
 
 def _counted(value: Number, compact_: bool) -> str:
-    return compact(float(value)) if compact_ else number(value, 0 if value == int(value) else 1)
+    if compact_:
+        return compact(float(value))
+    # Fractional conversions (a platform's attributed share) keep up to two decimals.
+    decimals = next((d for d in (0, 1) if value * 10**d == int(value * 10**d)), 2)
+    return number(value, decimals)
 
 
 def count_of_impressions(value: Number, *, compact: bool = False) -> str:
@@ -114,6 +118,18 @@ def count_of_clicks(value: Number, *, compact: bool = False) -> str:
     """Return "1 clic", "20 clics"."""
     return ngettext("%(n)s click", "%(n)s clicks", _plural_count(value)) % {
         "n": _counted(value, compact)
+    }
+
+
+def count_of_days(value: int) -> str:
+    """Return "1 día", "30 días"."""
+    return ngettext("%(n)s day", "%(n)s days", value) % {"n": number(value)}
+
+
+def count_of_leads(value: Number) -> str:
+    """Return "1 lead", "12 leads"."""
+    return ngettext("%(n)s lead", "%(n)s leads", _plural_count(value)) % {
+        "n": _counted(value, False)
     }
 
 

@@ -633,3 +633,42 @@ def test_a_rule_with_one_conversion_minimum_reads_1_conversion_in_the_admin_list
 
     assert "1 conversión" in text and "1 conversiones" not in text
     assert "1 clic," in text
+
+
+def test_an_ad_with_one_day_of_results_reads_each_count_in_the_singular_in_the_admin(lead):
+    from tests.factories import make_ad, make_metric
+
+    ad = make_ad(name="Qx ad")
+    make_metric(ad=ad, impressions=1, clicks=1, conversions=1.0, leads=1)
+
+    text = _visible(_admin_page(lead, f"/admin/campaigns/ad/{ad.pk}/change/", "es"), "es")
+    english = _visible(_admin_page(lead, f"/admin/campaigns/ad/{ad.pk}/change/", "en"), "en")
+
+    assert "1 día: 1 impresión, 1 clic, 12,50 COP de inversión, 1 conversión, 1 lead" in text
+    assert "1 day: 1 impression, 1 click, 12.50 COP spent, 1 conversion, 1 lead" in english
+
+
+def test_a_brief_ranked_from_one_piece_says_1_de_1_pieza_cumple(world):
+    from generation.models import Brief
+
+    brief = Brief.objects.get(pk=world.ids["brief"])
+    Brief.objects.filter(pk=brief.pk).update(
+        ranking={**brief.ranking, "considered": 1, "passed": 1}
+    )
+
+    text = _visible(_read(world, "analyst", f"/briefs/{brief.pk}/", "es"), "es")
+
+    assert "1 de 1 pieza cumple los mínimos de la regla" in text
+
+
+def test_pinning_a_board_of_one_piece_says_1_pieza_quedo_fijada(world):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    client.force_login(world.users["analyst"])
+
+    response = client.post(
+        f"/boards/{world.ids['board']}/to-brief/", {"brief": world.ids["brief"]}, follow=True
+    )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["1 pieza de “Qx1” quedó fijada en este brief."]

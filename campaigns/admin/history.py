@@ -157,16 +157,18 @@ class AdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             conversions=Sum("conversions"),
             leads=Sum("leads"),
         )
-        summary = gettext(
-            "%(days)s days: %(impressions)s impressions, %(clicks)s clicks, %(spend)s spent, "
-            "%(conversions)s conversions, %(leads)s leads"
-        ) % {
-            "days": totals["days"],
-            "impressions": figures.number(totals["impressions"] or 0),
-            "clicks": figures.number(totals["clicks"] or 0),
-            "spend": money(totals["spend_micros"], ad.campaign.account.currency),
-            "conversions": figures.number(totals["conversions"] or 0, 2),
-            "leads": figures.number(totals["leads"] or 0),
+        results = [
+            figures.count_of_impressions(totals["impressions"] or 0),
+            figures.count_of_clicks(totals["clicks"] or 0),
+            gettext("%(spend)s spent")
+            % {"spend": money(totals["spend_micros"], ad.campaign.account.currency)},
+            figures.count_of_conversions(totals["conversions"] or 0),
+            figures.count_of_leads(totals["leads"] or 0),
+        ]
+        # Each count with its noun in the singular or plural ("1 día", "1 conversión").
+        summary = gettext("%(days)s: %(results)s") % {
+            "days": figures.count_of_days(totals["days"]),
+            "results": ", ".join(results),
         }
         return changelist_link(DailyMetric, summary, ad__id__exact=ad.pk)
 

@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -115,9 +115,17 @@ def brief_new(request: HttpRequest) -> HttpResponse:
         brief = services.brief_create(owner=request.user, **form.cleaned_data)
         count = brief.references.filter(excluded=False).count()
         if brief.prompt_versions.exists():
-            note = _("Brief created: Yenni chose {count} references and wrote the prompt.")
+            note = ngettext(
+                "Brief created: Yenni chose {count} reference and wrote the prompt.",
+                "Brief created: Yenni chose {count} references and wrote the prompt.",
+                count,
+            )
         else:
-            note = _("Brief created: Yenni chose {count} references; the prompt is being written.")
+            note = ngettext(
+                "Brief created: Yenni chose {count} reference; the prompt is being written.",
+                "Brief created: Yenni chose {count} references; the prompt is being written.",
+                count,
+            )
         messages.success(request, note.format(count=count))
         return redirect("brief_detail", pk=brief.pk)
     return render(request, "generation/brief_new.html", {"form": form})
@@ -200,9 +208,17 @@ def brief_rerank(request: HttpRequest, brief: Brief) -> HttpResponse:
     job = services.brief_refresh(brief)
     count = brief.references.filter(excluded=False).count()
     if job is None:
-        note = _("Ranked again: {count} references, and a new prompt from them.")
+        note = ngettext(
+            "Ranked again: {count} reference, and a new prompt from it.",
+            "Ranked again: {count} references, and a new prompt from them.",
+            count,
+        )
     else:
-        note = _("Ranked again: {count} references. The language model is writing a new prompt.")
+        note = ngettext(
+            "Ranked again: {count} reference. The language model is writing a new prompt.",
+            "Ranked again: {count} references. The language model is writing a new prompt.",
+            count,
+        )
     messages.success(request, note.format(count=count))
     return _back_to(brief, "references")
 
@@ -387,8 +403,10 @@ def board_to_brief(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "generation/no_access.html", {"reason": "not_owner"}, status=403)
     messages.success(
         request,
-        _("{count} pieces from “{board}” are pinned on this brief.").format(
-            count=len(pinned), board=board.name
-        ),
+        ngettext(
+            "{count} piece from “{board}” is pinned on this brief.",
+            "{count} pieces from “{board}” are pinned on this brief.",
+            len(pinned),
+        ).format(count=len(pinned), board=board.name),
     )
     return HttpResponseRedirect(reverse("brief_detail", args=[brief.pk]) + "#references")
