@@ -3,7 +3,7 @@
     python bench/ranking_quality.py                    # demo seed 7, default size, SQLite
     python bench/ranking_quality.py --creatives 4000 --months 12
 
-For every node × objective of the demo history it ranks the pieces three ways and reports
+For every node × objective of the demo history it ranks the pieces several ways and reports
 precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
 
 - naive: sort by the observed value of the rule's metric (no minimums, no shrinkage);
@@ -11,7 +11,21 @@ precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
   (cost 0, the largest volume), unnormalised: awareness uses (CPM, impressions), every other
   objective the "consideration" pair (CPC, clicks); the prototype's "reach" pair
   (spend/reach, reach) has no counterpart, since Yenni never sums daily reach;
-- yenni: the rule's ranking (minimums, near-duplicate folding, shrinkage, conservative bound).
+- yenni: the rule's ranking (minimums, near-duplicate folding, shrinkage, conservative bound),
+  with the rule's minimums as stored (the seeded rules: scaled, 5 % of the median impressions);
+- fixed: the same rule with the fixed minimums the seeded rules had (1,000 impressions…);
+- no-min: the same rule with no minimums at all: shrinkage alone against luck;
+- best: the best achievable, an oracle that knows the demo's TRUE prior. For each group it ranks
+  by the posterior mean of each piece's true quality given the count behind the rule's metric
+  (clicks per impression for a CTR, leads per spend for a cost per lead…), with the group's
+  true qualities as a discrete prior and the link from true quality to the metric's rate
+  (log rate = platform term + slope × log quality) fitted on the full-volume pieces against
+  the truth. It uses no more data than yenni, only knowledge yenni cannot have.
+
+`--designs` also scores the gate designs and recency weightings that were measured before
+choosing the defaults (issue 15 item 3): scaled shares of the median impressions, a calendar
+half-life (the rule's recency setting) and weights on each piece's early weeks (a fatigue-aware
+estimate), each against naive on the same pieces.
 
 Scenarios: the rule's own window (a year: volumes are large), the last 28 days before the demo's
 end, and the year again at 2 % and 0.5 % of its volume (every count thinned binomially, spend
@@ -79,7 +93,78 @@ def thin(pieces, share: float, seed: int):
 
 def no_minimums(spec):
     """The same rule with its evidence minimums off: shrinkage alone against luck."""
-    return replace(spec, min_impressions=0, min_spend=0.0, min_clicks=0, min_conversions=0.0)
+    from campaigns.ranking.scoring import ABSOLUTE
+
+    return replace(
+        spec,
+        minimums=ABSOLUTE,
+        min_impressions=0,
+        min_spend=0.0,
+        min_clicks=0,
+        min_conversions=0.0,
+    )
+
+
+def fixed_minimums(spec):
+    """The same rule with the fixed minimums it stores (the seeded rules' 1,000 impressions…)."""
+    from campaigns.ranking.scoring import ABSOLUTE
+
+    return replace(spec, minimums=ABSOLUTE)
+
+
+def scaled_minimums(spec, share: float):
+    """The same rule asking each piece for `share` % of the group's median impressions."""
+    from campaigns.ranking.scoring import SCALED
+
+    return replace(spec, minimums=SCALED, min_share_of_median=share)
+
+
+def best_order(drawn, full, metric: str, truth: dict[int, float]) -> list[int]:
+    """The best achievable order: each piece's posterior mean of its true quality under the
+    group's TRUE prior (see the module's docstring), given the count behind the rule's metric.
+
+    `full` is the group at full volume, where the link from quality to the metric's rate is
+    fitted; `drawn` the pieces as ranked (full or thinned: counts and money shrink together,
+    so the rate per unit of exposure keeps its scale).
+    """
+    import numpy as np
+
+    from campaigns.ranking.metrics import METRICS
+
+    spec = METRICS[metric]
+
+    def counts(pieces) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.array([p.value(spec.numerator) for p in pieces], dtype=float),
+            np.array([p.value(spec.denominator) for p in pieces], dtype=float),
+        )
+
+    quality = np.array([truth[p.image_id] for p in full])
+    sets = sorted({p.platforms for p in full})
+    platform_of = np.array([sets.index(p.platforms) for p in full])
+    events, exposure = counts(full)
+    usable = (exposure > 0) & (quality > 0)
+    log_quality = np.log(np.where(quality > 0, quality, 1.0))
+    log_rate = np.log((events + 0.5) / np.where(exposure > 0, exposure, 1.0))
+    design = np.column_stack(
+        [log_quality, *[(platform_of == k).astype(float) for k in range(len(sets))]]
+    )
+    # Weighted by the evidence behind each observed rate; pieces with no exposure weigh 0.
+    weight = np.sqrt(events + 0.5) * usable
+    coef, *_ = np.linalg.lstsq(design * weight[:, None], log_rate * weight, rcond=None)
+    slope, platform_terms = coef[0], coef[1:]
+    grid = np.log(quality[quality > 0])  # the true prior: the group's qualities, equally likely
+    drawn_events, drawn_exposure = counts(drawn)
+    scored = []
+    for i, piece in enumerate(drawn):
+        if drawn_exposure[i] <= 0:
+            scored.append((-math.inf, piece.image_id))
+            continue
+        expected = np.exp(platform_terms[platform_of[i]] + slope * grid) * drawn_exposure[i]
+        log_likelihood = drawn_events[i] * np.log(expected) - expected
+        posterior = np.exp(log_likelihood - log_likelihood.max())
+        scored.append((float(posterior @ np.exp(grid) / posterior.sum()), piece.image_id))
+    return [image for _, image in sorted(scored, key=lambda s: (-s[0], s[1]))]
 
 
 def precision_at(ranked: list[int], relevant: set[int], k: int) -> float:
@@ -97,7 +182,7 @@ def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
     return dcg([gains.get(image, 0.0) for image in ranked[:k]]) / ideal
 
 
-METHODS = ("naive", "prototype", "yenni", "yenni-no-min")
+METHODS = ("naive", "prototype", "yenni", "fixed", "no-min", "best")
 SCENARIOS = (
     ("rule window", None, 1.0),
     ("last 28 days", 28, 1.0),
@@ -141,6 +226,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default="", help="default: SQLite in var/bench-quality")
     parser.add_argument("--min-pieces", type=int, default=8, help="skip smaller groups")
+    parser.add_argument(
+        "--designs",
+        action="store_true",
+        help="also score the gate designs and recency weightings measured before choosing",
+    )
     args = parser.parse_args()
 
     with machine_load_printed():
@@ -164,16 +254,22 @@ def main() -> None:
             "\ngroups where yenni's precision@4 is below naive: "
             + (", ".join(worse) if worse else "none")
         )
+        print(
+            f"\n{'scenario':30} {'precision@4':>11}  over naive: yenni  fixed  no-min   best"
+            "   yenni − best"
+        )
         for window_name, scores in summary.items():
-            naive = statistics.mean(scores["naive"]["p4"])
-            ratios = [
-                statistics.mean(scores[m]["p4"]) / naive if naive else math.inf
-                for m in ("yenni", "yenni-no-min")
-            ]
-            print(
-                f"{window_name:30} precision@4 over naive: yenni {ratios[0]:.2f}×, "
-                f"yenni without minimums {ratios[1]:.2f}×"
+            means = {m: statistics.mean(scores[m]["p4"]) for m in METHODS}
+            ratios = "  ".join(
+                f"{means[m] / means['naive'] if means['naive'] else math.inf:5.2f}×"
+                for m in ("yenni", "fixed", "no-min", "best")
             )
+            print(
+                f"{window_name:30} {'yenni ' + format(means['yenni'], '.3f'):>11}"
+                f"              {ratios}   {means['yenni'] - means['best']:+.3f}"
+            )
+        if args.designs:
+            score_designs(groups, true_rates, end=end, args=args)
 
 
 def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
@@ -200,33 +296,112 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
     return true_rates, DailyMetric.objects.latest("date").date
 
 
-def score_scenario(window_name, days, share, groups, true_rates, *, end, args, worse) -> dict:
-    """Print and return precision@4 and NDCG@10 of every method over the groups, one window
-    and volume; add the groups where yenni does worse than naive to `worse`."""
+def group_pieces(node, objective, rule, *, days, end, true_rates, weighting=None):
+    """The group's pieces in the window (the rule's, or the last `days`), as the rule's readers
+    sum them; `weighting` = ("half-life", days) or ("early weeks", days) weighs the weeks."""
     from campaigns.calendar import window_first_day
-    from campaigns.ranking.selectors import ranking_pieces, ranking_rule_for
+    from campaigns.ranking.selectors import ranking_pieces
 
-    print(
-        f"\n{window_name}: precision@4 and NDCG@10 "
-        "(naive / prototype / yenni / yenni without the rule's minimums)"
-    )
-    print(f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   p@4             ndcg@10")
-    scores = {m: {"p4": [], "ndcg": []} for m in METHODS}
-    for node, objective in groups:
-        rule = ranking_rule_for(node=node, objective=objective)
-        window_days = days or rule.window_days
+    window_start = window_first_day(window_days=days or rule.window_days, as_of=end)
+    if weighting and weighting[0] == "early weeks":
+        pieces = early_weeks_pieces(
+            node, objective, rule, window_start=window_start, end=end, half_life=weighting[1]
+        )
+    else:
         pieces = ranking_pieces(
             node=node,
             objective=objective,
             platforms=rule.platforms or (),
-            window_start=window_first_day(window_days=window_days, as_of=end),
+            window_start=window_start,
             window_end=end,
+            half_life_days=weighting[1] if weighting else None,
         )
-        pieces = [p for p in pieces if p.image_id in true_rates]
+    return [p for p in pieces if p.image_id in true_rates]
+
+
+def early_weeks_pieces(node, objective, rule, *, window_start, end, half_life: int):
+    """Each piece's weeks weighed by its age since the image's first week anywhere, so a
+    piece is judged mostly on its fresh weeks, before fatigue (the demo's click-through rate
+    decays with an ad's age)."""
+    from collections import defaultdict
+
+    from django.db.models import F, Min, Sum
+
+    from campaigns.calendar import week_monday
+    from campaigns.models import ImageWeeklyRollup
+    from campaigns.ranking.metrics import in_currency
+    from campaigns.ranking.pieces import PieceFigures
+    from campaigns.ranking.selectors import SUM_COLUMNS
+
+    rows = ImageWeeklyRollup.objects.filter(
+        node=node, objective=objective, week__gte=week_monday(window_start), week__lte=end
+    )
+    if rule.platforms:
+        rows = rows.filter(platform__in=rule.platforms)
+    first_week = dict(
+        ImageWeeklyRollup.objects.values("image_id")
+        .annotate(first=Min("week"))
+        .values_list("image_id", "first")
+    )
+    grouped = rows.values("image_id", "platform", "week", phash=F("image__phash")).annotate(
+        **{alias: Sum(column) for alias, column in SUM_COLUMNS.items()}
+    )
+    totals: dict[int, dict] = {}
+    platforms: dict[int, set] = defaultdict(set)
+    for row in grouped.order_by():
+        image = row["image_id"]
+        weight = 2 ** (-(row["week"] - first_week[image]).days / half_life)
+        platforms[image].add(row["platform"])
+        total = totals.setdefault(image, {"phash": row["phash"]})
+        for alias in SUM_COLUMNS:
+            if alias != "days":
+                total[alias] = total.get(alias, 0.0) + float(row[alias] or 0) * weight
+    return [
+        PieceFigures(
+            image_id=image,
+            phash=total["phash"],
+            impressions=total["impressions"],
+            clicks=total["clicks"],
+            link_clicks=total["link_clicks"],
+            spend=in_currency("spend", total["spend"]),
+            conversions=total["conversions"],
+            conversion_value=in_currency("conversion_value", total["conversion_value"]),
+            leads=total["leads"],
+            video_views=total["video_views"],
+            engagements=total["engagements"],
+            platforms=tuple(sorted(platforms[image])),
+        )
+        for image, total in totals.items()
+    ]
+
+
+def group_truth(objective: str, pieces, true_rates) -> tuple[dict, set, dict]:
+    """The group's true quality per piece, its relevant set (top 10 %, at least 4) and the
+    NDCG gains (the truth's percentile)."""
+    truth_of = TRUTH[objective]
+    truth = {p.image_id: truth_of(true_rates[p.image_id]) for p in pieces}
+    ordered_truth = sorted(truth, key=lambda i: -truth[i])
+    relevant = set(ordered_truth[: max(4, len(ordered_truth) // 10)])
+    n = len(ordered_truth)
+    gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
+    return truth, relevant, gains
+
+
+def score_scenario(window_name, days, share, groups, true_rates, *, end, args, worse) -> dict:
+    """Print and return precision@4 and NDCG@10 of every method over the groups, one window
+    and volume; add the groups where yenni does worse than naive to `worse`."""
+    from campaigns.ranking.selectors import ranking_rule_for
+
+    print(f"\n{window_name}: precision@4 and NDCG@10 ({' / '.join(METHODS)})")
+    print(f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   {'p@4':36}   ndcg@10")
+    scores = {m: {"p4": [], "ndcg": []} for m in METHODS}
+    for node, objective in groups:
+        rule = ranking_rule_for(node=node, objective=objective)
+        pieces = group_pieces(node, objective, rule, days=days, end=end, true_rates=true_rates)
         if len(pieces) < args.min_pieces:
             continue
         draws = [pieces] if share == 1.0 else [thin(pieces, share, seed) for seed in range(5)]
-        row = score_group(rule, objective, draws, true_rates)
+        row = score_group(rule, objective, pieces, draws, true_rates)
         for name in METHODS:
             scores[name]["p4"].append(row[name][0])
             scores[name]["ndcg"].append(row[name][1])
@@ -244,35 +419,99 @@ def score_scenario(window_name, days, share, groups, true_rates, *, end, args, w
     return scores
 
 
-def score_group(rule, objective: str, draws, true_rates) -> dict[str, list[float]]:
+def score_group(rule, objective: str, full, draws, true_rates) -> dict[str, list[float]]:
     """Each method's precision@4 and NDCG@10 on one group, averaged over the draws."""
-    from campaigns.ranking.scoring import rank_pieces
     from campaigns.ranking.selectors import rule_spec
 
-    truth_of = TRUTH[objective]
-    truth = {p.image_id: truth_of(true_rates[p.image_id]) for p in draws[0]}
-    ordered_truth = sorted(truth, key=lambda i: -truth[i])
-    relevant = set(ordered_truth[: max(4, len(ordered_truth) // 10)])
-    n = len(ordered_truth)
-    gains = {image: 1 - rank / n for rank, image in enumerate(ordered_truth)}
+    truth, relevant, gains = group_truth(objective, full, true_rates)
     spec = rule_spec(rule, top_n=10)
     row = {name: [0.0, 0.0] for name in METHODS}
     for drawn in draws:
         orders = {
-            "naive": [
-                p.image_id
-                for p in sorted(drawn, key=lambda p: (-observed(p, rule.metric), p.image_id))
-            ],
+            "naive": naive_order(drawn, rule.metric),
             "prototype": prototype_order(drawn, objective),
-            "yenni": [ref.piece.image_id for ref in rank_pieces(drawn, spec).references],
-            "yenni-no-min": [
-                ref.piece.image_id for ref in rank_pieces(drawn, no_minimums(spec)).references
-            ],
+            "yenni": yenni_order(drawn, spec),
+            "fixed": yenni_order(drawn, fixed_minimums(spec)),
+            "no-min": yenni_order(drawn, no_minimums(spec)),
+            "best": best_order(drawn, full, rule.metric, truth),
         }
         for name, ranked in orders.items():
             row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
             row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
     return row
+
+
+def naive_order(pieces, metric: str) -> list[int]:
+    return [p.image_id for p in sorted(pieces, key=lambda p: (-observed(p, metric), p.image_id))]
+
+
+def yenni_order(pieces, spec) -> list[int]:
+    from campaigns.ranking.scoring import rank_pieces
+
+    return [ref.piece.image_id for ref in rank_pieces(pieces, spec).references]
+
+
+# Gate designs and recency weightings scored by --designs: (label, weighting, minimums).
+SHARES = (0, 5, 10, 25, 50)
+WEIGHTINGS = (
+    None,
+    ("half-life", 30),
+    ("half-life", 60),
+    ("half-life", 120),
+    ("early weeks", 28),
+    ("early weeks", 56),
+)
+
+
+def score_designs(groups, true_rates, *, end, args) -> None:
+    """Print precision@4 of naive, the rule's fixed minimums and scaled shares of the median,
+    for each recency weighting, in every scenario; the weighting changes naive's pieces too, so
+    read each weighting's rows against the unweighted ones, not only against their own naive."""
+    from campaigns.ranking.selectors import ranking_rule_for, rule_spec
+
+    designs = ["naive", "fixed", *(f"scaled {share} %" for share in SHARES)]
+    print("\nGate designs and recency weightings: mean precision@4 (× naive on the same pieces)")
+    print(f"{'weighting':18} {'design':12} " + " ".join(f"{n[:24]:>24}" for n, *_ in SCENARIOS))
+    for weighting in WEIGHTINGS:
+        results: dict[str, dict[str, list[float]]] = {d: {} for d in designs}
+        for window_name, days, share in SCENARIOS:
+            for design in designs:
+                results[design][window_name] = []
+            for node, objective in groups:
+                rule = ranking_rule_for(node=node, objective=objective)
+                pieces = group_pieces(
+                    node,
+                    objective,
+                    rule,
+                    days=days,
+                    end=end,
+                    true_rates=true_rates,
+                    weighting=weighting,
+                )
+                if len(pieces) < args.min_pieces:
+                    continue
+                _, relevant, _ = group_truth(objective, pieces, true_rates)
+                draws = [pieces] if share == 1.0 else [thin(pieces, share, s) for s in range(5)]
+                spec = rule_spec(rule, top_n=10)
+                specs = {"fixed": fixed_minimums(spec)}
+                specs.update({f"scaled {x} %": scaled_minimums(spec, x) for x in SHARES})
+                for design in designs:
+                    total = 0.0
+                    for drawn in draws:
+                        if design == "naive":
+                            ranked = naive_order(drawn, rule.metric)
+                        else:
+                            ranked = yenni_order(drawn, specs[design])
+                        total += precision_at(ranked, relevant, 4)
+                    results[design][window_name].append(total / len(draws))
+        label = "none" if weighting is None else f"{weighting[0]} {weighting[1]} d"
+        for design in designs:
+            cells = []
+            for window_name, *_ in SCENARIOS:
+                mean = statistics.mean(results[design][window_name])
+                naive = statistics.mean(results["naive"][window_name])
+                cells.append(f"{mean:.3f} ({mean / naive if naive else math.inf:.2f}×)")
+            print(f"{label:18} {design:12} " + " ".join(f"{c:>24}" for c in cells))
 
 
 if __name__ == "__main__":
