@@ -18,10 +18,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Sum
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from campaigns import figures
 from campaigns.models import Ad, DailyMetric, ExchangeRate, Node, Objective
+from campaigns.models.ranking_rules import MinimumsMode
 from campaigns.ranking.full import FullRanking, full_ranking
 from campaigns.ranking.metrics import in_currency
 from campaigns.ranking.selectors import NoRuleError
@@ -55,7 +57,8 @@ class DailySeries:
             return [None if v is None else round(v * 100, 4) for v in values]
 
         return {
-            "labels": [day.isoformat() for day in self.dates],
+            # Written as the page writes a date ("27/10/2026" in Spanish): the chart shows them.
+            "labels": [formats.date_format(day, "SHORT_DATE_FORMAT") for day in self.dates],
             "impressions": self.impressions,
             "clicks": self.clicks,
             "ctr": pct(self.ctr),
@@ -365,6 +368,9 @@ def _rank_rows(image: CreativeImage, runs: list[AdRun]) -> list[RankRow]:
 def _minimums(ranking: FullRanking) -> str:
     """The rule's gates: "1.000 impresiones, COP 50 mil, 1 conversión"."""
     rule = ranking.rule
+    if rule.minimums_mode == MinimumsMode.SCALED:
+        # The fixed figures are kept but unused: name the share the rule asks for.
+        return _("%(share)s %% of the median impressions") % {"share": rule.min_share_of_median}
     gates = []
     if rule.min_impressions:
         gates.append(figures.count_of_impressions(rule.min_impressions, compact=True))

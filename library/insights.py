@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db.models import Sum
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -281,7 +282,8 @@ def insights_page(
             "x_title": metric_label,
         },
         "monthly": {
-            "labels": [m.month.strftime("%Y-%m") for m in months],
+            # As the page writes a month ("jun 2025" in Spanish): the chart's x axis shows them.
+            "labels": [formats.date_format(m.month, "YEAR_MONTH_FORMAT") for m in months],
             "values": [
                 None if m.value is None else round(m.value * (100 if percent else 1), 6)
                 for m in months

@@ -245,7 +245,11 @@
     const source = document.getElementById(canvas.dataset.source);
     if (!build || !source) return;
     const data = JSON.parse(source.textContent);
-    new Chart(canvas, build(data));
+    const config = build(data);
+    // Chart.js formats the numbers it prints on its own (a tooltip's value, a default tick) in
+    // the browser's locale unless told: an English browser showed "1,800" on a Spanish page.
+    config.options = Object.assign({ locale }, config.options);
+    new Chart(canvas, config);
     canvas.dataset.rendered = "true";
   }
 

@@ -214,6 +214,16 @@ def test_the_insights_page_pools_the_node_average_and_shows_top_and_bottom_piece
     assert page.chart_data["monthly"]["values"] == [2.5]
 
 
+def test_the_monthly_chart_is_labelled_as_the_pages_language_writes_months(described):
+    with translation.override("es"):
+        spanish = insights_page(node_value="bancolombia", objective="traffic", as_of=AS_OF)
+    with translation.override("en"):
+        english = insights_page(node_value="bancolombia", objective="traffic", as_of=AS_OF)
+
+    assert spanish.chart_data["monthly"]["labels"] == ["jun 2025"]
+    assert english.chart_data["monthly"]["labels"] == ["Jun 2025"]
+
+
 def test_the_insights_page_renders_charts_tables_and_the_causation_warning(
     en, analyst, described, monkeypatch
 ):
@@ -226,7 +236,7 @@ def test_the_insights_page_renders_charts_tables_and_the_causation_warning(
     assert response.status_code == 200
     html = response.content.decode()
     data = chart_data(response, "insights-chart-data")
-    assert data["monthly"] == {"labels": ["2025-06"], "values": [2.5], "label": "CTR"}
+    assert data["monthly"] == {"labels": ["Jun 2025"], "values": [2.5], "label": "CTR"}
     assert sum(data["histogram"]["counts"]) == 24
     for testid in ("chart-histogram", "chart-monthly", "histogram-table", "monthly-table"):
         assert f'data-testid="{testid}"' in html
