@@ -22,9 +22,11 @@ switch ("Español" is written in Spanish on every page, as a language switch doe
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -672,3 +674,145 @@ def test_pinning_a_board_of_one_piece_says_1_pieza_quedo_fijada(world):
 
     messages = [str(message) for message in response.context["messages"]]
     assert messages == ["1 pieza de “Qx1” quedó fijada en este brief."]
+
+
+# --- the catalogue covers every marked string -------------------------------------------------
+# tests/test_locale.py checks that each entry of the .po file is translated; this checks the
+# other half: that every string the code and templates mark for translation has an entry. A
+# string added without one shows in English on a Spanish page (the page tests above catch it
+# where the world reaches it; this catches it everywhere). makemessages is not run (see
+# docs: the catalogue is edited by hand), so the strings are read here the way it reads them.
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ["campaigns", "creatives", "generation", "ingestion", "library", "yenni_site", "demo"]
+_CALLS = {
+    "_": ("msgid",),
+    "gettext": ("msgid",),
+    "gettext_lazy": ("msgid",),
+    "gettext_noop": ("msgid",),
+    "pgettext": ("context", "msgid"),
+    "pgettext_lazy": ("context", "msgid"),
+    "ngettext": ("msgid", "plural"),
+    "ngettext_lazy": ("msgid", "plural"),
+    "npgettext": ("context", "msgid", "plural"),
+    "npgettext_lazy": ("context", "msgid", "plural"),
+}
+
+
+def _python_messages(path: Path) -> Iterator[tuple[str | None, str]]:
+    """(context, msgid) of each gettext call with literal arguments in a Python file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        roles = _CALLS.get(node.func.id)
+        if roles is None or len(node.args) < len(roles):
+            continue
+        values = dict(zip(roles, node.args, strict=False))
+        if not all(
+            isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values.values()
+        ):
+            continue
+        context = values["context"].value if "context" in values else None
+        yield context, values["msgid"].value
+
+
+_TRANSLATE = re.compile(
+    r"""{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<msgid>.*?)(?P=q)"""
+    r"""(?:\s+context\s+(?P<cq>["'])(?P<context>.*?)(?P=cq))?[^%]*%}"""
+)
+_BLOCK = re.compile(
+    r"{%\s*(?:blocktranslate|blocktrans)(?P<options>[^%]*)%}(?P<body>.*?)"
+    r"{%\s*(?:endblocktranslate|endblocktrans)\s*%}",
+    re.DOTALL,
+)
+_BLOCK_CONTEXT = re.compile(r"""context\s+(["'])(.*?)\1""")
+_VARIABLE = re.compile(r"{{\s*(\w+)\s*}}")
+
+
+def _template_messages(path: Path) -> Iterator[tuple[str | None, str]]:
+    """(context, msgid) of each translate and blocktranslate tag, as makemessages writes them."""
+    text = path.read_text(encoding="utf-8")
+    for match in _TRANSLATE.finditer(text):
+        # makemessages doubles a literal's percent signs (python-format).
+        yield match.group("context"), match.group("msgid").replace("%", "%%")
+    for match in _BLOCK.finditer(text):
+        options, body = match.group("options"), match.group("body")
+        singular = re.split(r"{%\s*plural\s*%}", body)[0]
+        if re.search(r"\btrimmed\b", options):
+            singular = re.sub(r"\s*\n\s*", " ", singular.strip())
+        msgid = _VARIABLE.sub(r"%(\1)s", singular.replace("%", "%%"))
+        context = _BLOCK_CONTEXT.search(options)
+        yield (context.group(2) if context else None), msgid
+
+
+def marked_messages() -> dict[tuple[str | None, str], str]:
+    """Every (context, msgid) the code and templates mark, with one file that marks it."""
+    found: dict[tuple[str | None, str], str] = {}
+    for folder in CODE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for key in _python_messages(path):
+                found.setdefault(key, str(path.relative_to(ROOT)))
+    for path in sorted(ROOT.glob("**/templates/**/*.html")):
+        if ".venv" in path.parts or "node_modules" in path.parts:
+            continue
+        for key in _template_messages(path):
+            found.setdefault(key, str(path.relative_to(ROOT)))
+    return found
+
+
+def _catalogue() -> set[tuple[str | None, str]]:
+    from tests.test_locale import LOCALE, _entries
+
+    def unescape(text: str) -> str:
+        return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+    po = LOCALE / "es" / "LC_MESSAGES" / "django.po"
+    return {
+        (unescape(context) if context else None, unescape(msgid))
+        for _flags, context, msgid, _msgstrs in _entries(po)
+    }
+
+
+def test_every_string_marked_for_translation_has_a_spanish_entry():
+    catalogue = _catalogue()
+    marked = marked_messages()
+
+    missing = sorted(
+        f"{where}: {msgid!r}" + (f" (context {context!r})" if context else "")
+        for (context, msgid), where in marked.items()
+        if (context, msgid) not in catalogue
+    )
+
+    assert len(marked) > 500
+    assert missing == [], "Marked for translation but not in locale/es: " + "\n".join(missing)
+
+
+def test_the_reader_of_marked_strings_finds_each_kind_of_mark(tmp_path):
+    source = tmp_path / "views.py"
+    source.write_text(
+        "from django.utils.translation import gettext as _, pgettext_lazy, ngettext\n"
+        'A = _("Saved.")\n'
+        'B = pgettext_lazy("campaign status", "Paused")\n'
+        'C = ngettext("%(n)s day", "%(n)s days", 2)\n'
+        "D = _(name)\n"
+    )
+    page = tmp_path / "page.html"
+    page.write_text(
+        '{% translate "Ad copy" context "the words of an ad" %}{% translate "95 % range" %}\n'
+        "{% blocktranslate trimmed with n=x count c=y %}\n  {{ c }} piece\n  of {{ n }}, 5 %"
+        "{% plural %}{{ c }} pieces{% endblocktranslate %}"
+    )
+
+    assert list(_python_messages(source)) == [
+        (None, "Saved."),
+        ("campaign status", "Paused"),
+        (None, "%(n)s day"),
+    ]
+    assert list(_template_messages(page)) == [
+        ("the words of an ad", "Ad copy"),
+        (None, "95 %% range"),
+        (None, "%(c)s piece of %(n)s, 5 %%"),
+    ]
