@@ -220,8 +220,9 @@ def test_an_unknown_image_is_a_not_found(en, analyst, db):
 @pytest.fixture
 def ranked(db, media_storage):
     """Wompi traffic: 8 pieces of 4,000 impressions a day for 5 days, piece n with 20 + 5n
-    clicks a day; piece 9 seen only 500 times (below the 1,000 minimum); piece 10 only 400
-    days ago (outside the 365-day window); piece 11 on a campaign with no node."""
+    clicks a day; piece 9 seen only 500 times (under the seeded rule's 5 % of the median piece's
+    20,000 impressions, 1,000); piece 10 only 400 days ago (outside the 365-day window); piece 11
+    on a campaign with no node."""
     node = make_node(name="Wompi", slug="wompi")
     account = make_account(platform="meta")
     campaign = make_campaign(account=account, node=node, objective=Objective.TRAFFIC)
@@ -268,7 +269,10 @@ def test_the_creative_page_says_why_a_piece_has_no_rank(en, analyst, ranked):
     unmapped = client.get(reverse("creative_detail", args=[images[11].pk])).content.decode()
 
     assert 'data-status="gated"' in gated
-    assert "Not ranked: below the rule's minimums (1,000 impressions) in its window." in gated
+    assert (
+        "Not ranked: below the rule's minimums (5 % of the median impressions) in its window."
+        in gated
+    )
     assert 'data-status="outside"' in outside
     assert "Not ranked: no results between" in outside and "the rule's window" in outside
     assert 'data-testid="rank-row"' not in unmapped
