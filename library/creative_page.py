@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Sum
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from campaigns import figures
@@ -56,7 +57,8 @@ class DailySeries:
             return [None if v is None else round(v * 100, 4) for v in values]
 
         return {
-            "labels": [day.isoformat() for day in self.dates],
+            # Written as the page writes a date ("27/10/2026" in Spanish): the chart shows them.
+            "labels": [formats.date_format(day, "SHORT_DATE_FORMAT") for day in self.dates],
             "impressions": self.impressions,
             "clicks": self.clicks,
             "ctr": pct(self.ctr),
