@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -88,18 +88,41 @@ class RankingRuleVersionInline(admin.TabularInline):
             mark_safe("<br>"),
             "{}: {} → {}",
             (
-                (name, _plain(before), _plain(after))
+                (_field_label(name), _plain(name, before), _plain(name, after))
                 for name, (before, after) in version.changes.items()
             ),
         )
 
 
-def _plain(value) -> str:
+def _field_label(name: str) -> str:
+    """The field as the form names it ("número de referencias"), not its code ("top_n")."""
+    try:
+        return str(RankingRule._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field a later release removed: its code is all there is
+        return name
+
+
+def _plain(name: str, value) -> str:
+    """A recorded value as the page's language writes it: a choice by its label, a seeded
+    rationale translated, Yes and No in words."""
     if value in (None, "", []):
         return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return ", ".join(_plain(name, v) for v in value)
+    if name == "rationale":
+        return RankingRule(rationale=value).rationale_in_page_language
+    return str(_choice_labels(name).get(value, value))
+
+
+def _choice_labels(name: str) -> dict:
+    if name == "platforms":
+        return dict(PlatformSlug.choices)
+    try:
+        return dict(RankingRule._meta.get_field(name).flatchoices)
+    except FieldDoesNotExist:
+        return {}
 
 
 @admin.register(RankingRule)

@@ -122,3 +122,22 @@ def test_a_rationale_a_lead_wrote_is_shown_as_written_in_both_languages(lead_cli
     for language in ("es", "en"):
         form = _change_page(lead_client, rule, language).context["adminform"].form
         assert form["rationale"].value() == "Compras: el costo por venta manda."
+
+
+def test_the_history_names_each_change_and_a_seeded_rationale_in_the_page_language(
+    lead_client, lead
+):
+    rule = RankingRule.objects.get(node=None, objective="conversion")
+    rule.rationale = "Compras: el costo por venta manda."
+    rule.top_n = 5
+    rule.within_platform = False
+    rule.metric = "cpc"
+    ranking_rule_save(rule=rule, user=lead)
+
+    html = _change_page(lead_client, rule, "es").content.decode()
+
+    assert f"por qué esta regla: {CONVERSION_ES} → Compras: el costo por venta manda." in html
+    assert "número de referencias: 4 → 5" in html
+    assert "comparar dentro de cada plataforma: Sí → No" in html
+    assert "métrica de éxito: Costo por conversión → CPC (costo por clic)" in html
+    assert "rationale:" not in html and "top_n:" not in html
