@@ -816,3 +816,33 @@ def test_the_reader_of_marked_strings_finds_each_kind_of_mark(tmp_path):
         (None, "95 %% range"),
         (None, "%(c)s piece of %(n)s, 5 %%"),
     ]
+
+
+def test_the_rule_preview_names_platforms_and_counts_one_piece_in_the_singular(db):
+    from django.template.loader import render_to_string
+
+    preview = {
+        "ranking": {"considered": 1, "passed": 1, "window_start": "1", "window_end": "2"},
+        "rows": [{"reference": {"order": 1, "platforms": ["google_ads", "meta", "linkedin"]}}],
+    }
+
+    with translation.override("es"):
+        html = render_to_string(
+            "admin/campaigns/rankingrule/_preview_list.html", {"preview": preview}
+        )
+
+    assert "1 de 1 pieza cumple los mínimos (del 1 al 2)." in html
+    assert "<td>Google Ads, Meta, LinkedIn</td>" in html
+
+
+def test_a_conversion_type_seen_on_one_ad_day_reads_1_dia_anuncio():
+    from campaigns.admin.conversion_choice import _type_label
+
+    with translation.override("es"):
+        one = _type_label("purchase", count=1.0, days=1, value_micros=1_500_000_000, currency="COP")
+        many = _type_label(
+            "purchase", count=3.0, days=2, value_micros=1_500_000_000, currency="COP"
+        )
+
+    assert one == "purchase — 1 en 1 día-anuncio de los últimos 90 días, por COP 1.500"
+    assert many == "purchase — 3 en 2 días-anuncio de los últimos 90 días, por COP 1.500"

@@ -10,7 +10,7 @@ recount (campaigns/conversion_recount.py); the admin class does that.
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import figures
@@ -123,6 +123,21 @@ def _default_label(types: tuple[str, ...] | None, error: str) -> str:
     }
 
 
+def _type_label(name: str, *, count: float, days: int, value_micros: int, currency: str) -> str:
+    """A seen type: "purchase — 3 en 2 días-anuncio de los últimos 90 días, por COP 1.500"."""
+    return ngettext(
+        "%(name)s — %(count)s on %(days)s ad-day of the last %(window)s days, worth %(value)s",
+        "%(name)s — %(count)s on %(days)s ad-days of the last %(window)s days, worth %(value)s",
+        days,
+    ) % {
+        "name": name,
+        "count": figures.number(count, 0 if float(count).is_integer() else 1),
+        "days": figures.number(days),
+        "window": TYPES_SEEN_DAYS,
+        "value": figures.money(value_micros / 1_000_000, currency),
+    }
+
+
 def _type_choices(
     *, platform: str, currency: str, seen: list[ConversionTypeSeen], allowed: set[str]
 ) -> list[tuple[str, str]]:
@@ -139,16 +154,13 @@ def _type_choices(
     for name in dict.fromkeys(ordered):
         found = by_name.get(name)
         if found is not None and found.days:
-            label = gettext(
-                "%(name)s — %(count)s on %(days)s ad-days of the last %(window)s days, worth "
-                "%(value)s"
-            ) % {
-                "name": name,
-                "count": figures.number(found.count, 0 if found.count.is_integer() else 1),
-                "days": figures.number(found.days),
-                "window": TYPES_SEEN_DAYS,
-                "value": figures.money(found.value_micros / 1_000_000, currency),
-            }
+            label = _type_label(
+                name,
+                count=found.count,
+                days=found.days,
+                value_micros=found.value_micros,
+                currency=currency,
+            )
         elif found is not None:
             label = gettext(
                 "%(name)s — in this account's history, none in the last %(window)s days"
