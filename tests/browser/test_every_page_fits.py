@@ -138,6 +138,9 @@ class Visit:
     path: str
     status: int = 200
     who: str = "analyst"
+    # What the page must show, so a screenshot is of the page meant (data-testid values, or
+    # CSS selectors when they start with "#" or hold a bracket).
+    shows: tuple[str, ...] = ()
 
 
 @dataclass
@@ -226,36 +229,70 @@ def _everything() -> Cast:
     }
 
     visits = [
-        Visit("login", "/accounts/login/", who="anonymous"),
-        Visit("share", f"/s/{share_token}/", who="anonymous"),
-        Visit("share-gone", f"/s/{gone_token}/", status=410, who="anonymous"),
+        Visit("login", "/accounts/login/", who="anonymous", shows=("input[name=password]",)),
+        Visit("share", f"/s/{share_token}/", who="anonymous", shows=("shared-image",)),
+        Visit("share-gone", f"/s/{gone_token}/", status=410, who="anonymous", shows=("link-gone",)),
         Visit("share-not-found", "/s/no-existe-este-enlace/", status=404, who="anonymous"),
-        Visit("home", "/"),
-        Visit("brief-new", "/briefs/new/"),
-        Visit("brief-detail", f"/briefs/{brief.pk}/"),
-        Visit("library", "/library/"),
-        Visit("similar", f"/library/{image.pk}/similar/"),
-        Visit("creative", f"/creatives/{creative.pk}/"),
-        Visit("insights", "/insights/"),
-        Visit("boards", "/boards/"),
-        Visit("board-detail", f"/boards/{board.pk}/"),
-        Visit("not-found", "/no-existe-esta-pagina/", status=404),
-        Visit("home-no-group", "/", who="outsider"),
-        Visit("library-no-access", "/library/", status=403, who="outsider"),
-        Visit("briefs-no-access", "/briefs/new/", status=403, who="outsider"),
-        Visit("forbidden", "/admin/campaigns/rankingrule/", status=403, who="staff"),
-        Visit("brief-detail-lead", f"/briefs/{brief.pk}/", who="lead"),
-        Visit("admin-index", "/admin/", who="lead"),
+        Visit("home", "/", shows=("brief-card",)),
+        Visit("brief-new", "/briefs/new/", shows=("create-brief",)),
+        Visit(
+            "brief-detail",
+            f"/briefs/{brief.pk}/",
+            shows=("reference", "textarea[name=positive]", "generated-image", "share-row"),
+        ),
+        Visit("library", "/library/", shows=("library-card",)),
+        Visit("similar", f"/library/{image.pk}/similar/", shows=("library-card",)),
+        Visit("creative", f"/creatives/{creative.pk}/", shows=("creative", "chart-daily")),
+        Visit("insights", "/insights/", shows=("chart-monthly",)),
+        Visit("boards", "/boards/", shows=("board-card",)),
+        Visit("board-detail", f"/boards/{board.pk}/", shows=("board-item",)),
+        Visit("not-found", "/no-existe-esta-pagina/", status=404, shows=("error-404",)),
+        Visit("home-no-group", "/", who="outsider", shows=("no-brief-access",)),
+        Visit("library-no-access", "/library/", status=403, who="outsider", shows=("no-access",)),
+        Visit("briefs-no-access", "/briefs/new/", status=403, who="outsider", shows=("no-access",)),
+        Visit(
+            "forbidden",
+            "/admin/campaigns/rankingrule/",
+            status=403,
+            who="staff",
+            shows=("error-403",),
+        ),
+        Visit("brief-detail-lead", f"/briefs/{brief.pk}/", who="lead", shows=("read-only-banner",)),
+        Visit("admin-index", "/admin/", who="lead", shows=("#content-main",)),
     ]
     for model, pk in ids.items():
-        visits.append(Visit(f"admin-{model}-list", f"/admin/campaigns/{model}/", who="lead"))
         visits.append(
-            Visit(f"admin-{model}-form", f"/admin/campaigns/{model}/{pk}/change/", who="lead")
+            Visit(
+                f"admin-{model}-list",
+                f"/admin/campaigns/{model}/",
+                who="lead",
+                shows=("#result_list",),
+            )
+        )
+        visits.append(
+            Visit(
+                f"admin-{model}-form",
+                f"/admin/campaigns/{model}/{pk}/change/",
+                who="lead",
+                shows=("#content-main form",),
+            )
         )
     for model, pk in generation_ids.items():
-        visits.append(Visit(f"admin-{model}-list", f"/admin/generation/{model}/", who="admin"))
         visits.append(
-            Visit(f"admin-{model}-form", f"/admin/generation/{model}/{pk}/change/", who="admin")
+            Visit(
+                f"admin-{model}-list",
+                f"/admin/generation/{model}/",
+                who="admin",
+                shows=("#result_list",),
+            )
+        )
+        visits.append(
+            Visit(
+                f"admin-{model}-form",
+                f"/admin/generation/{model}/{pk}/change/",
+                who="admin",
+                shows=("#content-main form",),
+            )
         )
     users = {
         "anonymous": "",
@@ -282,6 +319,11 @@ def _signed_in(browser, base_url: str, username: str):
         page.locator('form:has(input[name="password"]) button[type="submit"]').click()
         page.wait_for_url(f"{base_url}/")
     return page, problems
+
+
+def _selector(wanted: str) -> str:
+    """A data-testid value as its selector; a CSS selector as it is."""
+    return wanted if wanted.startswith("#") or "[" in wanted else f'[data-testid="{wanted}"]'
 
 
 def _style_attribute(line: str) -> bool:
@@ -319,6 +361,7 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
     found: dict[str, dict] = {}
     wrong_status: list[str] = []
     errors: list[str] = []
+    missing: list[str] = []
 
     with launched(chromium) as browser:
         for who, username in cast.users.items():
@@ -333,6 +376,11 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
                     if status != visit.status or not page.url.endswith(visit.path):
                         wrong_status.append(f"{visit.name}: {status} at {page.url}")
                     page.wait_for_load_state("load")
+                    missing += [
+                        f"{visit.name}-{width}: nothing matches {wanted}"
+                        for wanted in visit.shows
+                        if not page.locator(_selector(wanted)).count()
+                    ]
                     page.evaluate(LOAD_IMAGES)
                     page.wait_for_function(IMAGES_SETTLED)
                     page.screenshot(path=str(folder / f"{visit.name}-{width}.png"), full_page=True)
@@ -355,6 +403,7 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
     print(f"screenshots in {folder}")
 
     assert not wrong_status, "\n".join(wrong_status)
+    assert not missing, "\n".join(missing)
     assert not errors, "\n".join(errors)
     problems = []
     for shot, seen in found.items():
