@@ -23,6 +23,8 @@ from generation.models import (
     StylePreset,
 )
 
+GUIDELINE_ENGLISH_FIELDS = {"always_include", "negative_terms", "forbidden_terms"}
+
 
 @admin.register(BrandGuideline)
 class BrandGuidelineAdmin(admin.ModelAdmin):
@@ -37,6 +39,20 @@ class BrandGuidelineAdmin(admin.ModelAdmin):
         (_("For the language model"), {"fields": ("notes",)}),
     )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # These lists are written in English (the image model's language): marked as such.
+        if formfield is not None and db_field.name in GUIDELINE_ENGLISH_FIELDS:
+            formfield.widget.attrs["lang"] = "en"
+        return formfield
+
+    def has_delete_permission(self, request, obj: BrandGuideline | None = None) -> bool:
+        # The global default carries the compliance terms every prompt relies on: edit it,
+        # never delete it (a node's own guideline may go).
+        if obj is not None and obj.node_id is None:
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description=_("always included"))
     def always_count(self, guideline: BrandGuideline) -> int:
         return len(guideline.always_include_list)
@@ -50,12 +66,33 @@ class BrandGuidelineAdmin(admin.ModelAdmin):
         return len(guideline.forbidden_terms_list)
 
 
+# The fields' own language, marked so screen readers (and the page-language check) read a
+# Spanish name on an English page, or an English prompt phrase on a Spanish one, as such.
+PRESET_FIELD_LANGUAGES = {"name_es": "es", "name_en": "en", "positive": "en", "negative": "en"}
+
+
 @admin.register(StylePreset)
 class StylePresetAdmin(admin.ModelAdmin):
-    list_display = ("name_es", "name_en", "slug", "active", "position")
+    list_display = ("spanish_name", "english_name", "slug", "active", "position")
     list_editable = ("active", "position")
     prepopulated_fields = {"slug": ("name_en",)}
     search_fields = ("name_es", "name_en", "positive")
+    ordering = ("position", "slug")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        language = PRESET_FIELD_LANGUAGES.get(db_field.name)
+        if formfield is not None and language:
+            formfield.widget.attrs["lang"] = language
+        return formfield
+
+    @admin.display(description=_("name (Spanish)"), ordering="name_es")
+    def spanish_name(self, preset: StylePreset) -> str:
+        return format_html('<span lang="es">{}</span>', preset.name_es)
+
+    @admin.display(description=_("name (English)"), ordering="name_en")
+    def english_name(self, preset: StylePreset) -> str:
+        return format_html('<span lang="en">{}</span>', preset.name_en)
 
 
 class ReferenceInline(ReadOnlyTabularInline):

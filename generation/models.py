@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Objective
@@ -133,7 +134,8 @@ class StylePreset(models.Model):
         ordering = ["position", "slug"]
 
     def __str__(self) -> str:
-        return self.name_es
+        # In the page's language: the admin's titles and breadcrumbs name the preset with it.
+        return self.name_for(get_language() or "es")
 
     def name_for(self, language: str) -> str:
         return self.name_en if language.startswith("en") else self.name_es

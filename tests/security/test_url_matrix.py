@@ -179,13 +179,14 @@ ADMIN_MODELS = {
     "creatives.creative": ("v", "v"),
     "creatives.creativeimage": ("v", "v"),
     "creatives.imagedescription": ("v", "v"),
-    # Leads edit brand guidelines and style presets (DESIGN.md) but their group has no
-    # permission on them yet: reported with issue 16.
-    "generation.brandguideline": ("", "vacd"),
-    "generation.stylepreset": ("", "vacd"),
-    "generation.brief": ("", "v"),
-    "generation.imagebatch": ("", "v"),
-    "generation.modeljob": ("", "v"),
+    # Leads edit brand guidelines and style presets (generation/migrations/0009); a preset is
+    # switched off, not deleted. The row here is a node's guideline: the global default is
+    # never deleted (tests/generation/test_lead_permissions.py).
+    "generation.brandguideline": ("vacd", "vacd"),
+    "generation.stylepreset": ("vac", "vacd"),
+    "generation.brief": ("v", "v"),
+    "generation.imagebatch": ("v", "v"),
+    "generation.modeljob": ("v", "v"),
     # A run is added by importing a CSV file (import_csv above), never through the add page.
     "ingestion.ingestionrun": ("v", "v"),
     "ingestion.syncbookmark": ("vc", "vcd"),

@@ -141,7 +141,7 @@ def build_world() -> World:
     make_rule(node=node, account=account)
     make_exchange_rate()
     RankingRule.objects.get_or_create(node=None, objective="traffic")
-    BrandGuideline.objects.create(node=node, always_include="logo")
+    node_guideline = BrandGuideline.objects.create(node=node, always_include="logo")
     StylePreset.objects.create(slug="photo", name_es="Foto", name_en="Photo", positive="photo")
     from ingestion.models import ImageFetchFailure, IngestionRun, SyncBookmark
 
@@ -152,6 +152,8 @@ def build_world() -> World:
     )
     _third_party_rows()
     extra = _django_q_rows()
+    # A node's guideline, not the global default, which nobody may delete.
+    extra["generation.brandguideline"] = node_guideline.pk
     for model in admin.site._registry:
         label = model._meta.label_lower
         row = model._default_manager.order_by("pk").first()
