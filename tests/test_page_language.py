@@ -362,6 +362,16 @@ def pages(world: World) -> list[tuple[str, str, str]]:
     return found
 
 
+EXTRA_PAGES = [
+    "/library/?q=zzqq",
+    "/library/?objective=leads&described=no&orientation=portrait",
+    "/library/?date_from=not-a-date",
+    "/library/?page=99",
+    "/insights/?objective=leads",
+    "/?page=9",
+]
+
+
 def _read(world: World, role: str, url: str, language: str):
     if url.startswith("/s/"):
         # The agency's pages take their language from the link (`?lang=`), not the cookie.
@@ -389,6 +399,28 @@ def _page_leaks(world: World, language: str) -> tuple[list[str], int]:
         words = leaks(visible_text(response.content.decode(), language), language)
         if words:
             found.append(f"{url} ({key}, {role}, {response.status_code}): {words}")
+    # States the matrix's addresses do not reach: filters with no result, a form error, an
+    # objective with no ranking, a page past the last.
+    for url in EXTRA_PAGES:
+        response = _read(world, "analyst", url, language)
+        assert response.status_code == 200, url
+        read += 1
+        words = leaks(visible_text(response.content.decode(), language), language)
+        if words:
+            found.append(f"{url} (analyst): {words}")
+    # The page a login gets once locked out (django-axes calls the view; no address has it).
+    from django.contrib.auth.models import AnonymousUser
+
+    from yenni_site.lockout import locked_out
+
+    request = RequestFactory().get("/accounts/login/")
+    request.user = AnonymousUser()
+    with translation.override(language):
+        body = locked_out(request).content.decode()
+    read += 1
+    words = leaks(visible_text(body, language), language)
+    if words:
+        found.append(f"locked-out page: {words}")
     share = "/s/{}/"
     for url, status in [
         ("/no-such-page/", 404),
