@@ -11,6 +11,8 @@ import random
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from campaigns.models import RankingRule
 from campaigns.ranking.pieces import PieceFigures
@@ -113,3 +115,80 @@ def test_the_scaled_minimum_is_a_share_of_the_median_of_the_pieces_seen():
     assert scaled_minimum(impressions, 5) == 13.0  # 5 % of 250, rounded up
     assert scaled_minimum(impressions, 0) == 0.0
     assert scaled_minimum(np.array([0.0, 0.0]), 5) == 0.0
+
+
+# --- the migration: seeded defaults switch, rules a lead saved keep their fixed figures -------
+
+BEFORE = [("campaigns", "0010_piece_weeks_and_ranking_coverage")]
+AFTER = [("campaigns", "0011_scaled_minimums")]
+
+
+def _migrate(targets):
+    """Migrate campaigns to a target; return the models as they are then."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    latest = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "campaigns"]
+    return executor.loader.project_state([*targets, *latest]).apps
+
+
+def _migrate_to_latest() -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _rule(apps, *, objective: str, node=None, versions: int = 1):
+    """A rule saved `versions` times, each version's state as the app stored it then."""
+    rule = apps.get_model("campaigns", "RankingRule").objects.create(
+        node=node, objective=objective, metric="ctr", min_impressions=1_000, version=versions
+    )
+    for version in range(1, versions + 1):
+        apps.get_model("campaigns", "RankingRuleVersion").objects.create(
+            rule=rule,
+            version=version,
+            state={"objective": objective, "min_impressions": 1_000, "version_note": version},
+        )
+    return rule
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_scales_only_the_seeded_rules_no_lead_has_saved():
+    try:
+        old = _migrate(BEFORE)
+        old.get_model("campaigns", "RankingRule").objects.all().delete()
+        node = old.get_model("campaigns", "Node").objects.create(name="Wompi", slug="wompi")
+        seeded = _rule(old, objective="traffic")
+        edited = _rule(old, objective="leads", versions=2)
+        own = _rule(old, objective="traffic", node=node)
+
+        new = _migrate(AFTER)
+
+        rules = new.get_model("campaigns", "RankingRule").objects
+        assert {
+            r.pk: (r.minimums_mode, r.min_share_of_median, r.min_impressions) for r in rules.all()
+        } == {
+            seeded.pk: ("scaled", 5, 1_000),
+            edited.pk: ("absolute", 5, 1_000),
+            own.pk: ("absolute", 5, 1_000),
+        }
+        versions = new.get_model("campaigns", "RankingRuleVersion").objects
+        assert sorted(
+            (v.rule_id, v.version, v.state["minimums_mode"], v.state["version_note"])
+            for v in versions.all()
+        ) == sorted(
+            [
+                (seeded.pk, 1, "scaled", 1),
+                (edited.pk, 1, "absolute", 1),
+                (edited.pk, 2, "absolute", 2),
+                (own.pk, 1, "absolute", 1),
+            ]
+        )
+
+        back = _migrate(BEFORE)
+
+        states = back.get_model("campaigns", "RankingRuleVersion").objects
+        assert all("minimums_mode" not in v.state for v in states.all())
+    finally:
+        _migrate_to_latest()
