@@ -190,3 +190,17 @@ def test_the_preview_button_reads_previsualizar_on_a_spanish_page(client, lead, 
         response.content.decode()
     )
     assert "edited_preview" not in response.context
+
+
+def test_the_rule_list_names_a_scaled_rules_minimums_as_its_share_of_the_median(
+    client, lead, wompi
+):
+    client.force_login(lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    response = client.get(reverse("admin:campaigns_rankingrule_changelist"))
+
+    html = response.content.decode()
+    # The six seeded defaults are scaled; Wompi's own rule keeps its fixed 1,000 impressions.
+    assert html.count("5 % de las impresiones de la pieza mediana") == 6
+    assert "1.000 impresiones" in html
