@@ -356,7 +356,7 @@ def test_rank_prints_json_references_with_figures_estimate_interval_and_reason(
         "rank", "--node", "wompi", "--objective", "traffic", "--json", "--as-of", "2026-10-31"
     )
 
-    references = json.loads(capsys.readouterr().out)
+    references = json.loads(capsys.readouterr().out)["references"]
     assert len(references) == 1
     ref = references[0]
     assert ref["image_id"] == image.pk
@@ -419,9 +419,10 @@ def test_rank_answers_every_node_and_objective_of_a_demo_history(db, media_stora
         out = io.StringIO()
         call_command(
             "rank", "--node", slug, "--objective", objective, "--json", "--as-of", "2026-10-31",
-            stdout=out, stderr=(err := io.StringIO()),
+            stdout=out,
         )  # fmt: skip
-        answers[(slug, objective)] = (json.loads(out.getvalue()), err.getvalue())
+        summary = json.loads(out.getvalue())
+        answers[(slug, objective)] = (summary["references"], summary["message_en"])
 
     assert len(pairs) >= 12
     for (slug, objective), (references, message) in answers.items():

@@ -203,14 +203,25 @@ def test_the_reason_reads_as_one_sentence_in_spanish_and_english():
     with translation.override("es"):
         spanish = reason("ctr", estimate, piece, ctx)
 
+    # The piece's own CTR and what it is made of, then the estimate, then what it is compared
+    # with: the group's pooled CTR, the prior's mean.
+    typical = prior.mean * 100
+    higher = round((0.021 / prior.mean - 1) * 100)
     assert english == (
-        f"CTR {estimate.point * 100:.1f} % ({low:.1f}–{high:.1f} %) on 240k impressions over "
-        "34 days; 3rd of 312 Wompi traffic pieces"
+        f"CTR 2.1 % (5,040 clicks / 240k impressions) over 34 days; estimate "
+        f"{estimate.point * 100:.1f} % ({low:.1f}–{high:.1f} %); 2.1 % vs Wompi’s typical "
+        f"{typical:.1f} %: {higher} % higher; 3rd of 312 Wompi traffic pieces"
     )
+
+    def es(value: float) -> str:
+        return f"{value:.1f}".replace(".", ",")
+
     assert spanish == (
-        f"CTR {estimate.point * 100:.1f} % ({low:.1f}–{high:.1f} %) con 240 mil impresiones en "
-        "34 días; 3.º de 312 piezas de tráfico de Wompi"
-    ).replace(".", ",").replace("3,º", "3.º")
+        f"CTR 2,1 % (5.040 clics / 240 mil impresiones) en 34 días; estimado "
+        f"{es(estimate.point * 100)} % ({es(low)}–{es(high)} %); 2,1 % frente a "
+        f"{es(typical)} % típico de Wompi: {higher} % más alto; 3.º de 312 piezas de tráfico de "
+        "Wompi"
+    )
 
 
 def test_a_roas_reason_counts_its_volume_in_spend():
@@ -235,11 +246,12 @@ def test_a_roas_reason_counts_its_volume_in_spend():
     with translation.override("es"):
         spanish = reason("roas", estimate, piece, ctx)
 
-    assert english.startswith("ROAS ")
-    assert english.endswith("×) on COP 12.5M spend over 20 days; 1st of 12 Nequi conversion pieces")
-    assert spanish.endswith(
-        "×) con COP 12,5 M de inversión en 20 días; 1.º de 12 piezas de conversión de Nequi"
+    assert english.startswith("ROAS 3.20× (COP 40.0M in sales / COP 12.5M spend) over 20 days; ")
+    assert english.endswith("; 1st of 12 Nequi conversion pieces")
+    assert spanish.startswith(
+        "ROAS 3,20× (COP 40,0 M en ventas / COP 12,5 M de inversión) en 20 días; estimado "
     )
+    assert spanish.endswith("; 1.º de 12 piezas de conversión de Nequi")
 
 
 def _platform_pool(platform: str, ctr: float, start: int) -> list[PieceFigures]:

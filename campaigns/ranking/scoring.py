@@ -11,7 +11,7 @@ credible bound of what is good, the upper bound of a cost), so thin evidence can
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,17 +68,24 @@ class Estimate:
     observed: float | None
     # The conservative bound in "higher is better" orientation, used for ordering.
     goodness: float
+    # What the piece is compared with, on the metric's own scale: the prior's mean (its
+    # platform's, or the group's) that `goodness` is divided by. A reason names it, so the
+    # order can be checked against the figure it comes from.
+    typical: float | None = None
 
 
 @dataclass(frozen=True)
 class Reference:
     # 1..top_n in the returned list; `position` is the place among every piece that passed
-    # the gates (a near-identical piece skipped for diversity leaves a gap).
+    # the gates (a near-identical piece skipped for diversity, or an excluded one, leaves a
+    # gap): the number the full ranking gives it. A brief's reasons show `order`.
     order: int
     position: int
     piece: PieceFigures
     estimate: Estimate
     tie_break: float | None = None
+    # The platforms whose typical figure the piece was compared with; empty: the whole group's.
+    compared_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,8 +182,9 @@ def _platform_priors(
     den: np.ndarray,
     platforms: Sequence[tuple[str, ...]],
     group: Prior,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return each piece's prior mean and strength: its platform's, else the group's.
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+    """Return each piece's prior mean and strength: its platform's, else the group's, and
+    the platforms whose prior it took (empty: the group's).
 
     Platforms differ more than pieces do (a LinkedIn click costs twice a Meta one), so a piece
     is compared with what its own platform makes typical. A piece shown on several platforms
@@ -196,16 +204,22 @@ def _platform_priors(
             index = np.flatnonzero(code_of == code)
             if len(index) >= MIN_PLATFORM_PIECES:
                 fitted[own[0]] = _fit(spec, num[index], den[index])
-    means, strengths = [], []
+    means, strengths, compared = [], [], []
     for own in sets:
-        usable = [fitted[p] for p in own if p in fitted and fitted[p].mean > 0]
+        names = tuple(p for p in own if p in fitted and fitted[p].mean > 0)
+        usable = [fitted[p] for p in names]
         if usable:
             means.append(sum(p.mean for p in usable) / len(usable))
             strengths.append(sum(p.strength for p in usable) / len(usable))
         else:
             means.append(group.mean)
             strengths.append(group.strength)
-    return np.array(means)[code_of], np.array(strengths)[code_of]
+        compared.append(names)
+    return (
+        np.array(means)[code_of],
+        np.array(strengths)[code_of],
+        [compared[code] for code in code_of.tolist()],
+    )
 
 
 def _posterior(
@@ -240,6 +254,7 @@ def _posterior(
             "upper": _Lazy(lambda i: special.betaincinv(a[i], b[i], hi_q)),
             "observed": np.divide(num, den, out=nan.copy(), where=den > 0),
             "goodness": lower / typical,
+            "typical": mean,
         }
     shape = mean * strength + num
     rate = strength + den
@@ -256,6 +271,7 @@ def _posterior(
             "upper": _Lazy(lambda i: lam_hi(i) * aov),
             "observed": np.divide(raw_num, den, out=nan.copy(), where=den > 0),
             "goodness": lam_lo / typical,
+            "typical": mean * aov,
         }
     # A cost is the inverse of its rate: the rate's upper bound gives the cost's lower one.
     with np.errstate(divide="ignore"):
@@ -265,6 +281,8 @@ def _posterior(
             "upper": np.where(lam_lo > 0, spec.scale / lam_lo, np.inf),
             "observed": np.divide(spec.scale * den, raw_num, out=nan.copy(), where=raw_num > 0),
             "goodness": lam_lo / typical,
+            # The typical cost: the inverse of the typical rate.
+            "typical": np.divide(spec.scale, mean, out=nan.copy(), where=mean > 0),
         }
 
 
@@ -280,12 +298,14 @@ class _Lazy:
 
 def _estimate_at(columns: dict[str, np.ndarray], i: int) -> Estimate:
     observed = float(columns["observed"][i])
+    typical = float(columns["typical"][i])
     return Estimate(
         point=float(columns["point"][i]),
         lower=float(columns["lower"][i]),
         upper=float(columns["upper"][i]),
         observed=None if np.isnan(observed) else observed,
         goodness=float(columns["goodness"][i]),
+        typical=None if np.isnan(typical) or typical <= 0 else typical,
     )
 
 
@@ -340,18 +360,20 @@ def _goodness(
     platforms: list[tuple[str, ...]],
     rule: RuleSpec,
     aov: float,
-) -> tuple[Prior, dict[str, np.ndarray]]:
-    """Fit the prior on every piece, then estimate the pieces that passed the gates."""
+) -> tuple[Prior, dict[str, np.ndarray], list[tuple[str, ...]]]:
+    """Fit the prior on every piece, then estimate the pieces that passed the gates; say
+    which platforms each was compared with (empty: the group)."""
     num, den = _num_den(spec, cols, aov)
     prior = _fit(spec, num, den)
     p_num, p_den = num[passing], den[passing]
     if rule.within_platform:
-        mean, strength = _platform_priors(
+        mean, strength, compared = _platform_priors(
             spec, p_num, p_den, [platforms[i] for i in passing], prior
         )
     else:
         mean = np.full(len(passing), prior.mean)
         strength = np.full(len(passing), prior.strength)
+        compared = [()] * len(passing)
     columns = _posterior(
         spec,
         p_num,
@@ -362,7 +384,7 @@ def _goodness(
         level=rule.credible_level,
         aov=aov,
     )
-    return prior, columns
+    return prior, columns, compared
 
 
 def rank_pieces(
@@ -372,12 +394,19 @@ def rank_pieces(
     fold: bool = True,
     fold_distance: int = FOLD_DISTANCE,
     diverse_distance: int = DIVERSE_DISTANCE,
+    exclude_image_ids: Iterable[int] = (),
 ) -> RankingResult:
     """Rank `pieces` under `rule`; the same input always gives the same output.
 
     A PieceTable (what the readers return) is ranked as it is: sorted, already folded. A list
     is sorted and, unless `fold=False`, its near-duplicates folded first. The maths runs on
     numpy columns; objects are built only for the references returned.
+
+    `exclude_image_ids` (pieces an analyst excluded, by the image they are shown as) leave the
+    list only: the priors are fitted and the counts made with them, so excluding one piece
+    leaves every other piece's figures and relative order as they were. Refitting without it
+    could move a whole platform to the group's prior (fewer than MIN_PLATFORM_PIECES left) and
+    make a strong piece vanish.
     """
     spec = rule.spec
     if isinstance(pieces, PieceTable):
@@ -388,24 +417,27 @@ def rank_pieces(
     aov = _average_order_value(cols)
     passing, gate_misses = _gate(spec, cols, rule)
     platforms = table.platforms
-    prior, main = _goodness(spec, cols, passing, platforms, rule, aov)
+    prior, main, compared = _goodness(spec, cols, passing, platforms, rule, aov)
     tie_key = np.zeros(len(passing))
     tie = None
     tie_spec = METRICS.get(rule.tie_break_metric) if rule.tie_break_metric else None
     # The tie-break only matters between pieces equal on the success metric: skip it otherwise.
     if tie_spec and len(np.unique(main["goodness"])) < len(passing):
-        _, tie = _goodness(tie_spec, cols, passing, platforms, rule, aov)
+        _, tie, _ = _goodness(tie_spec, cols, passing, platforms, rule, aov)
         has_tie = cols[tie_spec.denominator][passing] > 0
         tie_key = np.where(has_tie, tie["goodness"], 0.0)
     ids = table.image_ids[passing]
     # Best goodness first, then the tie-break, then the lowest image id: fully deterministic.
     order = np.lexsort((ids, -tie_key, -main["goodness"]))
 
+    excluded = set(exclude_image_ids)
     references: list[Reference] = []
     picked_hashes: list[int] = []
     for position, k in enumerate(order.tolist(), start=1):
         if len(references) >= rule.top_n:
             break
+        if excluded and int(ids[k]) in excluded:
+            continue
         h = int(table.phashes[passing[k]], 16)
         if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
             continue
@@ -418,6 +450,7 @@ def rank_pieces(
                 piece=table.piece(int(passing[k])),
                 estimate=_estimate_at(main, k),
                 tie_break=float(tie["goodness"][k]) if has_tie else None,
+                compared_with=compared[k],
             )
         )
     return RankingResult(

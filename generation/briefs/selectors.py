@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns import figures
-from campaigns.ranking.metrics import METRICS
+from campaigns.ranking.metrics import METRICS, metric_value
 from creatives.models import PlatformSlug
 from generation.briefs.permissions import briefs_visible_to
 from generation.models import (
@@ -210,6 +210,11 @@ class Figure:
 class ReferenceCard:
     reference: BriefReference
     metric_label: str
+    # The piece's own figure (spend ÷ conversions for a cost per conversion), the one a
+    # marketer can check against its spend and conversions; "" when it has none.
+    observed: str
+    # The shrunk estimate and its likely range, labelled as such: "estimado COP 10.777
+    # (COP 9.900–11.800)".
     estimate: str
     interval: str
     figures: list[Figure]
@@ -333,14 +338,22 @@ def _date(value: str | None) -> dt.date | None:
 def reference_card(ref: BriefReference) -> ReferenceCard:
     currency = settings.YENNI_REPORTING_CURRENCY
     spec = METRICS.get(ref.metric)
-    estimate = interval = label = ""
+    estimate = interval = label = observed = ""
+    raw = ref.figures or {}
     if spec is not None:
         label = str(spec.label)
-        if ref.estimate is not None:
-            estimate = figures.metric(ref.metric, ref.estimate, currency)
         if ref.interval_low is not None and ref.interval_high is not None:
             interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, currency)
-    raw = ref.figures or {}
+        if ref.estimate is not None:
+            point = figures.metric(ref.metric, ref.estimate, currency)
+            estimate = (
+                _("estimate {point} ({interval})").format(point=point, interval=interval)
+                if interval
+                else point
+            )
+        own = _observed(ref.metric, raw)
+        if own is not None:
+            observed = figures.metric(ref.metric, own, currency)
     shown = []
     for key, name in (
         ("impressions", _("Impressions")),
@@ -358,12 +371,22 @@ def reference_card(ref: BriefReference) -> ReferenceCard:
     return ReferenceCard(
         reference=ref,
         metric_label=label,
+        observed=observed,
         estimate=estimate,
         interval=interval,
         figures=shown,
         platforms=[names.get(slug, slug) for slug in ref.platforms or []],
         reason=ref.reason_for(page_language()),
     )
+
+
+def _observed(metric: str, raw: dict) -> float | None:
+    """The metric of the stored figures (Σ spend / Σ conversions), None where undefined."""
+    try:
+        sums = {name: float(value) for name, value in raw.items() if name != "days"}
+        return metric_value(metric, sums)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def batch_card(batch: ImageBatch) -> BatchCard:

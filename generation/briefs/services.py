@@ -73,6 +73,7 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
     ranking = brief_ranking(
         node=brief.node, objective=brief.objective, as_of=as_of, exclude_image_ids=excluded
     )
+    before = _ranked_before(brief)
     estimates = [r.estimate for r in ranking.references if r.estimate and r.estimate > 0]
     best = (min(estimates) if ranking.lower_is_better else max(estimates)) if estimates else 0
     with transaction.atomic():
@@ -81,6 +82,7 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
         }
         brief.references.filter(pinned=False, excluded=False).delete()
         order = len(pinned)
+        shown: list[tuple[int, int]] = []
         for ref in ranking.references:
             weight = 1.0
             if best and ref.estimate and ref.estimate > 0:
@@ -102,6 +104,7 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
                 continue
             order += 1
             BriefReference.objects.create(brief=brief, image_id=ref.image_id, order=order, **values)
+            shown.append((ref.image_id, order))
         brief.ranking_rule_id = ranking.rule_id
         brief.ranking_rule_version = ranking.rule_version
         brief.ranking = {
@@ -109,6 +112,10 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
             for key, value in ranking.as_dict().items()
             if key not in {"references", "gate_misses"}
         }
+        brief.ranking["shown"] = [image_id for image_id, _order in shown]
+        if before is not None:
+            change_es, change_en = in_both_languages(lambda: ranking_change(before, shown))
+            brief.ranking.update(change_es=change_es, change_en=change_en)
         brief.ranked_at = timezone.now()
         brief.save(
             update_fields=[
@@ -120,6 +127,43 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
             ]
         )
     return ranking
+
+
+def _ranked_before(brief: Brief) -> list[int] | None:
+    """The ranked (not pinned) references the brief showed before, in order; None when it was
+    never ranked. Briefs ranked before the list was stored count their unpinned references."""
+    if brief.ranked_at is None:
+        return None
+    stored = (brief.ranking or {}).get("shown")
+    if stored is not None:
+        return list(stored)
+    return list(
+        brief.references.filter(pinned=False).order_by("order").values_list("image_id", flat=True)
+    )
+
+
+def ranking_change(before: list[int], shown: list[tuple[int, int]]) -> str:
+    """Say what ranking again changed, in the active language: "Se quitó la pieza 12; entra la
+    pieza 31 en el puesto 4." The pieces that stay keep their figures (issue 15 item 4)."""
+    now = [image_id for image_id, _order in shown]
+    if now == before:
+        return gettext("The references did not change.")
+    parts = [
+        gettext("piece {image_id} left").format(image_id=image_id)
+        for image_id in before
+        if image_id not in now
+    ]
+    parts += [
+        gettext("piece {image_id} comes in at number {position}").format(
+            image_id=image_id, position=order
+        )
+        for image_id, order in shown
+        if image_id not in before
+    ]
+    if not parts:
+        return gettext("The same references, in another order.")
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def brief_create(

@@ -1,4 +1,6 @@
+import contextlib
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -26,6 +28,20 @@ class Command(BaseCommand):
         parser.add_argument("--lang", choices=["es", "en"], default="es")
 
     def handle(self, *args, **options) -> None:
+        if options["json"]:
+            # Only the JSON on stdout, so `rank --json | jq` and json.loads(stdout) work: anything
+            # printed on the way (a library's log line, a warning) goes to stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                _node, ranking = self._rank(options)
+            with translation.override(options["lang"]):
+                summary = self._summary(ranking)
+            self.stdout.write(json.dumps(summary, indent=2))
+            return
+        node, ranking = self._rank(options)
+        with translation.override(options["lang"]):
+            self._write_ranking(node, options["objective"], ranking)
+
+    def _rank(self, options) -> tuple[Node, BriefRanking]:
         try:
             node = Node.objects.get(slug=options["node"])
         except Node.DoesNotExist as exc:
@@ -43,15 +59,23 @@ class Command(BaseCommand):
         except (NoRuleError, StaleRankingError) as exc:
             # Stale tables would rank without the latest results: refuse, non-zero exit.
             raise CommandError(str(exc)) from exc
+        return node, ranking
 
-        if options["json"]:
-            self.stdout.write(json.dumps(ranking.as_dict()["references"], indent=2))
-            message = ranking.message_en
-            if message:
-                self.stderr.write(message)
-            return
-        with translation.override(options["lang"]):
-            self._write_ranking(node, options["objective"], ranking)
+    @staticmethod
+    def _summary(ranking: BriefRanking) -> dict:
+        """The whole answer: which rule and version, how many pieces were considered and
+        passed, the message in --lang (both languages stay under message_es / message_en),
+        and the references."""
+        data = ranking.as_dict()
+        summary = {
+            "node": data.pop("node"),
+            "objective": data.pop("objective"),
+            "rule": {"id": data.pop("rule_id"), "version": data.pop("rule_version")},
+            "considered": data.pop("considered"),
+            "passed": data.pop("passed"),
+            "message": in_page_language(es=ranking.message_es, en=ranking.message_en),
+        }
+        return {**summary, **data}
 
     def _write_ranking(self, node: Node, objective: str, ranking: BriefRanking) -> None:
         self.stdout.write(

@@ -40,12 +40,15 @@ def test_the_brief_page_shows_the_request_the_ranking_and_each_reference_with_it
         with translation.override("en"):
             estimate = figures.metric(ref.metric, ref.estimate, "COP")
             interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, "COP")
-        assertContains(response, estimate)
-        assertContains(response, interval)
+            # The card's figure is the piece's own, clicks ÷ impressions; the shrunk estimate
+            # and its range are labelled (issue 15 item 4).
+            own = figures.metric(ref.metric, ref.figures["clicks"] / ref.figures["impressions"])
+        assertContains(response, f'data-testid="observed">{own}</strong>', html=False)
+        assertContains(response, f'data-testid="estimate">estimate {estimate} ({interval})<')
         assertContains(response, escape(ref.reason_en), count=2)  # the card and the alt text
         assertContains(response, reverse("library_image_file", args=[ref.image_id]))
     assertContains(response, "<dt>Impressions</dt><dd>20k</dd>", count=4, html=False)
-    assertContains(response, "Meta", count=4)
+    assertContains(response, '<p class="ref-platforms">Meta</p>', count=4, html=False)
     assertContains(response, 'data-testid="pin"', count=4)
     assertContains(response, 'data-testid="exclude"', count=4)
     prompt = brief.latest_prompt
