@@ -407,7 +407,7 @@ def test_the_ad_page_links_to_its_campaign_creative_and_daily_results(lead_clien
     metrics = f"{admin_url('campaigns.dailymetric', 'changelist')}?ad__id__exact={ad.pk}"
     assert (
         f'<a href="{metrics}">2 days: 2,000 impressions, 50 clicks, 25.00 COP spent, '
-        "4.00 conversions, 2 leads</a>"
+        "4 conversions, 2 leads</a>"
     ) in content
     assert list(lead_client.get(metrics).context["cl"].result_list) == sorted(
         catalog.metrics[:2], key=lambda m: m.date, reverse=True
