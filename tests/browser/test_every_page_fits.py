@@ -6,6 +6,8 @@ at. A page fails when its document is wider than the window (the whole page scro
 or when a visible element sticks out past the right edge; the failure names the page, the
 width and the element. A box that scrolls on its own (a wide table in .table-wrap, the admin's
 results) holds its content in: sliding a table inside its box is fine, the page sliding is not.
+Each page must also answer its status, show what it is for (so no screenshot is of a login
+redirect), be in Spanish, and log no console error or Content-Security-Policy violation.
 
 Run alone with
 `CI=true .venv/bin/python -m pytest -q -m browser tests/browser/test_every_page_fits.py`.
@@ -402,10 +404,8 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
             page.context.close()
     print(f"screenshots in {folder}")
 
-    assert not wrong_status, "\n".join(wrong_status)
-    assert not missing, "\n".join(missing)
-    assert not errors, "\n".join(errors)
-    problems = []
+    # One list, so a failure names every page that needs work, not the first.
+    problems = wrong_status + missing + errors
     for shot, seen in found.items():
         if not seen["lang"].startswith("es"):
             problems.append(f"{shot}: page language {seen['lang']!r}, not Spanish")
@@ -415,3 +415,27 @@ def test_every_page_fits_a_1366_laptop_and_a_390_phone_in_spanish(
     assert not problems, "\n".join(problems)
     # Every page at both widths: a visit that silently fell out of the loop would shrink this.
     assert len(found) == 2 * (len(cast.visits) + 1)
+
+
+OVERFLOWING_PAGE = """<!DOCTYPE html><html lang="es"><body style="margin:0">
+  <div class="row"><span id="too-wide" style="display:inline-block;width:500px">ancho</span></div>
+  <div style="overflow-x:auto">
+    <table id="held"><tr><td style="width:900px">tabla</td></tr></table>
+  </div>
+  <h2 id="long-name" style="width:200px">T360C_AWR_Electro_Hogar_Retargeting_2026Q4_Always_On</h2>
+  <span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+    white-space:nowrap">una etiqueta oculta muy larga que pasa del borde derecho</span>
+</body></html>"""
+
+
+def test_the_overflow_check_names_what_sticks_out_and_lets_scroll_boxes_hold_theirs(chromium):
+    with launched(chromium) as browser:
+        page = browser.new_page(viewport=WIDTHS[390])
+        page.set_content(OVERFLOWING_PAGE)
+        seen = page.evaluate(MEASURE)
+
+    assert seen["scroll"] > seen["client"] == 390
+    assert [line.split(" (")[0] for line in seen["sticking"]] == [
+        "span#too-wide",
+        "text of h2#long-name",
+    ]
