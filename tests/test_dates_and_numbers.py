@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, translation
 
@@ -97,19 +98,25 @@ def test_the_share_page_writes_its_expiry_date_in_the_pages_language(
     assert sentence in _text(response.content.decode())
 
 
-def test_a_spanish_library_filter_keeps_its_date_for_the_browsers_date_picker(client, analyst):
-    # <input type="date"> takes its value as yyyy-mm-dd and shows it as the page's `lang`
-    # writes dates (dd/mm/yyyy for es-CO); a "01/05/2026" value would show an empty box.
+@pytest.mark.parametrize(("language", "placeholder"), [("es", "dd/mm/aaaa"), ("en", "yyyy-mm-dd")])
+def test_the_library_date_filter_is_a_box_in_the_pages_date_order(
+    client, analyst, language, placeholder
+):
+    # Not <input type="date">: Chromium lays that out in its own interface language, not the
+    # page's: 1 May read "05/01/2026" on a Spanish page.
     client.force_login(analyst)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
-    html = client.get(reverse("library"), {"date_from": "2026-05-01"}).content.decode()
+    html = client.get(reverse("library")).content.decode()
 
-    assert re.search(r'<html lang="es"', html)
-    assert re.search(r'<input type="date" name="date_from" value="2026-05-01"', html)
+    for name in ("date_from", "date_to"):
+        box = re.search(rf'<input [^>]*name="{name}"[^>]*>', html)[0]
+        assert 'type="text"' in box
+        assert f'placeholder="{placeholder}"' in box
+    assert 'type="date"' not in html
 
 
 def test_a_date_typed_the_colombian_way_filters_the_library(client, analyst):
-    # Where the browser has no date picker the box is plain text, and people type dd/mm/yyyy.
     client.force_login(analyst)
 
     response = client.get(reverse("library"), {"date_from": "01/05/2026", "date_to": "31/05/2026"})
@@ -175,3 +182,15 @@ def test_the_english_packs_brief_page_writes_numbers_and_dates_the_english_way(s
     assert "Impressions 20,000" in page
     assert "CTR 2.2 % (2.1–2.4 %)" in page
     assert "Pack made on 6 Dec 2026, 14:05." in page
+
+
+def test_an_english_library_refuses_a_day_it_could_misread(client, analyst):
+    # 05/01/2026 is 5 January in Colombia and May 1st in the US: English pages take ISO only.
+    client.force_login(analyst)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.get(reverse("library"), {"date_from": "05/01/2026"})
+
+    form = response.context["form"]
+    assert form.errors == {"date_from": ["Enter a valid date."]}
+    assert "date_from" not in form.cleaned_data

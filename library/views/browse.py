@@ -34,6 +34,24 @@ from yenni_site.roles import library_required
 View = Callable[..., HttpResponse]
 
 
+def _date_box() -> forms.DateInput:
+    """A text box for a day, in the page's order (dd/mm/yyyy in Spanish, yyyy-mm-dd in English).
+
+    Not <input type="date">: Chromium lays that out in its own interface language, whatever
+    the page's `lang` (Debian's Chromium showed 1 May as "05/01/2026" on a Spanish page, even
+    with the es-CO locale). The box shows and reads DATE_INPUT_FORMATS (yenni_site/formats);
+    the placeholder spells the first of them.
+    """
+    return forms.DateInput(
+        attrs={
+            "placeholder": _("yyyy-mm-dd"),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": "10",
+        }
+    )
+
+
 class LibraryFilterForm(forms.Form):
     """The library's GET form; every field optional, a bad value is reported and ignored."""
 
@@ -42,12 +60,8 @@ class LibraryFilterForm(forms.Form):
     node = forms.ChoiceField(label=_("Node"), required=False)
     platform = forms.ChoiceField(label=_("Platform"), required=False)
     objective = forms.ChoiceField(label=_("Objective"), required=False)
-    date_from = forms.DateField(
-        label=_("Ran from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Ran until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("Ran from"), required=False, widget=_date_box())
+    date_to = forms.DateField(label=_("Ran until"), required=False, widget=_date_box())
     tier = forms.ChoiceField(
         label=_("Performance tier"),
         required=False,
