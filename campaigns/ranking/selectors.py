@@ -15,7 +15,7 @@ from functools import partial
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,7 +33,7 @@ from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
 from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable
 from campaigns.ranking.reasons import ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
-from creatives.models import CreativeImage, PlatformSlug
+from creatives.models import CreativeImage
 from yenni_site.language import in_both_languages
 
 # The columns summed per piece: its figures (money in micros until `in_currency`), then days.
@@ -83,10 +83,6 @@ class RankedReference:
     observed: float | None
     reason_es: str
     reason_en: str
-    # The figure the ranking compared the piece with (its platform's typical one, or the
-    # node's), on the metric's scale, and those platforms' slugs (empty: the node's).
-    typical: float | None = None
-    compared_with: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,40 +124,50 @@ def node_objective_pairs() -> list[tuple[Node, str]]:
     )
 
 
-def ranking_behind(*, node: Node) -> list[AdAccount]:
-    """The accounts feeding this node whose daily metrics the ranking tables do not all count.
+def ranking_behind(*, node: Node) -> list[str]:
+    """The accounts (names) feeding this node whose daily metrics the ranking tables do not
+    all count yet.
 
     Each account's coverage says through which daily metric id the tables count its rows (ids
-    only grow); a row with an image above it, in a campaign of this node, is a result a load
-    saved without refreshing the tables. One index range read per account, usually empty.
+    only grow). When every account of the node is covered through the newest id, nothing is
+    behind: one small query, the usual case. Otherwise each account short of it is asked
+    whether a row with an image, in a campaign of this node, lies above its coverage.
     """
-    accounts = list(
+    accounts = (
         AdAccount.objects.filter(campaigns__node=node)
         .distinct()
         .order_by("name")
-        .select_related("ranking_coverage")
+        .values_list(
+            "id",
+            "name",
+            "ranking_coverage__metric_id_through",
+            # The newest id in the same round trip: a read of the primary key's last entry.
+            Subquery(DailyMetric.objects.order_by("-id").values("id")[:1]),
+        )
     )
     behind = []
-    for account in accounts:
-        coverage = getattr(account, "ranking_coverage", None)
-        through = coverage.metric_id_through if coverage else 0
+    for account_id, name, through, newest in accounts:
+        if (through or 0) >= (newest or 0):
+            continue
         newer = DailyMetric.objects.filter(
-            id__gt=through,
-            ad__campaign__account=account,
+            id__gt=through or 0,
+            ad__campaign__account_id=account_id,
             ad__campaign__node=node,
             ad__creative__isnull=False,
         )
         if newer.exists():
-            behind.append(account)
+            behind.append(name)
     return behind
 
 
 def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
     """Return the node's active rule for the objective, else the objective's default."""
-    rules = RankingRule.objects.filter(objective=objective, active=True, node=node)
+    # One query: the node's own rule sorts before the default (nulls last).
     rule = (
-        rules.first()
-        or RankingRule.objects.filter(objective=objective, active=True, node__isnull=True).first()
+        RankingRule.objects.filter(objective=objective, active=True)
+        .filter(Q(node=node) | Q(node__isnull=True))
+        .order_by(F("node").asc(nulls_last=True), "pk")
+        .first()
     )
     if rule is None:
         raise NoRuleError(
@@ -538,14 +544,18 @@ def brief_ranking(
     rule = rule or ranking_rule_for(node=node, objective=objective)
     behind = ranking_behind(node=node)
     if behind:
-        raise StaleRankingError([account.name for account in behind])
+        raise StaleRankingError(behind)
     window_end = as_of or timezone.localdate()
     window_start = window_first_day(window_days=rule.window_days, as_of=window_end)
-    pieces = rule_pieces(rule=rule, node=node, objective=objective, as_of=window_end)
+    pieces = rule_pieces(
+        rule=rule,
+        node=node,
+        objective=objective,
+        as_of=window_end,
+        exclude_image_ids=exclude_image_ids,
+    )
     spec = rule_spec(rule, top_n=top_n)
-    # Excluded pieces leave the list only, after the priors are fitted on every piece: the
-    # other pieces keep their figures and order (issue 15 item 4).
-    result = rank_pieces(pieces, spec, exclude_image_ids=exclude_image_ids)
+    result = rank_pieces(pieces, spec)
     if not pieces.source.lists_near_copies:
         result = _with_near_copies(result)
     return _brief_ranking(node, objective, rule, spec, result, window_start, window_end)
@@ -561,18 +571,14 @@ def _brief_ranking(
     window_end: dt.date,
 ) -> BriefRanking:
     currency = settings.YENNI_REPORTING_CURRENCY
-    platform_names = dict(PlatformSlug.choices)
     references = []
     for ref in result.references:
         ctx = ReasonContext(
             node_name=node.name,
             objective=objective,
-            # The place shown is the order shown: a look-alike skipped for variety (or an
-            # excluded piece) must not make the numbers skip (1, 2, 3, 5).
-            position=ref.order,
+            position=ref.position,
             ranked=result.passed,
             currency=currency,
-            compared_with=tuple(platform_names.get(p, p) for p in ref.compared_with),
         )
         piece = ref.piece
         reason_es, reason_en = in_both_languages(
@@ -603,8 +609,6 @@ def _brief_ranking(
                 observed=ref.estimate.observed,
                 reason_es=reason_es,
                 reason_en=reason_en,
-                typical=ref.estimate.typical,
-                compared_with=list(ref.compared_with),
             )
         )
     message_es, message_en = in_both_languages(
