@@ -33,7 +33,7 @@ from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
 from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable
 from campaigns.ranking.reasons import ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
-from creatives.models import CreativeImage
+from creatives.models import CreativeImage, PlatformSlug
 from yenni_site.language import in_both_languages
 
 # The columns summed per piece: its figures (money in micros until `in_currency`), then days.
@@ -83,6 +83,10 @@ class RankedReference:
     observed: float | None
     reason_es: str
     reason_en: str
+    # The figure the ranking compared the piece with (its platform's typical one, or the
+    # node's), on the metric's scale, and those platforms' slugs (empty: the node's).
+    typical: float | None = None
+    compared_with: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -547,15 +551,11 @@ def brief_ranking(
         raise StaleRankingError(behind)
     window_end = as_of or timezone.localdate()
     window_start = window_first_day(window_days=rule.window_days, as_of=window_end)
-    pieces = rule_pieces(
-        rule=rule,
-        node=node,
-        objective=objective,
-        as_of=window_end,
-        exclude_image_ids=exclude_image_ids,
-    )
+    pieces = rule_pieces(rule=rule, node=node, objective=objective, as_of=window_end)
     spec = rule_spec(rule, top_n=top_n)
-    result = rank_pieces(pieces, spec)
+    # Excluded pieces leave the list only, after the priors are fitted on every piece: the
+    # other pieces keep their figures and order (issue 15 item 4).
+    result = rank_pieces(pieces, spec, exclude_image_ids=exclude_image_ids)
     if not pieces.source.lists_near_copies:
         result = _with_near_copies(result)
     return _brief_ranking(node, objective, rule, spec, result, window_start, window_end)
@@ -571,14 +571,18 @@ def _brief_ranking(
     window_end: dt.date,
 ) -> BriefRanking:
     currency = settings.YENNI_REPORTING_CURRENCY
+    platform_names = dict(PlatformSlug.choices)
     references = []
     for ref in result.references:
         ctx = ReasonContext(
             node_name=node.name,
             objective=objective,
-            position=ref.position,
+            # The place shown is the order shown: a look-alike skipped for variety (or an
+            # excluded piece) must not make the numbers skip (1, 2, 3, 5).
+            position=ref.order,
             ranked=result.passed,
             currency=currency,
+            compared_with=tuple(platform_names.get(p, p) for p in ref.compared_with),
         )
         piece = ref.piece
         reason_es, reason_en = in_both_languages(
@@ -609,6 +613,8 @@ def _brief_ranking(
                 observed=ref.estimate.observed,
                 reason_es=reason_es,
                 reason_en=reason_en,
+                typical=ref.estimate.typical,
+                compared_with=list(ref.compared_with),
             )
         )
     message_es, message_en = in_both_languages(
