@@ -334,9 +334,8 @@ def test_the_admin_preview_shows_what_the_rule_picks_now(client, lead, wompi_tra
     image_rollup_refresh()
     client.force_login(lead)
 
-    response = client.get(
-        reverse("admin:campaigns_rankingrule_change", args=[rule.pk]), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("admin:campaigns_rankingrule_change", args=[rule.pk]))
 
     assert response.status_code == 200
     rows = response.context["preview"]["rows"]
