@@ -127,7 +127,9 @@
             spanGaps: false,
           },
           {
-            label: `${data.text.ctr_band} (low)`,
+            // The band's lower edge: same words (no English "(low)" on a Spanish page); it has
+            // no legend entry or tooltip line of its own.
+            label: data.text.ctr_band,
             data: data.ctr_low,
             borderWidth: 0,
             pointRadius: 0,

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 USERNAME = "carla_charts"
 PASSWORD = "ch4rts-pass-2026"
 DAILY = '[data-testid="chart-daily"][data-rendered="true"]'
+CTR = '[data-testid="chart-ctr"][data-rendered="true"]'
 
 # The impressions axis's tick labels, and the tooltip of the day with the most impressions.
 READ_CHART = """(canvas) => {
@@ -72,6 +73,10 @@ def test_an_english_browser_reads_the_spanish_charts_numbers_the_colombian_way(
         expect(page.locator(DAILY)).to_have_count(1)
         spanish = page.locator(DAILY).evaluate(READ_CHART)
         lang = page.evaluate("document.documentElement.lang")
+        expect(page.locator(CTR)).to_have_count(1)
+        ctr_series = page.locator(CTR).evaluate(
+            "(canvas) => Chart.getChart(canvas).data.datasets.map((set) => set.label)"
+        )
 
         page.get_by_role("button", name="EN").click()
         expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -80,6 +85,9 @@ def test_an_english_browser_reads_the_spanish_charts_numbers_the_colombian_way(
         assert errors == [], errors
 
     assert lang == "es"
+    # Every series named in Spanish, the band's lower edge included (it read "… (low)").
+    band = "Intervalo al 95 % de confianza"
+    assert ctr_series == [band, band, "CTR (%)"]
     grouped = [t for t in spanish["ticks"] if re.fullmatch(r"\d{1,3}(\.\d{3})+", t)]
     assert grouped, spanish["ticks"]
     assert not any("," in t for t in spanish["ticks"]), spanish["ticks"]
