@@ -82,7 +82,6 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
         }
         brief.references.filter(pinned=False, excluded=False).delete()
         order = len(pinned)
-        shown: list[tuple[int, int]] = []
         for ref in ranking.references:
             weight = 1.0
             if best and ref.estimate and ref.estimate > 0:
@@ -104,7 +103,6 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
                 continue
             order += 1
             BriefReference.objects.create(brief=brief, image_id=ref.image_id, order=order, **values)
-            shown.append((ref.image_id, order))
         brief.ranking_rule_id = ranking.rule_id
         brief.ranking_rule_version = ranking.rule_version
         brief.ranking = {
@@ -112,7 +110,8 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
             for key, value in ranking.as_dict().items()
             if key not in {"references", "gate_misses"}
         }
-        brief.ranking["shown"] = [image_id for image_id, _order in shown]
+        shown = _shown(brief)
+        brief.ranking["shown"] = shown
         if before is not None:
             change_es, change_en = in_both_languages(lambda: ranking_change(before, shown))
             brief.ranking.update(change_es=change_es, change_en=change_en)
@@ -129,23 +128,29 @@ def brief_rank(brief: Brief, *, as_of=None) -> BriefRanking:
     return ranking
 
 
+def _shown(brief: Brief, *, with_excluded: bool = False) -> list[int]:
+    """The brief's references as the page lists them (pinned first, then by rank): the page
+    numbers them 1, 2, 3… in this order."""
+    refs = brief.references.all() if with_excluded else brief.references.filter(excluded=False)
+    return list(refs.order_by("-pinned", "order").values_list("image_id", flat=True))
+
+
 def _ranked_before(brief: Brief) -> list[int] | None:
-    """The ranked (not pinned) references the brief showed before, in order; None when it was
-    never ranked. Briefs ranked before the list was stored count their unpinned references."""
+    """The references the brief showed after its last ranking, in the page's order; None when
+    it was never ranked. Before that list was stored, the references as they stand, the
+    excluded ones included (they were shown until excluded)."""
     if brief.ranked_at is None:
         return None
     stored = (brief.ranking or {}).get("shown")
     if stored is not None:
         return list(stored)
-    return list(
-        brief.references.filter(pinned=False).order_by("order").values_list("image_id", flat=True)
-    )
+    return _shown(brief, with_excluded=True)
 
 
-def ranking_change(before: list[int], shown: list[tuple[int, int]]) -> str:
-    """Say what ranking again changed, in the active language: "Se quitó la pieza 12; entra la
-    pieza 31 en el puesto 4." The pieces that stay keep their figures (issue 15 item 4)."""
-    now = [image_id for image_id, _order in shown]
+def ranking_change(before: list[int], now: list[int]) -> str:
+    """Say what ranking again changed, in the active language, with the numbers the page
+    shows: "Se quitó la pieza 12; entra la pieza 31 en el puesto 4." The pieces that stay keep
+    their figures and order (issue 15 item 4)."""
     if now == before:
         return gettext("The references did not change.")
     parts = [
@@ -155,9 +160,9 @@ def ranking_change(before: list[int], shown: list[tuple[int, int]]) -> str:
     ]
     parts += [
         gettext("piece {image_id} comes in at number {position}").format(
-            image_id=image_id, position=order
+            image_id=image_id, position=number
         )
-        for image_id, order in shown
+        for number, image_id in enumerate(now, start=1)
         if image_id not in before
     ]
     if not parts:

@@ -105,8 +105,14 @@ def test_pinning_excluding_and_ranking_again_keeps_the_pin_and_leaves_out_the_ex
     assert second in [r.image_id for r in active]
     assert active.count() == 4  # the fifth-best piece took the excluded one's place
     assert brief.prompt_versions.count() == 2  # ranking again wrote a new prompt
+    (fifth,) = {r.image_id for r in active} - {first, second, third, _fourth}
     page = en.get(detail)
-    assertContains(page, "Ranked again: 4 references, and a new prompt from them.")
+    # What changed, in the numbers the page shows: the pinned piece stays, listed first.
+    assertContains(
+        page,
+        "Ranked again: 4 references, and a new prompt from them. "
+        f"Piece {first} left; piece {fifth} comes in at number 4.",
+    )
     assertContains(page, "1 excluded reference")
     assertContains(page, 'data-testid="include"', count=1)
     assertContains(page, 'data-testid="reference"', count=5)
