@@ -293,57 +293,52 @@ def series_window_figures(
 
     Returns the series (id, piece, platform, phash) that had results in those weeks, by piece
     then platform, and their figures (columns `_FIGURE_NAMES`, money in micros): the series'
-    cumulative row at the last week minus its row before the first. A series whose span ends
-    by the last week reads its totals, one that starts in the window reads nothing before it,
-    so only the series crossing an edge cost an index look-up there.
+    cumulative row at the last week minus its row before the first, in one query. A series
+    whose span ends by the last week reads its totals, one that starts in the window reads
+    nothing before it, so only the series crossing an edge cost an index look-up there.
     """
     where, params = _series_filter(list(platforms), list(exclude_image_ids))
-    columns = ", ".join(f"s.{name}" for name in _PIECE_COLUMNS)
+    # Each figure is the row at the last week (the totals when the series ends by then) minus
+    # the row before the first week (none when it starts inside). The edge rows are joined
+    # through a MAX on the (series, week) index whose outer condition lets the database skip
+    # the look-up for series that do not cross that edge.
+    figures = ", ".join(
+        f"COALESCE(hi.{name}, s.{name}) - COALESCE(lo.{name}, 0)" for name in _PIECE_COLUMNS
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT s.id, s.piece_id, s.platform, s.phash, s.first_week, s.last_week, {columns}
+            SELECT s.id, s.piece_id, s.platform, s.phash, {figures}
             FROM campaigns_pieceseries s
+            LEFT JOIN campaigns_pieceweek hi ON hi.series_id = s.id AND hi.week = (
+                SELECT MAX(h.week) FROM campaigns_pieceweek h
+                WHERE h.series_id = s.id AND h.week <= %s AND s.last_week > %s
+            )
+            LEFT JOIN campaigns_pieceweek lo ON lo.series_id = s.id AND lo.week = (
+                SELECT MAX(b.week) FROM campaigns_pieceweek b
+                WHERE b.series_id = s.id AND b.week < %s AND s.first_week < %s
+            )
             WHERE s.node_id = %s AND s.objective = %s AND s.last_week >= %s
                 AND s.first_week <= %s {where}
             ORDER BY s.piece_id, s.platform
             """,
-            [node.pk, objective, week_from, week_to, *params],
+            [
+                *(week_to, week_to, week_from, week_from),
+                node.pk,
+                objective,
+                week_from,
+                week_to,
+                *params,
+            ],
         )
         found = cursor.fetchall()
-        if not found:
-            return [], np.zeros((0, len(_FIGURE_NAMES)))
-        upper = lower = {}
-        if any(_as_date(row[5]) > week_to for row in found):
-            upper = _boundary(
-                cursor,
-                node_id=node.pk,
-                objective=objective,
-                where=f"{where} AND s.last_week > %s AND s.first_week <= %s",
-                params=[*params, week_to, week_to],
-                week_cond="<=",
-                week=week_to,
-            )
-        if any(_as_date(row[4]) < week_from for row in found):
-            lower = _boundary(
-                cursor,
-                node_id=node.pk,
-                objective=objective,
-                where=f"{where} AND s.first_week < %s AND s.last_week >= %s",
-                params=[*params, week_from, week_from],
-                week_cond="<",
-                week=week_from,
-            )
-    width = len(_PIECE_COLUMNS)
-    zeros = (0,) * width
-    figures = np.array(
-        [upper.get(row[0], row[6:]) if _as_date(row[5]) > week_to else row[6:] for row in found],
-        dtype=float,
-    ) - np.array([lower.get(row[0], zeros) for row in found], dtype=float)
+    if not found:
+        return [], np.zeros((0, len(_FIGURE_NAMES)))
+    values = np.array([row[4:] for row in found], dtype=float)
     # A series with weeks before and after the window but none inside it has no results here.
-    inside = figures[:, 0] > 0
+    inside = values[:, 0] > 0
     series = [row[:4] for row, keep in zip(found, inside, strict=True) if keep]
-    return series, figures[inside]
+    return series, values[inside]
 
 
 def _as_date(value) -> dt.date:
