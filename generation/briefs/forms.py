@@ -301,6 +301,8 @@ class ShareForm(YenniForm):
         required=False,
         help_text=_("Off: the agency sees the images and the reasons, not the results."),
     )
+    # Sent by the confirmation the page shows when no image is picked (see brief_share).
+    confirm_no_picks = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

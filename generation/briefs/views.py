@@ -37,6 +37,7 @@ from django.views.decorators.http import (
 
 from campaigns.selectors import catalog_summary
 from creatives.serving import stored_file_response
+from generation.backends.availability import image_generation
 from generation.briefs import selectors as page_selectors
 from generation.briefs import services
 from generation.briefs.forms import (
@@ -51,11 +52,20 @@ from generation.briefs.forms import (
 from generation.briefs.permissions import briefs_visible_to, can_change
 from generation.models import Brief, GeneratedImage, ModelJob
 from generation.sharing import links as sharing
+from generation.sharing import selectors as share_selectors
 from library.models import Board
 from yenni_site.language import page_language
 from yenni_site.roles import briefs_required, is_lead, uses_briefs
 
 HOME_PAGE_SIZE = 20
+
+# What an analyst reads when this installation makes no images; the operator's instructions
+# go to staff and docs/models.md.
+GENERATION_OFF = gettext_lazy(
+    "Image generation is not active in this installation; ask your administrator to turn it "
+    "on. Meanwhile you can copy the prompt into any image tool."
+)
+ASK_FOR_THE_MODEL = gettext_lazy("Ask your administrator to set up the model.")
 
 BriefView = Callable[..., HttpResponse]
 
@@ -154,7 +164,11 @@ def _detail(
         "can_change": can_change(request.user, brief),
         "prompt_form": prompt_form,
         "generate_form": generate_form or _generate_form(brief),
+        # Known before anyone presses Generate: the page says so instead of offering it.
+        "image_generation": image_generation(),
         "share_form": ShareForm(),
+        # From the batches the page already holds: no extra query.
+        "has_picks": any(image.picked for card in page.batches for image in card.images),
     }
     return render(request, "generation/brief_detail.html", context)
 
@@ -264,6 +278,11 @@ def brief_prompt_rewrite(request: HttpRequest, brief: Brief) -> HttpResponse:
 @brief_view
 def brief_generate(request: HttpRequest, brief: Brief) -> HttpResponse:
     """Queue a batch of images; the page follows its progress."""
+    if not image_generation().active:
+        # A page loaded before the setting changed, or a hand-made POST: a batch queued now
+        # could only end in "no model", so nothing is queued and the analyst reads why.
+        messages.error(request, GENERATION_OFF)
+        return _back_to(brief, "generate")
     form = _generate_form(brief, request.POST)
     if not form.is_valid():
         return _detail(request, brief, generate_form=form)
@@ -277,6 +296,7 @@ def brief_generate(request: HttpRequest, brief: Brief) -> HttpResponse:
 def brief_progress(request: HttpRequest, brief: Brief) -> JsonResponse:
     """Where the brief's jobs stand, for the page to update itself without reloading."""
     changeable = can_change(request.user, brief)
+    staff = request.user.is_staff
     jobs = []
     for job in page_selectors.progress_jobs(brief):
         line = page_selectors.job_line(job)
@@ -302,13 +322,26 @@ def brief_progress(request: HttpRequest, brief: Brief) -> JsonResponse:
                 "elapsed_seconds": line.elapsed_seconds,
                 # Stored in English; shown in the page's language where the catalogue has it.
                 "error": _(job.error) if job.error else "",
-                "how_to_fix": _(job.how_to_fix) if job.how_to_fix else "",
+                "how_to_fix": _how_to_fix(job, staff=staff),
                 "batch_id": batch.pk if batch is not None else None,
                 "html": html,
             }
         )
     pending = any(job["status"] not in ModelJob.FINISHED for job in jobs)
     return JsonResponse({"pending": pending, "jobs": jobs})
+
+
+def _how_to_fix(job: ModelJob, *, staff: bool) -> str:
+    """What to do after a job, for this reader.
+
+    A job with no model ("unavailable") carries an operator's instructions (pip, settings):
+    staff read them, an analyst reads whom to ask. Other advice is for whoever ran the job.
+    """
+    if not job.how_to_fix:
+        return ""
+    if job.status == ModelJob.Status.UNAVAILABLE and not staff:
+        return str(ASK_FOR_THE_MODEL)
+    return _(job.how_to_fix)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -338,10 +371,16 @@ def brief_share(request: HttpRequest, brief: Brief) -> HttpResponse:
     """The brief's share links; a POST creates one and shows its address this once."""
     form = ShareForm(request.POST) if request.method == "POST" else ShareForm()
     new_url = ""
+    has_picks = share_selectors.shared_images(brief).exists()
+    confirm_no_picks = False
     if form.is_bound and form.is_valid():
-        link, token = sharing.share_link_create(
-            brief=brief, created_by=request.user, **form.cleaned_data
-        )
+        values = dict(form.cleaned_data)
+        # With no picked image the agency would see none: asked once, here on the server (not
+        # only in a script), and shared when the confirmation comes back.
+        confirmed = values.pop("confirm_no_picks")
+        confirm_no_picks = not (has_picks or confirmed)
+    if form.is_bound and form.is_valid() and not confirm_no_picks:
+        link, token = sharing.share_link_create(brief=brief, created_by=request.user, **values)
         # Shown in this response only: the token is not stored, so no later page can show it.
         new_url = request.build_absolute_uri(reverse("share_page", args=[token]))
         messages.success(request, _("Link created for {agency}.").format(agency=link.agency))
@@ -350,6 +389,8 @@ def brief_share(request: HttpRequest, brief: Brief) -> HttpResponse:
         "brief": brief,
         "can_change": can_change(request.user, brief),
         "share_form": form,
+        "confirm_no_picks": confirm_no_picks,
+        "has_picks": has_picks,
         "share_links": list(brief.share_links.all()),
         "new_url": new_url,
     }

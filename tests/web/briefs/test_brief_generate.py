@@ -19,9 +19,17 @@ from generation.sharing import links as sharing
 from tests.web.briefs.helpers import _batch, _brief, _refs
 
 
-def test_generating_without_an_image_model_says_so_in_plain_words(
-    en, brief, django_capture_on_commit_callbacks
+def test_a_batch_whose_model_is_missing_says_so_in_plain_words_and_whom_to_ask(
+    en, brief, settings, tmp_path, django_capture_on_commit_callbacks
 ):
+    # SDXL is configured but its weights folder is missing: the page cannot know that before
+    # the job loads it (with no backend at all it says so before pressing, see
+    # tests/generation/test_generate_honest.py), so the job ends in "No model available".
+    missing = tmp_path / "no-weights-here"
+    settings.YENNI_MODELS = {
+        **settings.YENNI_MODELS,
+        "image": {"backend": "sdxl", "model": str(missing), "device": "cpu", "options": {}},
+    }
     en.force_login(brief.owner)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -39,11 +47,10 @@ def test_generating_without_an_image_model_says_so_in_plain_words(
     assertContains(page, 'data-testid="batch"', count=1)
     assertContains(page, 'data-status="unavailable"')
     assertContains(page, "No images were made.")
-    assertContains(
-        page, "No image model is installed, so Yenni wrote the prompt but made no images."
-    )
-    assertContains(page, escape(batch.job.how_to_fix))
-    assertContains(page, "YENNI_IMAGE_BACKEND=sdxl")
+    assertContains(page, escape(f"The image model weights folder {missing} does not exist."))
+    # The operator's step (a settings change) is for staff; the analyst reads whom to ask.
+    assertNotContains(page, escape(batch.job.how_to_fix))
+    assertContains(page, "Ask your administrator to set up the model.")
     assertContains(page, 'data-pending="false"')
 
 
@@ -76,7 +83,9 @@ def test_generating_with_the_tiny_image_model_shows_four_images_to_pick(
         assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (64, 64)
 
 
-def test_bad_generate_settings_queue_nothing_and_say_why(en, brief):
+def test_bad_generate_settings_queue_nothing_and_say_why(en, brief, settings):
+    # An image model named, so the form is read (with none, nothing is read: issue 14 item 7).
+    settings.YENNI_MODELS = {**settings.YENNI_MODELS, "image": {"backend": "sdxl", "model": "x"}}
     en.force_login(brief.owner)
 
     response = en.post(

@@ -19,7 +19,8 @@ def test_creating_a_share_link_shows_its_address_once_then_only_lists_it(en, bri
 
     response = en.post(
         reverse("brief_share", args=[brief.pk]),
-        {"agency": "  Agencia Norte ", "days": "7", "show_figures": "on"},
+        # Nothing is picked on this brief: sharing it anyway is confirmed (issue 14 item 7).
+        {"agency": "  Agencia Norte ", "days": "7", "show_figures": "on", "confirm_no_picks": "1"},
     )
 
     assert response.status_code == 200

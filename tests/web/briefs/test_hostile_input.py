@@ -174,7 +174,9 @@ def test_the_prompt_form_refuses_a_nul_byte(en, brief, field):
 
 
 @pytest.mark.parametrize("field", ["seed", "guidance_scale", "style_preset", "image_count"])
-def test_the_generate_form_refuses_a_nul_byte(en, brief, field):
+def test_the_generate_form_refuses_a_nul_byte(en, brief, field, settings):
+    # An image model named, so the form is read (with none, nothing is read: issue 14 item 7).
+    settings.YENNI_MODELS = {**settings.YENNI_MODELS, "image": {"backend": "sdxl", "model": "x"}}
     en.force_login(brief.owner)
     data = {"seed": "", "guidance_scale": 7, "style_preset": "", "image_count": 4, field: NUL}
 

@@ -118,7 +118,8 @@ def test_progress_reports_each_unfinished_or_recent_job_with_exact_fields(en, br
                 "label": "No image model",
                 "elapsed_seconds": 4,
                 "error": "No image model is installed.",
-                "how_to_fix": "Install one.",
+                # An operator's step: the analyst reads whom to ask (issue 14 item 7).
+                "how_to_fix": "Ask your administrator to set up the model.",
                 "batch_id": done.pk,
             },
         ],
