@@ -94,6 +94,8 @@ ENGLISH_WORDS = [
     "pillow",
     "palette-v1",
     "bits",
+    "worker",
+    "Worker",
     "Hashes",
     "delta",
     # buttons, headings and messages
