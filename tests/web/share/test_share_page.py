@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
+from campaigns import figures
 from creatives.services import creative_image_store
 from generation.briefs import services
 from tests.factories import (
@@ -127,6 +129,15 @@ def test_figures_show_when_the_link_allows_them(client, brief):
     assert len(_tags(response).find("dl", data_testid="figures")) == len(refs) == 4
     for ref in refs:
         assert ref.reason_en in html
+        # The figure is the piece's own (clicks ÷ impressions); the estimate is labelled.
+        with translation.override("en"):
+            own = figures.metric(ref.metric, ref.figures["clicks"] / ref.figures["impressions"])
+            estimate = figures.metric(ref.metric, ref.estimate)
+            interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high)
+        assert (
+            f'<dd>{own} <span class="share-muted">(estimate {estimate}; likely range '
+            f"{interval})</span></dd>"
+        ) in html
     assert "<dt>Impressions</dt><dd>20,000</dd>" in html
     assert "<dt>Days running</dt><dd>5</dd>" in html
 
