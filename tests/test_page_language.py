@@ -894,3 +894,23 @@ def test_a_conversion_type_seen_on_one_ad_day_reads_1_dia_anuncio():
 
     assert one == "purchase — 1 en 1 día-anuncio de los últimos 90 días, por COP 1.500"
     assert many == "purchase — 3 en 2 días-anuncio de los últimos 90 días, por COP 1.500"
+
+
+# Engineers' words a marketer should not have to read in Spanish, wherever a message is shown.
+JARGON = ["worker", "bits", "hashes", "heuristic", "delta", "PAUSED", "ENABLED", "google_ads"]
+
+
+def test_no_spanish_message_uses_engineers_jargon():
+    from tests.test_locale import LOCALE, _entries
+
+    pattern = _word_pattern(JARGON + [word.capitalize() for word in JARGON])
+    placeholders = re.compile(r"\{\w+\}|%\(\w+\)[sd]")  # {worker} is a value, not a word
+    po = LOCALE / "es" / "LC_MESSAGES" / "django.po"
+    found = [
+        (msgid, pattern.findall(placeholders.sub(" ", msgstr)))
+        for _flags, _context, msgid, msgstrs in _entries(po)
+        for msgstr in msgstrs
+        if pattern.search(placeholders.sub(" ", msgstr))
+    ]
+
+    assert found == []

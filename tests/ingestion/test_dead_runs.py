@@ -56,7 +56,7 @@ def test_a_run_whose_heartbeat_is_stale_is_taken_over_and_recorded_as_worker_die
     assert dead.status == IngestionRun.Status.FAILED
     assert dead.finished_at is not None
     assert dead.error == (
-        "El worker que hacía esta ejecución murió (sin latido desde hace 301 s). La ejecución "
+        "El proceso que hacía esta ejecución se detuvo (sin latido desde hace 301 s). La ejecución "
         f"#{run.pk} tomó la cuenta y sigue desde el marcador: lo que esta ejecución guardó se "
         "conserva y nada se cuenta dos veces."
     )
@@ -76,7 +76,7 @@ def test_a_run_whose_worker_process_is_gone_is_taken_over_at_once(fake_meta, met
     assert run.status == IngestionRun.Status.SUCCEEDED, run.error
     assert dead.status == IngestionRun.Status.FAILED
     assert dead.error.startswith(
-        f"El worker que hacía esta ejecución murió (su proceso {dead.worker} ya no existe)."
+        f"El proceso que hacía esta ejecución se detuvo (su proceso {dead.worker} ya no existe)."
     )
 
 

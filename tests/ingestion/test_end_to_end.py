@@ -372,7 +372,7 @@ def test_an_ingest_killed_mid_platform_and_restarted_at_once_matches_the_truth(
     assert done_before == ["succeeded"] * victim_at, statuses
     dead = first_runs[victim_at]
     assert dead["status"] == "failed", statuses
-    assert dead["error"].startswith("El worker que hacía esta ejecución murió (su proceso ")
+    assert dead["error"].startswith("El proceso que hacía esta ejecución se detuvo (su proceso ")
     assert f"La ejecución #{second_runs[victim_at]['pk']} tomó la cuenta" in dead["error"]
     # No run of the restart is refused as "still running", nor fails.
     assert [r["status"] for r in second_runs] == ["succeeded"] * 4, second.stdout

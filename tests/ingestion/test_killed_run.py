@@ -157,7 +157,7 @@ def test_a_sync_killed_mid_run_is_taken_over_at_once_and_the_catalog_has_no_dupl
     assert second.returncode == 0, second.stdout + second.stderr
     (_dead_pk, dead_status, dead_error), (run_pk, run_status, run_error) = report["runs"]
     assert (dead_status, run_status) == ("failed", "succeeded"), run_error
-    assert dead_error.startswith("El worker que hacía esta ejecución murió (su proceso ")
+    assert dead_error.startswith("El proceso que hacía esta ejecución se detuvo (su proceso ")
     assert f"La ejecución #{run_pk} tomó la cuenta" in dead_error
     assert report["duplicates"] == 0
     assert report["rows"] == len(platform.history.metrics)
