@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns import figures
 from campaigns.models import RULE_FIELDS, Node, RankingRule, RankingRuleVersion
 from campaigns.models.ranking_rules import MinimumsMode, rationale_to_store
-from campaigns.ranking.selectors import NoRuleError, brief_ranking
+from campaigns.ranking.selectors import NoRuleError, StaleRankingError, brief_ranking
 from campaigns.rollups import RollupError
 from campaigns.services import ranking_rule_save
 from creatives.models import CreativeImage, PlatformSlug
@@ -259,7 +259,7 @@ def _rule_preview(request: HttpRequest, rule: RankingRule) -> dict:
     node = next((n for n in nodes if n.slug == wanted), nodes[0])
     try:
         ranking = brief_ranking(node=node, objective=rule.objective, rule=rule)
-    except (NoRuleError, RollupError) as exc:
+    except (NoRuleError, RollupError, StaleRankingError) as exc:
         return {"error": str(exc), "node": node, "nodes": nodes}
     images = CreativeImage.objects.in_bulk([ref.image_id for ref in ranking.references])
     rows = [
