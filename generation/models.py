@@ -12,6 +12,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Value
@@ -103,6 +104,39 @@ class BrandGuideline(models.Model):
 
     def __str__(self) -> str:
         return str(self.node) if self.node_id else str(_("Global default"))
+
+    def clean(self) -> None:
+        """Refuse lists whose mandatory negative prompt the image model could not read whole.
+
+        Every prompt's negative carries the global default's and the node's forbidden and
+        negative terms, plus the brief's style preset's negatives; past CLIP's 77 tokens the
+        rest is cut off unread, so the longest active preset is counted in.
+        """
+        from generation.backends.prompt.rules import CLIP_WINDOW, clip_window_tokens
+
+        layers = [self]
+        if self.node_id:
+            default = BrandGuideline.objects.filter(node__isnull=True).exclude(pk=self.pk).first()
+            layers = [default, self] if default else [self]
+        terms: list[str] = []
+        for layer in layers:
+            for term in [*layer.forbidden_terms_list, *layer.negative_terms_list]:
+                if term.lower() not in {t.lower() for t in terms}:
+                    terms.append(term)
+        presets = StylePreset.objects.filter(active=True).exclude(negative="")
+        longest = max((p.negative for p in presets), key=clip_window_tokens, default="")
+        tokens = clip_window_tokens(", ".join([*terms, longest] if longest else terms))
+        if tokens > CLIP_WINDOW:
+            raise ValidationError(
+                {
+                    "negative_terms": _(
+                        "Too long for the image model: with the global default's terms and "
+                        "the longest style preset's negatives, the negative prompt would take "
+                        "%(tokens)s of the %(window)s tokens it reads. Remove or shorten terms."
+                    )
+                    % {"tokens": tokens, "window": CLIP_WINDOW}
+                }
+            )
 
     @property
     def always_include_list(self) -> list[str]:

@@ -35,7 +35,7 @@ from generation.backends.base import (
     PromptResult,
     ReferenceNote,
 )
-from generation.backends.prompt.rules import enforce
+from generation.backends.prompt.rules import CLIP_WINDOW, clip_window_tokens, enforce
 from generation.briefs.guidelines import guidelines_for, style_spec
 from generation.briefs.permissions import can_change
 from generation.descriptions import describe_config, descriptions_for, images_describe
@@ -369,7 +369,14 @@ def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVe
 
 
 def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -> PromptVersion:
-    """The analyst's edit, as a new version; the guidelines still apply to it."""
+    """The analyst's edit, as a new version; the guidelines still apply to it.
+
+    A long edit is saved trimmed, as every writer's prompt is: its last phrases go first, never
+    the first one (the subject) nor the brand's required elements, until it fits the 77 tokens
+    the image model reads. Only when those alone are over the window is the edit refused
+    (ValidationError), since no trim could keep them all inside and the image model would
+    silently read none of what follows the 77th token.
+    """
     base = brief.latest_prompt
     result = enforce(
         PromptResult(
@@ -381,6 +388,15 @@ def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -
         guidelines_for(brief.node),
         style_spec(brief.style_preset),
     )
+    tokens = clip_window_tokens(result.positive)
+    if tokens > CLIP_WINDOW:
+        raise ValidationError(
+            gettext(
+                "Too long for the image model: the first phrase and the brand's required "
+                "elements alone take {tokens} of the {window} tokens it reads. Shorten the first "
+                "phrase (before the first comma)."
+            ).format(tokens=tokens, window=CLIP_WINDOW)
+        )
     return _prompt_version_create(
         brief,
         positive=result.positive,

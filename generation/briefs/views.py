@@ -13,7 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -38,6 +38,7 @@ from django.views.decorators.http import (
 from campaigns.selectors import catalog_summary
 from creatives.serving import stored_file_response
 from generation.backends.availability import image_generation
+from generation.backends.prompt.rules import CLIP_WINDOW, clip_window_tokens
 from generation.briefs import selectors as page_selectors
 from generation.briefs import services
 from generation.briefs.forms import (
@@ -164,6 +165,8 @@ def _detail(
         "can_change": can_change(request.user, brief),
         "prompt_form": prompt_form,
         "generate_form": generate_form or _generate_form(brief),
+        # What the current version fills of the image model's 77-token window ("62 / 77").
+        "prompt_tokens": _prompt_tokens(page.prompt),
         # Known before anyone presses Generate: the page says so instead of offering it.
         "image_generation": image_generation(),
         "share_form": ShareForm(),
@@ -171,6 +174,16 @@ def _detail(
         "has_picks": any(image.picked for card in page.batches for image in card.images),
     }
     return render(request, "generation/brief_detail.html", context)
+
+
+def _prompt_tokens(prompt) -> dict[str, int] | None:
+    if prompt is None:
+        return None
+    return {
+        "positive": clip_window_tokens(prompt.positive),
+        "negative": clip_window_tokens(prompt.negative),
+        "window": CLIP_WINDOW,
+    }
 
 
 def _generate_form(brief: Brief, data=None) -> GenerateForm:
@@ -247,7 +260,11 @@ def brief_prompt_edit(request: HttpRequest, brief: Brief) -> HttpResponse:
     form = PromptForm(request.POST)
     if not form.is_valid():
         return _detail(request, brief, prompt_form=form)
-    version = services.prompt_version_edit(brief, author=request.user, **form.cleaned_data)
+    try:
+        version = services.prompt_version_edit(brief, author=request.user, **form.cleaned_data)
+    except ValidationError as refused:
+        form.add_error("positive", refused)
+        return _detail(request, brief, prompt_form=form)
     messages.success(request, _("Prompt saved as version {number}.").format(number=version.number))
     if " ".join(version.positive.split()) != " ".join(form.cleaned_data["positive"].split()):
         messages.info(

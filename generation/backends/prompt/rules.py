@@ -12,16 +12,20 @@ Plain Python on purpose: the web process imports this module, and it must never 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 from functools import lru_cache
 
+from instant_clip_tokenizer import Tokenizer
+
 from generation.backends.base import Guidelines, PromptResult, StyleSpec
 from generation.backends.prompt import vocabulary
 
-# Each CLIP text encoder reads 77 tokens, two of which are its start and end markers.
-CLIP_TOKEN_LIMIT = 75
+# Each of SDXL's two CLIP text encoders reads 77 tokens, its start and end markers included
+# (both use CLIP's BPE vocabulary); whatever lies past them is cut off unread.
+CLIP_WINDOW = 77
+# What is left for the prompt's own tokens.
+CLIP_TOKEN_LIMIT = CLIP_WINDOW - 2
 # Fewer words than this is not a prompt an image model can do much with.
 MIN_PROMPT_WORDS = 3
 
@@ -38,7 +42,7 @@ BASE_FORBIDDEN: tuple[str, ...] = (
     "price tag",
     "celebrity",
     "famous person",
-    "real person's likeness",
+    "lookalike",
     "politician",
     "child",
     "minor",
@@ -46,43 +50,24 @@ BASE_FORBIDDEN: tuple[str, ...] = (
 
 # --- token counting -----------------------------------------------------------------------
 
-# The pieces CLIP's pre-tokenizer cuts text into (its own regex uses \p{L} and \p{N}):
-# runs of letters, single digits, and other non-space characters.
-_PIECE = re.compile(r"[^\W\d_]+|\d|[^\w\s]|_")
 
-
-# Everyday English words of image prompts that CLIP's vocabulary holds whole (one token), which
-# the four-letters rule below would count two or three times (data/clip_one_token_words.txt).
-COMMON_WORDS = vocabulary.words("clip_one_token_words.txt")
+@lru_cache(maxsize=1)
+def _clip_tokenizer() -> Tokenizer:
+    # instant-clip-tokenizer: CLIP's own BPE vocabulary and merges compiled in (no torch, no
+    # download), the same ids as CLIPTokenizer ("a photo of a cat" -> 320 1125 539 320 2368).
+    return Tokenizer()
 
 
 def count_clip_tokens(text: str) -> int:
-    """An upper estimate of how many CLIP BPE tokens `text` takes (start/end markers excluded).
+    """How many CLIP BPE tokens `text` takes, exactly, start and end markers excluded."""
+    if not text or not text.strip():
+        return 0
+    return len(_clip_tokenizer().encode(text))
 
-    The rule, piece by piece as CLIP's pre-tokenizer cuts the lowercased text:
-    - a word of COMMON_WORDS counts 1 (the vocabulary holds it whole);
-    - any other run of letters counts ceil(ascii letters / 4) (at least 1), plus 2 for every
-      non-ASCII letter (byte-level BPE sees "é" or "ñ" as two bytes that may stay apart);
-    - every digit counts 1 (CLIP never merges digits: its regex cuts numbers one digit at a time);
-    - every other non-space character counts 1 (a run like "..." may merge, never split further).
 
-    Every piece costs at least one real token, so the count never falls below the number of
-    pieces. Other English words are mostly single tokens too ("photograph" is 1 token, counted
-    3 before it was listed), so the rule errs long; it only undercounts made-up or very rare
-    words that BPE splits into pieces shorter than four letters (brand names, typos), which
-    prompts should not carry.
-    """
-    total = 0
-    for piece in _PIECE.findall(text.lower()):
-        if piece in COMMON_WORDS:
-            total += 1
-        elif piece[0].isalpha():
-            ascii_letters = sum(1 for ch in piece if ch.isascii())
-            other = len(piece) - ascii_letters
-            total += (math.ceil(ascii_letters / 4) if ascii_letters else 0) + 2 * other
-        else:
-            total += 1
-    return total
+def clip_window_tokens(text: str) -> int:
+    """The tokens `text` fills of the 77-token window, start and end markers included."""
+    return count_clip_tokens(text) + 2
 
 
 # --- matching terms -----------------------------------------------------------------------
@@ -337,8 +322,9 @@ def enforce(result: PromptResult, guidelines: Guidelines, style: StyleSpec) -> P
 def _fit_negative(phrases: list[str], mandated: set[str]) -> list[str]:
     """Drop the writer's own trailing negatives (never the mandated ones) to fit the window.
 
-    When the mandated phrases alone are over the estimate nothing is dropped: no drop could
-    make it fit, and the estimate is pessimistic, so the real tokens are usually fewer.
+    When the mandated phrases alone are over the window nothing is dropped: no drop could make
+    it fit (the guideline admin refuses such lists, and the default ones leave room for a
+    style preset's negatives).
     """
     phrases = list(phrases)
     only_mandated = [p for p in phrases if p.lower() in mandated]
@@ -399,11 +385,11 @@ def validate(text: str, guidelines: Guidelines) -> list[str]:
     phrases = split_phrases(text)
     if phrases:
         kept = [phrases[0], *_guideline_phrases(list(guidelines.always_include))]
-        needed = count_clip_tokens(join_phrases(kept))
-        if needed > CLIP_TOKEN_LIMIT:
+        needed = clip_window_tokens(join_phrases(kept))
+        if needed > CLIP_WINDOW:
             problems.append(
                 f"The prompt is too long: its subject and always-include elements alone take "
-                f"about {needed} tokens, over the {CLIP_TOKEN_LIMIT} the image model reads "
+                f"{needed} of the {CLIP_WINDOW} tokens the image model reads "
                 "(use short comma-separated phrases)."
             )
     return problems
