@@ -169,7 +169,10 @@ def test_the_spanish_packs_brief_page_writes_numbers_and_dates_the_colombian_way
     page = _brief_html(link, "es")
 
     assert "Impresiones 20.000" in page
-    assert "CTR 2,2 % (2,1–2,4 %)" in page
+    # The piece's own CTR first, then the estimate labelled as such (issue 15 item 4).
+    assert (
+        "CTR 2,2 % (450 clics / 20 mil impresiones) en 5 días; estimado 2,2 % (2,1–2,4 %)" in page
+    )
     assert "Paquete generado el 6 dic 2026, 14:05." in page
     assert "20,000" not in page and "2.2 %" not in page
 
@@ -180,7 +183,9 @@ def test_the_english_packs_brief_page_writes_numbers_and_dates_the_english_way(s
     page = _brief_html(link, "en")
 
     assert "Impressions 20,000" in page
-    assert "CTR 2.2 % (2.1–2.4 %)" in page
+    assert (
+        "CTR 2.2 % (450 clicks / 20k impressions) over 5 days; estimate 2.2 % (2.1–2.4 %)" in page
+    )
     assert "Pack made on 6 Dec 2026, 14:05." in page
 
 
