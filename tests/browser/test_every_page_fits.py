@@ -31,7 +31,7 @@ from campaigns.models import (
     RankingRule,
 )
 from campaigns.ranking.selectors import brief_ranking, node_objective_pairs
-from creatives.models import Creative, CreativeImage
+from creatives.models import CreativeImage
 from generation.briefs import services as brief_services
 from generation.models import BrandGuideline, StylePreset
 from generation.sharing.links import share_link_create, share_link_revoke
@@ -207,7 +207,6 @@ def _everything() -> Cast:
     board = board_create(owner=analyst, name="Ideas de Navidad para pagos con QR")
     for piece in CreativeImage.objects.order_by("pk")[:3]:
         board_add(board, image_id=piece.pk, note="Buen contraste")
-    creative = Creative.objects.order_by("pk").first()
 
     campaign = Campaign.objects.order_by("pk").first()
     mapping = NodeMappingRule.objects.order_by("pk").first() or NodeMappingRule.objects.create(
@@ -244,7 +243,8 @@ def _everything() -> Cast:
         ),
         Visit("library", "/library/", shows=("library-card",)),
         Visit("similar", f"/library/{image.pk}/similar/", shows=("library-card",)),
-        Visit("creative", f"/creatives/{creative.pk}/", shows=("creative", "chart-daily")),
+        # /creatives/<pk>/ takes an image id (a Creative id matched it only on a fresh database).
+        Visit("creative", f"/creatives/{image.pk}/", shows=("creative", "chart-daily")),
         Visit("insights", "/insights/", shows=("chart-monthly",)),
         Visit("boards", "/boards/", shows=("board-card",)),
         Visit("board-detail", f"/boards/{board.pk}/", shows=("board-item",)),
