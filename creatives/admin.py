@@ -31,16 +31,18 @@ INLINE_MAX_ROWS = 50
 
 
 def image_thumbnail(image: CreativeImage | None, *, size: int = THUMBNAIL_PX) -> str:
-    """Return an <img> for a stored image, served by the signed-in image view."""
+    """Return an <img> for a stored image, served by the signed-in image view.
+
+    Its size comes from a class in static/css/admin_site.css, never a style attribute: the
+    admin's Content-Security-Policy refuses inline styles, and the images then showed full size.
+    """
     if image is None:
         return "—"
     return format_html(
-        '<img src="{}" alt="{}" loading="lazy" '
-        'style="max-width:{}px;max-height:{}px;object-fit:contain;">',
+        '<img src="{}" alt="{}" loading="lazy" class="{}">',
         image.get_file_url(),
         _("Image %(hash)s") % {"hash": image.sha256[:12]},
-        size,
-        size,
+        "yenni-preview" if size > THUMBNAIL_PX else "yenni-thumb",
     )
 
 

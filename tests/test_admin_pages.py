@@ -446,7 +446,7 @@ def test_images_show_as_lazy_thumbnails_served_to_signed_in_users(lead_client, c
 
     assert (
         f'<img src="{image.get_file_url()}" alt="Image {image.sha256[:12]}" loading="lazy" '
-        'style="max-width:64px;max-height:64px;object-fit:contain;">'
+        'class="yenni-thumb">'
     ).encode() in response.content
 
 
