@@ -34,9 +34,13 @@ ALWAYS = ["natural diverse Colombian people", "warm natural light", "authentic e
 def test_the_tokenizer_gives_clips_own_ids_and_markers():
     tokenizer = _clip_tokenizer()
 
-    # The ids CLIP's tokenizer gives "a photo of a cat" (openai/clip-vit-large-patch14, the
-    # vocabulary of both SDXL text encoders), and its start and end markers.
+    # The ids CLIP's tokenizer gives (openai/clip-vit-large-patch14, the vocabulary of both
+    # SDXL text encoders), as independent CLIP tokenizer ports assert them in their own tests:
+    # "a photo of a cat" → 320 1125 539 320 2368, "Hello, world!" → 3306 267 1002 256, and
+    # case and repeated spaces normalised away. Then the start and end markers.
     assert tokenizer.encode("a photo of a cat") == [320, 1125, 539, 320, 2368]
+    assert tokenizer.encode("Hello, world!") == [3306, 267, 1002, 256]
+    assert tokenizer.encode("A PHOTO of  a Cat!") == [320, 1125, 539, 320, 2368, 256]
     assert (tokenizer.start_of_text(), tokenizer.end_of_text()) == (49406, 49407)
     assert CLIP_WINDOW == 77 and CLIP_TOKEN_LIMIT == 75
 
