@@ -318,6 +318,16 @@ class PromptVersion(models.Model):
         related_name="+",
         verbose_name=_("edited by"),
     )
+    # Set on a version the analyst restored: it copies that version's texts (history is never
+    # rewritten), so the list can say where it came from.
+    restored_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("restored from"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -120,6 +120,14 @@ class PromptEditInput(ModelInput):
         extra_kwargs = {"negative": {"default": ""}}
 
 
+class PromptRewriteInput(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Rewrite even though the current version is the analyst's hand edit (it stays "
+        "in the version list and can be restored).",
+    )
+
+
 class ReferenceMarkInput(serializers.Serializer):
     pinned = serializers.BooleanField(required=False)
     excluded = serializers.BooleanField(required=False)

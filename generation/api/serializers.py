@@ -265,6 +265,12 @@ class ImageBatchSerializer(serializers.ModelSerializer):
 
 class PromptVersionSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    restored_from = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The number of the version this one restores; null for a new text.",
+    )
 
     class Meta:
         model = PromptVersion
@@ -277,6 +283,7 @@ class PromptVersionSerializer(serializers.ModelSerializer):
             "model_id",
             "fallback_reason",
             "author",
+            "restored_from",
             "created_at",
         ]
 

@@ -205,7 +205,9 @@ def _with_everything(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
     """What BriefSerializer reads, in one query per relation whatever the brief holds."""
     return briefs.prefetch_related(
         Prefetch("references", BriefReference.objects.select_related("image").order_by("order")),
-        Prefetch("prompt_versions", PromptVersion.objects.select_related("author")),
+        Prefetch(
+            "prompt_versions", PromptVersion.objects.select_related("author", "restored_from")
+        ),
         Prefetch("batches", _batches()),
         Prefetch("share_links", ShareLink.objects.select_related("created_by")),
     )
@@ -333,11 +335,79 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
     def prompt(self, request: Request, pk: str) -> Response:
         if request.method == "GET":
             brief = self.get_object()
-            versions = brief.prompt_versions.select_related("author").order_by("-number")
+            versions = brief.prompt_versions.select_related("author", "restored_from").order_by(
+                "-number"
+            )
             return Response(s.PromptVersionSerializer(versions, many=True).data)
         brief = self._brief_to_change()
         data = _valid(inputs.PromptEditInput, request.data)
         version = services.prompt_version_edit(brief, author=request.user, **data)
+        return Response(s.PromptVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Rewrite the prompt from the references as a new version",
+        description="When the current version is the analyst's hand edit (an edit or a "
+        "restore), the answer is 409 and nothing is written unless `confirm` is true: the edit "
+        "would stop being the current prompt (it stays in the list and can be restored). With "
+        "a language model the answer is 202 and Location names the writing job.",
+        request=inputs.PromptRewriteInput,
+        responses={
+            201: s.PromptVersionSerializer,
+            202: s.ModelJobSerializer,
+            409: OpenApiResponse(
+                description="The current version is a hand edit: send confirm=true. "
+                "`current_version` is its number."
+            ),
+            **ERROR_RESPONSES,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="prompt/rewrite")
+    def prompt_rewrite(self, request: Request, pk: str) -> Response:
+        brief = self._brief_to_change()
+        data = _valid(inputs.PromptRewriteInput, request.data)
+        try:
+            job = services.prompt_rewrite(brief, confirm=data["confirm"])
+        except services.HandEditWouldBeReplaced as asked:
+            detail = _("{warning} Send confirm=true to rewrite.").format(warning=str(asked))
+            return Response(
+                {"detail": detail, "current_version": asked.version.number},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if job is not None:
+            location = reverse("api:job-detail", args=[job.pk])
+            return Response(
+                s.ModelJobSerializer(job, context=self.get_serializer_context()).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": location},
+            )
+        version = brief.prompt_versions.select_related("author", "restored_from").latest("number")
+        return Response(s.PromptVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Restore an older prompt version as a new version",
+        description="Copies the old version's texts into a new version (history is never "
+        "rewritten) with `restored_from` set; the brand guidelines and the 77-token window of "
+        "today apply to it as to an edit. 409 for the current version.",
+        parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            201: s.PromptVersionSerializer,
+            409: OpenApiResponse(description="That version is already the current prompt."),
+            **ERROR_RESPONSES,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=f"prompt/versions/(?P<number>{ID})/restore")
+    def prompt_restore(self, request: Request, pk: str, number: str) -> Response:
+        brief = self._brief_to_change()
+        if not brief.prompt_versions.filter(number=number).exists():
+            raise NotFound(_("This brief has no prompt version {number}.").format(number=number))
+        try:
+            version = services.prompt_version_restore(
+                brief, number=int(number), author=request.user
+            )
+        except services.AlreadyCurrent as current:
+            return Response({"detail": str(current)}, status=status.HTTP_409_CONFLICT)
+        version = PromptVersion.objects.select_related("author", "restored_from").get(pk=version.pk)
         return Response(s.PromptVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -287,7 +287,9 @@ class BriefPage:
 def brief_page(brief: Brief) -> BriefPage:
     """Everything the brief page shows, in seven queries whatever the brief holds."""
     references = list(brief.references.select_related("image").order_by("-pinned", "order"))
-    versions = list(brief.prompt_versions.select_related("author").order_by("-number"))
+    versions = list(
+        brief.prompt_versions.select_related("author", "restored_from").order_by("-number")
+    )
     batches = list(
         brief.batches.select_related("job", "style_preset", "prompt_version")
         .prefetch_related("images")

@@ -377,14 +377,66 @@ def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -
     (ValidationError), since no trim could keep them all inside and the image model would
     silently read none of what follows the 77th token.
     """
-    base = brief.latest_prompt
-    result = enforce(
-        PromptResult(
-            positive=positive,
-            negative=negative,
-            rationale=base.rationale if base else "",
-            model_id="",
+    return _analyst_version_save(
+        brief,
+        positive=positive,
+        negative=negative,
+        rationale=_("Edited by {name}.").format(name=_name(author)),
+        author=author,
+    )
+
+
+class AlreadyCurrent(Exception):
+    """The version asked for is the brief's current prompt: restoring it would copy nothing."""
+
+    def __init__(self, version: PromptVersion) -> None:
+        super().__init__(
+            gettext("Version {number} is already the current prompt.").format(number=version.number)
+        )
+        self.version = version
+
+
+def prompt_version_restore(brief: Brief, *, number: int, author) -> PromptVersion:
+    """Make an older version the current prompt again, as a NEW version copying its texts.
+
+    History is never rewritten: the copy records who restored it, when, and from which
+    version. It goes through the same save path as an edit, so the guidelines and the token
+    window of today apply to it (a version saved before a lead forbade a word does not bring
+    the word back). Raises PromptVersion.DoesNotExist for a number the brief lacks,
+    AlreadyCurrent for the current version, ValidationError when it cannot fit the window.
+    """
+    old = brief.prompt_versions.get(number=number)
+    current = brief.latest_prompt
+    if current is not None and current.pk == old.pk:
+        raise AlreadyCurrent(old)
+    return _analyst_version_save(
+        brief,
+        positive=old.positive,
+        negative=old.negative,
+        rationale=_("Restored from version {number} by {name}.").format(
+            number=old.number, name=_name(author)
         ),
+        author=author,
+        restored_from=old,
+    )
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _analyst_version_save(
+    brief: Brief,
+    *,
+    positive: str,
+    negative: str,
+    rationale: str,
+    author,
+    restored_from: PromptVersion | None = None,
+) -> PromptVersion:
+    """Every text an analyst makes current (an edit or a restore) is saved by this one path."""
+    result = enforce(
+        PromptResult(positive=positive, negative=negative, rationale=rationale, model_id=""),
         guidelines_for(brief.node),
         style_spec(brief.style_preset),
     )
@@ -401,11 +453,44 @@ def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -
         brief,
         positive=result.positive,
         negative=result.negative,
-        rationale=_("Edited by {name}.").format(name=author.get_full_name() or author.username),
+        rationale=rationale,
         source=PromptVersion.Source.ANALYST,
         model_id="",
         author=author,
+        restored_from=restored_from,
     )
+
+
+class HandEditWouldBeReplaced(Exception):
+    """A rewrite asked for without confirmation while the current prompt is a hand edit."""
+
+    def __init__(self, version: PromptVersion) -> None:
+        super().__init__(hand_edit_warning(version))
+        self.version = version
+
+
+def hand_edit_warning(version: PromptVersion) -> str:
+    """What the page and the API say before a rewrite replaces the analyst's own prompt."""
+    return gettext(
+        "The current prompt, version {number}, was edited by hand. Rewriting it from the "
+        "references makes a new version the current prompt; version {number} stays in the "
+        "version list, where you can restore it."
+    ).format(number=version.number)
+
+
+def prompt_rewrite(brief: Brief, *, confirm: bool = False) -> ModelJob | None:
+    """Rewrite the prompt from the references, asking first when it would replace a hand edit.
+
+    A version the analyst made current (an edit or a restore) is their decision; a rewrite
+    would quietly put the writer's text in its place. Nothing is lost (the edit stays in the
+    list and can be restored), but the analyst must know that before it happens, so without
+    `confirm` this raises HandEditWouldBeReplaced and writes nothing. The check is here, on
+    the server, so the page, the API and a hand-made POST all get it.
+    """
+    current = brief.latest_prompt
+    if current is not None and current.source == PromptVersion.Source.ANALYST and not confirm:
+        raise HandEditWouldBeReplaced(current)
+    return brief_prompt_refresh(brief)
 
 
 def _prompt_version_create(brief: Brief, **fields) -> PromptVersion:

@@ -24,6 +24,11 @@ urlpatterns = [
         name="brief_prompt_rewrite",
     ),
     path(
+        "briefs/<int:pk>/prompt/versions/<int:number>/restore/",
+        views.brief_prompt_restore,
+        name="brief_prompt_restore",
+    ),
+    path(
         "briefs/<int:pk>/generate/",
         views.brief_generate,
         name="brief_generate",

@@ -51,7 +51,7 @@ from generation.briefs.forms import (
     ShareForm,
 )
 from generation.briefs.permissions import briefs_visible_to, can_change
-from generation.models import Brief, GeneratedImage, ModelJob
+from generation.models import Brief, GeneratedImage, ModelJob, PromptVersion
 from generation.sharing import links as sharing
 from generation.sharing import selectors as share_selectors
 from library.models import Board
@@ -152,6 +152,7 @@ def _detail(
     *,
     prompt_form: PromptForm | None = None,
     generate_form: GenerateForm | None = None,
+    rewrite_confirm: PromptVersion | None = None,
 ) -> HttpResponse:
     page = page_selectors.brief_page(brief)
     if prompt_form is None:
@@ -170,6 +171,9 @@ def _detail(
         # Known before anyone presses Generate: the page says so instead of offering it.
         "image_generation": image_generation(),
         "share_form": ShareForm(),
+        # The hand edit a rewrite would replace: the page asks before writing over it.
+        "rewrite_confirm": rewrite_confirm,
+        "rewrite_warning": services.hand_edit_warning(rewrite_confirm) if rewrite_confirm else "",
         # From the batches the page already holds: no extra query.
         "has_picks": any(image.picked for card in page.batches for image in card.images),
     }
@@ -277,8 +281,15 @@ def brief_prompt_edit(request: HttpRequest, brief: Brief) -> HttpResponse:
 @require_POST
 @brief_view
 def brief_prompt_rewrite(request: HttpRequest, brief: Brief) -> HttpResponse:
-    """Write a new prompt version from the current references."""
-    job = services.brief_prompt_refresh(brief)
+    """Write a new prompt version from the current references.
+
+    Over a hand edit the page asks first (the service refuses without `confirm`): it says the
+    edit stays in the version list and can be restored, and offers "Rewrite anyway".
+    """
+    try:
+        job = services.prompt_rewrite(brief, confirm=request.POST.get("confirm") == "1")
+    except services.HandEditWouldBeReplaced as asked:
+        return _detail(request, brief, rewrite_confirm=asked.version)
     if job is None:
         number = brief.prompt_versions.order_by("-number").values_list("number", flat=True)[0]
         messages.success(
@@ -287,6 +298,39 @@ def brief_prompt_rewrite(request: HttpRequest, brief: Brief) -> HttpResponse:
     else:
         messages.info(
             request, _("The language model is writing a new prompt; it appears here when ready.")
+        )
+    return _back_to(brief, "prompt")
+
+
+@require_POST
+@brief_view
+def brief_prompt_restore(request: HttpRequest, brief: Brief, number: int) -> HttpResponse:
+    """Make an older version current again, as a new version (history is never rewritten)."""
+    old = get_object_or_404(brief.prompt_versions, number=number)
+    try:
+        version = services.prompt_version_restore(brief, number=old.number, author=request.user)
+    except services.AlreadyCurrent as current:
+        messages.info(request, str(current))
+        return _back_to(brief, "prompt")
+    except ValidationError as refused:
+        messages.error(
+            request,
+            _("Version {number} was not restored: {reason}").format(
+                number=old.number, reason=" ".join(refused.messages)
+            ),
+        )
+        return _back_to(brief, "prompt")
+    messages.success(
+        request,
+        _("Version {old} restored as version {new}.").format(old=old.number, new=version.number),
+    )
+    if (version.positive, version.negative) != (old.positive, old.negative):
+        messages.info(
+            request,
+            _(
+                "The brand guidelines were applied: the restored prompt differs from version "
+                "{number}."
+            ).format(number=old.number),
         )
     return _back_to(brief, "prompt")
 

@@ -17,6 +17,8 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(api_for, analyst):
         "/api/v1/briefs/{id}/generate/",
         "/api/v1/briefs/{id}/images/",
         "/api/v1/briefs/{id}/prompt/",
+        "/api/v1/briefs/{id}/prompt/rewrite/",
+        "/api/v1/briefs/{id}/prompt/versions/{number}/restore/",
         "/api/v1/briefs/{id}/rank/",
         "/api/v1/briefs/{id}/references/{image_id}/",
         "/api/v1/briefs/{id}/share-links/",
