@@ -181,3 +181,20 @@ def test_another_analyst_cannot_restore_a_version_of_a_brief_they_cannot_see(
 
     assert en.post(_restore_url(brief, 1)).status_code == 404
     assert brief.prompt_versions.count() == 1
+
+
+def test_in_spanish_the_page_asks_before_rewriting_and_offers_restaurar(db, client, brief):
+    _edited(brief)
+    client.force_login(brief.owner)
+
+    asked = client.post(reverse("brief_prompt_rewrite", args=[brief.pk]))
+
+    assertContains(
+        asked,
+        "El prompt actual, la versión 2, se editó a mano. Si lo reescribe a partir de las "
+        "referencias, una versión nueva pasa a ser el prompt actual; la versión 2 queda en la "
+        "lista de versiones, donde puede restaurarla.",
+    )
+    assertContains(asked, "Reescribir de todos modos")
+    assertContains(asked, "Conservar la versión 2")
+    assertContains(asked, "Restaurar la versión 1")
