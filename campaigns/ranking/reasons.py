@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, npgettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import figures
@@ -66,13 +66,38 @@ class ReasonContext:
     compared_with: tuple[str, ...] = ()
 
 
+def _count(figure: str, value: float) -> str:
+    """A count with its word in the number's grammar: "1 conversion", "1 conversión", "20k
+    impressions" (figures' own helpers where they print compactly)."""
+    if figure == "impressions":
+        return figures.count_of_impressions(value, compact=True)
+    if figure == "clicks":
+        return figures.count_of_clicks(value, compact=True)
+    if figure == "conversions":
+        return figures.count_of_conversions(value, compact=True)
+    # Fractions (a platform's attributed share) are plural in both languages: "1,5 leads".
+    n = int(value) if value == int(value) else 2
+    if figure == "leads":
+        words = ngettext("%(n)s lead", "%(n)s leads", n)
+    elif figure == "link_clicks":
+        words = ngettext("%(n)s link click", "%(n)s link clicks", n)
+    elif figure == "video_views":
+        # Shorter than the pages' "reproducciones de video": the reason names the rate before.
+        words = npgettext("a ranking reason's volume", "%(n)s video view", "%(n)s video views", n)
+    elif figure == "engagements":
+        words = ngettext("%(n)s engagement", "%(n)s engagements", n)
+    else:
+        return f"{figures.compact(value)} {figure_word(figure)}"
+    return words % {"n": figures.compact(value)}
+
+
 def _amount(figure: str, value: float, currency: str) -> str:
-    """A volume with its word: "20k impressions", "COP 4.7M spend"."""
+    """A volume with its word: "20k impressions", "1 conversion", "COP 4.7M spend"."""
     if figure in ("spend", "conversion_value"):
         # An amount, not a count: "COP 12,0 M de inversión" / "COP 12.0M spend".
         words = gettext("{amount} spend") if figure == "spend" else gettext("{amount} in sales")
         return words.format(amount=figures.compact_money(value, currency))
-    return f"{figures.compact(value)} {figure_word(figure)}"
+    return _count(figure, value)
 
 
 def _made_of(metric: str, piece: PieceFigures, currency: str) -> str:
