@@ -72,6 +72,7 @@ SITE = {
     "brief_rerank": everyone(405, pk="brief"),
     "brief_prompt_edit": everyone(405, pk="brief"),
     "brief_prompt_rewrite": everyone(405, pk="brief"),
+    "brief_prompt_restore": everyone(405, pk="brief", number="prompt_version"),
     "brief_generate": everyone(405, pk="brief"),
     "image_pick": everyone(405, pk="brief", image_pk="generated_image"),
     "share_revoke": everyone(405, pk="brief", link_pk="link"),
@@ -108,6 +109,10 @@ API = {
     "api:brief-share-links": row(401, 403, 200, 404, 200, 200, pk="brief"),
     "api:brief-generate": row(401, 403, 405, 405, 405, 405, pk="brief"),
     "api:brief-rank": row(401, 403, 405, 405, 405, 405, pk="brief"),
+    "api:brief-prompt-rewrite": row(401, 403, 405, 405, 405, 405, pk="brief"),
+    "api:brief-prompt-restore": row(
+        401, 403, 405, 405, 405, 405, pk="brief", number="prompt_version"
+    ),
     "api:brief-references": row(
         401, 403, 405, 405, 405, 405, pk="brief", image_id="reference_image"
     ),
@@ -263,6 +268,7 @@ POST_MATRIX = {
     "brief_rerank": row(L, 403, None, 404, 403, 403, pk="brief"),
     "brief_prompt_edit": row(L, 403, None, 404, 403, 403, pk="brief"),
     "brief_prompt_rewrite": row(L, 403, None, 404, 403, 403, pk="brief"),
+    "brief_prompt_restore": row(L, 403, None, 404, 403, 403, pk="brief", number="prompt_version"),
     "brief_generate": row(L, 403, None, 404, 403, 403, pk="brief"),
     "image_pick": row(L, 403, None, 404, 403, 403, pk="brief", image_pk="generated_image"),
     "share_revoke": row(L, 403, None, 404, 403, 403, pk="brief", link_pk="link"),
@@ -278,6 +284,10 @@ POST_MATRIX = {
         401, 403, None, 404, 403, 403, pk="brief", image_id="reference_image"
     ),
     "api:brief-prompt": row(401, 403, None, 404, 403, 403, pk="brief"),
+    "api:brief-prompt-rewrite": row(401, 403, None, 404, 403, 403, pk="brief"),
+    "api:brief-prompt-restore": row(
+        401, 403, None, 404, 403, 403, pk="brief", number="prompt_version"
+    ),
     "api:brief-share-links": row(401, 403, None, 404, 403, 403, pk="brief"),
     "api:image-pick": row(401, 403, None, 404, 403, 403, pk="generated_image"),
     "api:share-link-revoke": row(401, 403, None, 404, 403, 403, pk="link"),

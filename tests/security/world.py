@@ -119,6 +119,7 @@ def build_world() -> World:
     world.ids.update(
         brief=brief.pk,
         generated_image=images[0].pk,
+        prompt_version=brief.latest_prompt.number,
         picked_image=images[0].pk,
         job=images[0].batch.job_id,
         reference_image=reference.image_id,
