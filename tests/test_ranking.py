@@ -261,7 +261,7 @@ def test_a_node_without_pieces_says_so_in_both_languages(db):
     ranking = brief_ranking(node=node, objective="traffic", as_of=AS_OF)
 
     assert ranking.message_es == (
-        "No hay piezas de Plink con objetivo traffic en la ventana de la regla."
+        "No hay piezas de Plink con objetivo de tráfico en la ventana de la regla."
     )
     assert ranking.message_en == "There are no Plink pieces for traffic in the rule's window."
 

@@ -31,7 +31,7 @@ from campaigns.models import (
 )
 from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
 from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable
-from campaigns.ranking.reasons import ReasonContext, figure_word, reason
+from campaigns.ranking.reasons import OBJECTIVE_WORDS, ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage, PlatformSlug
 from yenni_site.language import in_both_languages
@@ -639,8 +639,9 @@ def _shortfall_message(spec: RuleSpec, result: RankingResult, node: Node, object
     if found >= spec.top_n:
         return ""
     if result.considered == 0:
+        # The objective in words ("de tráfico"), never its code ("traffic") on a Spanish page.
         return gettext("There are no {node} pieces for {objective} in the rule's window.").format(
-            node=node.name, objective=objective
+            node=node.name, objective=OBJECTIVE_WORDS.get(objective, objective)
         )
     misses = []
     for miss in result.gate_misses:

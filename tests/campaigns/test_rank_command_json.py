@@ -189,5 +189,5 @@ def test_rank_json_for_a_node_without_pieces_says_why_in_the_message(db, capsys)
     assert (summary["considered"], summary["passed"], summary["references"]) == (0, 0, [])
     # --lang defaults to Spanish, as the other outputs of `rank`.
     assert summary["message"] == (
-        "No hay piezas de Plink con objetivo traffic en la ventana de la regla."
+        "No hay piezas de Plink con objetivo de tráfico en la ventana de la regla."
     )
