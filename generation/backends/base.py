@@ -106,6 +106,9 @@ class Guidelines:
     negative_terms: list[str] = field(default_factory=list)  # always in the negative prompt
     forbidden_terms: list[str] = field(default_factory=list)  # never in the positive prompt
     notes: str = ""  # free text for the LLM (not copied into the prompt)
+    # Names leads edit in the admin (generation.guardrails); None: the default lists.
+    competitors: list[str] | None = None
+    public_figures: list[str] | None = None
 
 
 @dataclass(frozen=True)

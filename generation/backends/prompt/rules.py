@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from instant_clip_tokenizer import Tokenizer
 
+from generation import guardrails
 from generation.backends.base import Guidelines, PromptResult, StyleSpec
 from generation.backends.prompt import vocabulary
 
@@ -210,45 +211,70 @@ def _tidy_phrase(phrase: str) -> str:
     return tidy.strip(" .:;-–—")
 
 
-# The subject phrase is cut at these connectors so one forbidden clause ("with the bank logo")
-# can go while the rest of the subject stays.
+# A phrase is cut at these connectors (English and Spanish) so one forbidden clause ("with the
+# bank logo", "con los niños") can go while the rest of the phrase stays.
 _CLAUSE_SPLIT = re.compile(
     r"\s+(?=(?:with|and|featuring|showing|including|plus|next to|beside|alongside|while|"
-    r"where|wearing|holding a sign)\b)|[.:]\s+",
+    r"where|wearing|holding a sign|con|y|junto a|junto con|sin|mientras|donde)\b)|[.:]\s+",
     re.IGNORECASE,
 )
 
 
-def _is_banned(phrase: str, patterns: list[re.Pattern[str]]) -> bool:
-    return any(p.search(phrase) for p in patterns) or bool(_CLAIM.search(phrase))
+def _is_claim(phrase: str, lists: guardrails.Lists) -> bool:
+    return bool(_CLAIM.search(phrase)) or any(
+        concept == guardrails.RATES for _, _, concept in guardrails.find(phrase, lists)
+    )
 
 
-def _clean_subject(subject: str, patterns: list[re.Pattern[str]]) -> str:
-    """The subject without its banned clauses; without the banned words if the first is one."""
-    clauses = [c for c in _CLAUSE_SPLIT.split(subject) if c.strip()]
-    kept = [clauses[0]] + [c for c in clauses[1:] if not _is_banned(c, patterns)]
-    first = kept[0]
-    if _is_banned(first, patterns):
+def _is_banned(phrase: str, patterns: list[re.Pattern[str]], lists: guardrails.Lists) -> bool:
+    return (
+        any(p.search(phrase) for p in patterns)
+        or bool(_CLAIM.search(phrase))
+        or bool(guardrails.find(phrase, lists))
+    )
+
+
+def _clean_clauses(
+    phrase: str, patterns: list[re.Pattern[str]], lists: guardrails.Lists, *, subject: bool
+) -> str:
+    """The phrase without its banned clauses.
+
+    The subject keeps its first clause without the banned words (a brief's subject is never
+    dropped whole); another phrase whose first clause is banned goes with it.
+    """
+    clauses = [c for c in _CLAUSE_SPLIT.split(phrase) if c.strip()]
+    kept = [c for c in clauses if not _is_banned(c, patterns, lists)]
+    if _is_banned(clauses[0], patterns, lists):
+        if not subject:
+            return ""
+        # The concept guardrails take only the offending words ("niños" out of "niños con
+        # mochila"); the guideline's own terms and claims are then cut as before.
+        first = guardrails.scrub(clauses[0], lists).text
         for pattern in [*patterns, _CLAIM]:
             first = pattern.sub(" ", first)
-        kept[0] = first
-    return _tidy_phrase(" ".join(kept))
+        kept = [first, *kept]
+    return _tidy_phrase(guardrails.trim(" ".join(kept)))
 
 
-def _remove_banned(phrases: list[str], patterns: list[re.Pattern[str]]) -> list[str]:
-    """Drop every phrase naming a forbidden thing or a claim; clean the subject clause-wise.
+def _remove_banned(
+    phrases: list[str], patterns: list[re.Pattern[str]], lists: guardrails.Lists
+) -> list[str]:
+    """Drop the clauses naming a forbidden thing; drop a phrase that makes a claim.
 
-    A whole phrase goes rather than the single word, because half a phrase ("sign saying …
-    monthly") misleads the image model more than no phrase does.
+    A phrase with a rate or price goes whole, because half a claim ("sign saying … monthly")
+    misleads the image model more than no phrase does. Another forbidden thing takes its own
+    clause only, so "school" and "backpack" stay beside a removed "kids" (issue 14 item 3).
     """
     kept: list[str] = []
     for index, phrase in enumerate(phrases):
-        if not _is_banned(phrase, patterns):
+        if not _is_banned(phrase, patterns, lists):
             kept.append(phrase)
-        elif index == 0:
-            cleaned = _clean_subject(phrase, patterns)
-            if cleaned:
-                kept.append(cleaned)
+            continue
+        if index and _is_claim(phrase, lists):
+            continue
+        cleaned = _clean_clauses(phrase, patterns, lists, subject=index == 0)
+        if cleaned:
+            kept.append(cleaned)
     return kept
 
 
@@ -291,6 +317,27 @@ def _guideline_phrases(items: list[str]) -> list[str]:
 # --- the two entry points -----------------------------------------------------------------
 
 
+def guardrail_lists(guidelines: Guidelines) -> guardrails.Lists:
+    """The concept guardrails' lists for these guidelines (the defaults where none is set)."""
+    defaults = guardrails.default_lists()
+    return guardrails.Lists(
+        competitors=tuple(
+            defaults.competitors if guidelines.competitors is None else guidelines.competitors
+        ),
+        public_figures=tuple(
+            defaults.public_figures
+            if guidelines.public_figures is None
+            else guidelines.public_figures
+        ),
+        forbidden_terms=tuple(_guideline_phrases(list(guidelines.forbidden_terms))),
+    )
+
+
+def guardrail_scrub(text: str, guidelines: Guidelines) -> guardrails.Scrubbed:
+    """`text` without the forbidden concepts' words, and what went (for the edit's message)."""
+    return guardrails.scrub(text, guardrail_lists(guidelines))
+
+
 def enforce(result: PromptResult, guidelines: Guidelines, style: StyleSpec) -> PromptResult:
     """The result with the brand rules applied; idempotent (enforcing twice changes nothing)."""
     forbidden = _guideline_phrases(list(guidelines.forbidden_terms))
@@ -298,11 +345,14 @@ def enforce(result: PromptResult, guidelines: Guidelines, style: StyleSpec) -> P
     always = [p for p in _guideline_phrases(list(guidelines.always_include)) if p]
     style_positive = split_phrases(style.positive)
 
-    phrases = _remove_banned(split_phrases(result.positive), patterns)
+    # The concept guardrails (Spanish and English, plurals, synonyms, leetspeak, the leads'
+    # name lists, rates in words) and the guideline's terms, clause by clause.
+    lists = guardrail_lists(guidelines)
+    phrases = _remove_banned(split_phrases(result.positive), patterns, lists)
     # The style preset and the always-include elements are added when the writer left them
     # out; a guideline entry that is itself forbidden (a contradiction) is not added.
     for required in [*style_positive, *always]:
-        if not _is_banned(required, patterns) and not _has_phrase(phrases, required):
+        if not _is_banned(required, patterns, lists) and not _has_phrase(phrases, required):
             phrases.append(required)
     phrases = _fit(phrases, [*style_positive, *always])
 
@@ -370,7 +420,19 @@ def validate(text: str, guidelines: Guidelines) -> list[str]:
     if spanish:
         shown = ", ".join(dict.fromkeys(spanish))
         problems.append(f"The prompt is not in English (Spanish words: {shown}).")
-    forbidden = find_terms(text, _guideline_phrases(list(guidelines.forbidden_terms)))
+    terms = _guideline_phrases(list(guidelines.forbidden_terms))
+    # What only the concept guardrails find (the checks below name the rest in their words).
+    concepts = [
+        r
+        for r in guardrail_scrub(text, guidelines).removals
+        if not find_terms(r.words, terms)
+        and not find_claims(r.words)
+        and r.concept != guardrails.GUIDELINE
+    ]
+    if concepts:
+        shown = ", ".join(dict.fromkeys(f"{r.words} ({r.label})" for r in concepts))
+        problems.append(f"The prompt contains forbidden content: {shown}.")
+    forbidden = find_terms(text, terms)
     if forbidden:
         problems.append(
             f"The prompt contains forbidden terms: {', '.join(forbidden)} (a negation such as "

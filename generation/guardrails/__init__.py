@@ -1,0 +1,27 @@
+"""Guardrails as concepts: forbidden content found in Spanish and English, on every path."""
+
+from generation.guardrails.core import (
+    GUIDELINE,
+    LABELS,
+    RATES,
+    Lists,
+    Removal,
+    Scrubbed,
+    default_lists,
+    find,
+    scrub,
+    trim,
+)
+
+__all__ = [
+    "GUIDELINE",
+    "LABELS",
+    "RATES",
+    "Lists",
+    "Removal",
+    "Scrubbed",
+    "default_lists",
+    "find",
+    "scrub",
+    "trim",
+]
