@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +29,8 @@ from yenni_site.language import in_page_language
 
 class RankingRuleForm(forms.ModelForm):
     platforms = forms.MultipleChoiceField(
-        label=_("platforms counted"),
+        # Capitalised like the model fields' labels, which the admin capitalises itself.
+        label=capfirst(_("platforms counted")),
         choices=PlatformSlug.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,

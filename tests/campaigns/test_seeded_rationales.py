@@ -141,3 +141,14 @@ def test_the_history_names_each_change_and_a_seeded_rationale_in_the_page_langua
     assert "comparar dentro de cada plataforma: Sí → No" in html
     assert "métrica de éxito: Costo por conversión → CPC (costo por clic)" in html
     assert "rationale:" not in html and "top_n:" not in html
+
+
+def test_every_label_of_the_rule_form_starts_with_a_capital_in_both_languages(lead_client):
+    rule = RankingRule.objects.get(node=None, objective="traffic")
+
+    spanish = _change_page(lead_client, rule, "es").content.decode()
+    english = _change_page(lead_client, rule, "en").content.decode()
+
+    # The platforms field is the form's own, not the model's: the admin does not capitalise it.
+    assert "Plataformas que cuentan:</label>" in spanish
+    assert "Platforms counted:</label>" in english
