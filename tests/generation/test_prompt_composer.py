@@ -152,16 +152,16 @@ def test_a_spanish_brief_is_translated_and_no_spanish_word_remains():
 
 
 def test_spanish_words_without_a_translation_are_dropped_and_named_in_the_rationale():
-    translation = translate("ahorro programado para el futuro")
+    translation = translate("ahorro escalonado para el futuro")
 
     assert translation.text == "savings for the future"
-    assert translation.dropped == ("programado",)
-    result = _write(subject="ahorro programado para el futuro")
+    assert translation.dropped == ("escalonado",)
+    result = _write(subject="ahorro escalonado para el futuro")
     assert result.positive.startswith("savings for the future, ")
-    assert "programado" not in result.positive
+    assert "escalonado" not in result.positive
     assert result.rationale == (
         "No reference images were given, so the prompt comes from the brief alone. "
-        "Brief words left out (no translation): programado."
+        "Brief words left out (no translation): escalonado."
     )
 
 
@@ -221,13 +221,14 @@ def test_without_references_the_brief_alone_makes_a_valid_prompt():
         guidelines=guidelines,
     )
 
+    # The tone sets the one lighting ("confiable" → soft natural light, data/tones_es_en.tsv).
     assert result.positive == (
-        "savings account for women, trustworthy mood, advertising photograph, "
-        "natural diverse people"
+        "savings account for women entrepreneurs, trustworthy mood, soft natural light, "
+        "advertising photograph, natural diverse people"
     )
     assert result.rationale == (
         "No reference images were given, so the prompt comes from the brief alone. "
-        "Tone: trustworthy; brief words left out (no translation): emprendedoras."
+        "Tone: trustworthy."
     )
     assert validate(result.positive, guidelines) == []
     assert result.fallback_reason == ""
@@ -284,7 +285,12 @@ def test_a_full_spanish_brief_fits_the_clip_window_without_dropping_reference_ph
     assert phrases[-1] == "natural diverse people"
     # Everything fits now that common words count one token each: nothing had to be left out.
     assert "left out" not in result.rationale
-    assert "lighting 'soft light'" in result.rationale
+    # The style preset's "natural light" is the one lighting: the references' "soft light" and
+    # the tone's lighting give way to it, and the rationale does not claim them.
+    assert "natural light" in phrases
+    assert "soft light" not in phrases
+    assert "bright daylight" not in phrases
+    assert "lighting" not in result.rationale
 
 
 def test_a_prompt_too_long_for_the_clip_window_says_which_reference_phrases_were_left_out():

@@ -21,13 +21,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from generation.backends.base import Guidelines, ModelRole, PromptRequest, ReferenceNote
-from generation.backends.prompt.composer import ComposerWriter
+from generation.backends.prompt.composer import ComposerWriter, Translation, translate
 from generation.backends.prompt.rules import (
     BASE_FORBIDDEN,
     CLIP_WINDOW,
     clip_window_tokens,
     find_terms,
     spanish_words,
+    term_pattern,
 )
 
 DATA = Path(__file__).parent / "data" / "spanish_briefs.json"
@@ -56,12 +57,11 @@ def _plain(text: str) -> str:
 
 def _has(text: str, concept: str) -> bool:
     """Whether `concept` (alternatives split by '|') is in `text`, accents and plurals aside."""
-    for alternative in concept.split("|"):
-        words = [re.escape(w) for w in _plain(alternative).split()]
-        body = r"[\s\-]+".join([*words[:-1], words[-1] + r"(?:s|es)?"])
-        if re.search(rf"(?<!\w){body}(?!\w)", _plain(text)):
-            return True
-    return False
+    # The rules' own term pattern: the last word in either number ("family" finds "families").
+    return any(
+        (pattern := term_pattern(_plain(alternative))) and pattern.search(_plain(text))
+        for alternative in concept.split("|")
+    )
 
 
 def coverage(positive: str, concepts: list[str]) -> float:
@@ -190,6 +190,104 @@ def test_runs_of_grammar_words_read_as_word_salad():
     assert salad("a woman paying in the shop, next to a window") == []
 
 
+# --- the translation and the light rule, one behaviour each ------------------------------
+
+
+def test_names_acronyms_and_places_pass_through_and_inflected_words_are_translated():
+    # Issue 14: "QR" and "Medellín" were dropped for want of a translation, with "comercios",
+    # "pequeños", "Dueños", "tiendas" and "barrio".
+    assert translate("Pagos con QR para comercios pequeños").text == "QR payments for small shops"
+    assert translate("Dueños de tiendas de barrio en Medellín") == Translation(
+        "owners of neighbourhood shops in Medellín", ()
+    )
+    assert translate("Tu panadería recibe pagos con Bre-B").text == (
+        "bakery receives payments with Bre-B"
+    )
+    assert translate("Empresas agrícolas de La Guajira").text == (
+        "agricultural businesses of La Guajira"
+    )
+
+
+def test_a_capitalised_first_word_is_a_name_only_when_it_is_no_spanish_word():
+    assert translate("Wompi para tiendas").text == "Wompi for shops"
+    assert translate("Artesanos de Cartagena").text == "artisans of Cartagena"
+
+
+def test_verbs_take_the_english_form_their_place_asks_for():
+    assert translate("Abre tu cuenta sin ir a la oficina").text == (
+        "open account without going to the office"
+    )
+    assert translate("Bicicletas para recorrer la ciudad").text == "bicycles to explore the city"
+    assert translate("Emprendedores que venden por redes sociales").text == (
+        "entrepreneurs selling on social media"
+    )
+
+
+def test_grammar_words_around_an_untranslatable_word_do_not_become_salad():
+    # "escalonado" and "zarandajo" have no entry: the words that joined them go with them.
+    translation = translate("el de la escalonado con zarandajo familia")
+
+    assert translation == Translation("family", ("escalonado", "zarandajo"))
+    assert salad(translation.text) == []
+
+
+def _night_references() -> list[ReferenceNote]:
+    return _references(
+        [
+            {
+                "weight": 3,
+                "subject": "a desk at night",
+                "lighting": "dim",
+                "temperature": "cool",
+                "palette": ["blue", "grey"],
+                "mood": "calm",
+                "composition": "simple",
+            },
+        ]
+    )
+
+
+def test_the_tone_wins_the_lighting_and_the_references_keep_the_palette():
+    result = ComposerWriter().write(
+        PromptRequest(subject="Pagos con QR", tone="cercano", references=_night_references())
+    )
+
+    phrases = [p.strip() for p in result.positive.split(",")]
+    assert phrases[:3] == ["QR payments", "friendly mood", "soft natural light"]
+    assert "blue and grey color palette" in phrases
+    assert "simple uncluttered composition" in phrases
+    for lost in ("dim moody lighting", "cool tones", "calm atmosphere"):
+        assert lost not in phrases
+    assert contradictions(result.positive) == []
+
+
+def test_without_a_tone_the_references_set_the_light():
+    result = ComposerWriter().write(
+        PromptRequest(subject="Pagos con QR", references=_night_references())
+    )
+
+    phrases = [p.strip() for p in result.positive.split(",")]
+    assert "dim moody lighting" in phrases
+    assert "cool tones" in phrases
+
+
+def test_an_always_include_light_wins_over_the_tone_and_the_references():
+    result = ComposerWriter().write(
+        PromptRequest(
+            subject="Pagos con QR",
+            tone="alegre",
+            references=_night_references(),
+            guidelines=Guidelines(always_include=["warm natural light"]),
+        )
+    )
+
+    phrases = [p.strip() for p in result.positive.split(",")]
+    assert "warm natural light" in phrases
+    for lost in ("bright daylight", "dim moody lighting", "cool tones"):
+        assert lost not in phrases
+    assert contradictions(result.positive) == []
+
+
 # --- the acceptance set -------------------------------------------------------------------
 
 
@@ -234,6 +332,12 @@ def test_every_prompt_of_the_spanish_briefs_fits_the_clip_window():
 
 
 if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings_test")
+    django.setup()
     rows = list(measure())
     for m in rows:
         print(

@@ -13,6 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
+
+import simplemma
 
 from generation.backends.base import ModelRole, PromptRequest, PromptResult, ReferenceNote
 from generation.backends.prompt import rules as prompt_rules
@@ -26,22 +29,40 @@ FALLBACK_SUBJECT = "a bank customer in everyday life"
 # a single reference's subject would pull the image away from the brief.
 REFERENCE_SUBJECT_SHARE = Fraction(1, 2)
 
-# The Spanish → English glossary of bank-campaign words (data/glossary_es_en.tsv): the English,
-# its part of speech and an adjective's standalone reading, by lowercase key without accents.
+# The Spanish → English glossary (data/glossary_es_en.tsv): the English, its part of speech and
+# an adjective's standalone reading, by lowercase key without accents. Keys are dictionary forms
+# (lemmas) or exact forms; simplemma finds a word's lemma, so "tiendas" reaches "tienda".
 GLOSSARY = vocabulary.glossary("glossary_es_en.tsv")
 # Grammar words, translated only when the text reads as Spanish ("a" and "con" are English too).
 CONNECTORS = vocabulary.pairs("connectors_es_en.tsv")
 # Words spelt the same in both languages that a Spanish brief may carry.
 SHARED_WORDS = vocabulary.words("shared_words.txt")
+# A tone's one lighting and colour temperature (data/tones_es_en.tsv).
+TONES = vocabulary.table("tones_es_en.tsv")
 
 _MAX_KEY_WORDS = max(len(k.split()) for k in [*GLOSSARY, *CONNECTORS])
-_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
+# Words keep inner digits and hyphens ("Tu360Compras", "Bre-B", "18-25"); anything else is one
+# punctuation token.
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+_SENTENCE_END = {".", "!", "?", ":", ";", "¿", "¡", "(", '"', "“"}
+# Spanish words that join the parts of one name ("Banco de Bogotá", "Eje del Café").
+_NAME_JOINERS = {"de", "del", "la", "las", "los", "y"}
 
 
 def _plain(word: str) -> str:
     """Lowercase without accents, so "crédito" and "credito" find the same entry."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ñ", "n")
+
+
+@lru_cache(maxsize=4096)
+def _lemma(word: str) -> str:
+    """The Spanish dictionary form of `word`, plain ("pequeños" → "pequeno").
+
+    simplemma (MIT, maintained, pure Python) carries its Spanish lemma table in the wheel: no
+    model and no download. The table loads on first use (about two seconds, once a process).
+    """
+    return _plain(simplemma.lemmatize(word.lower(), lang="es"))
 
 
 @dataclass(frozen=True)
@@ -55,17 +76,106 @@ def _reads_spanish(tokens: list[str]) -> bool:
     if prompt_rules.spanish_words(" ".join(tokens)):
         return True
     english = [w for w in plain if w in prompt_rules.ENGLISH_STOP_WORDS]
-    hits = [w for w in plain if w in GLOSSARY and w not in SHARED_WORDS]
-    accented = any(_plain(t) != t.lower() for t in tokens)
+    hits = [
+        w
+        for w, t in zip(plain, tokens, strict=True)
+        if w not in SHARED_WORDS and (w in GLOSSARY or (w.isalpha() and _lemma(t) in GLOSSARY))
+    ]
+    accented = any(_plain(t) != t.lower() for t in tokens if t[:1].islower())
     return not english and (bool(hits) or accented)
 
 
-def translate(text: str) -> Translation:
-    """English for a brief field: glossary words translated, untranslatable Spanish dropped.
+def _is_name(token: str, at_start: bool) -> bool:
+    """A proper noun, acronym or code that passes through untranslated.
 
-    Text that reads as English keeps its words (only glossary entries are replaced); Spanish
-    text is translated word by word, its adjectives moved before their noun ("familia feliz"
-    → "happy family"), and any word with no entry is dropped rather than left in Spanish.
+    All capitals ("QR", "PSE"), a digit or an inner capital inside a word ("Tu360Compras",
+    "Bre-B"), or a capital not at the start of a sentence ("Medellín"). A capitalised first word
+    is a name only when it is no Spanish word simplemma knows ("Wompi", not "Comparte").
+    """
+    if not token[0].isalpha():
+        return token[0].isdigit()
+    if len(token) > 1 and token.isupper():
+        return True
+    if any(ch.isdigit() for ch in token) or any(ch.isupper() for ch in token[1:]):
+        return True
+    if not token[0].isupper():
+        return False
+    if not at_start:
+        return True
+    return not simplemma.is_known(token.lower(), lang="es") and _plain(token) not in GLOSSARY
+
+
+def _pluralise(english: str) -> str:
+    words = english.split(" ")
+    last = words[-1]
+    if last.endswith(("s", "x", "ch", "sh")):
+        plural = last if last.endswith("s") else last + "es"
+    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
+        plural = last[:-1] + "ies"
+    else:
+        plural = last + "s"
+    return " ".join([*words[:-1], plural])
+
+
+def _third_person(english: str) -> str:
+    first, _, rest = english.partition(" ")
+    if first.endswith(("s", "x", "ch", "sh", "o")):
+        first += "es"
+    elif first.endswith("y") and first[-2:-1] not in tuple("aeiou"):
+        first = first[:-1] + "ies"
+    else:
+        first += "s"
+    return f"{first} {rest}".strip()
+
+
+def _verb_form(entry: tuple[str, str, str], surface: str, before: str) -> str:
+    """The English of a Spanish verb in its place: "sin ir" → "without going"."""
+    base, _, gerund = entry
+    gerund = gerund or base + "ing"
+    plain = _plain(surface)
+    if plain.endswith(("ando", "iendo", "yendo")) or before in ("without", "que", "by"):
+        return gerund
+    if before in ("to", "for") or plain.endswith(("ar", "er", "ir", "te", "se")):
+        return base  # an infinitive ("para dormir" → "to sleep")
+    if not before or before in ("and", "or"):
+        return base  # an imperative at the start ("Paga", "Recibe")
+    if plain.endswith("n"):
+        return base  # they pay
+    return _third_person(base)  # "tu restaurante recibe" → "receives"
+
+
+def _lookup(tokens: list[str], plain: list[str], i: int) -> tuple[int, tuple[str, str, str]] | None:
+    """The longest glossary entry starting at token i, by exact form first, then by lemma.
+
+    A lemma match of a plural Spanish noun gives the English plural ("tiendas" → "shops").
+    """
+    for size in range(min(_MAX_KEY_WORDS, len(tokens) - i), 0, -1):
+        words = plain[i : i + size]
+        if not all(w[:1].isalpha() for w in words):
+            continue
+        key = " ".join(words)
+        if key in GLOSSARY:
+            return size, GLOSSARY[key]
+        lemmas = [_lemma(t) for t in tokens[i : i + size]]
+        key = " ".join(lemmas)
+        if key in GLOSSARY:
+            english, pos, alone = GLOSSARY[key]
+            head = plain[i]
+            if pos == "n" and head != lemmas[0] and head.endswith("s"):
+                english = alone or _pluralise(english)
+            return size, (english, pos, alone)
+    return None
+
+
+def translate(text: str) -> Translation:
+    """English for a brief field: Spanish translated, names kept, the untranslatable dropped.
+
+    Text that reads as English keeps its words (only glossary entries are replaced). Spanish
+    text is read phrase by phrase: the longest glossary entry wins ("tienda de barrio" →
+    "neighbourhood shop"), inflected words reach their entry through their lemma, names,
+    acronyms and numbers pass unchanged ("QR", "Medellín", "Bre-B", "40"), adjectives move
+    before their noun ("familia feliz" → "happy family"), and grammar words are kept only between
+    two words they join, so a dropped word never leaves "a of with the" behind.
     """
     tokens = _TOKEN.findall(text or "")
     if not tokens:
@@ -76,36 +186,122 @@ def translate(text: str) -> Translation:
     dropped: list[str] = []
     i = 0
     while i < len(tokens):
-        for size in range(min(_MAX_KEY_WORDS, len(tokens) - i), 0, -1):
-            key = " ".join(plain[i : i + size])
-            if key in GLOSSARY:
-                items.append(GLOSSARY[key])
-                break
-            if spanish and key in CONNECTORS:
-                if CONNECTORS[key]:
-                    items.append((CONNECTORS[key], "c", ""))
-                break
+        token = tokens[i]
+        at_start = i == 0 or tokens[i - 1] in _SENTENCE_END
+        if spanish and _is_name(token, at_start) and not _glossary_name(plain[i], at_start):
+            size = _name_length(tokens, i)
+            items.append((" ".join(tokens[i : i + size]), "p", ""))
+            i += size
+            continue
+        found = _lookup(tokens, plain, i) if spanish else None
+        if found is None and not spanish:
+            key = plain[i]
+            found = (1, GLOSSARY[key]) if key in GLOSSARY and key not in SHARED_WORDS else None
+        if found:
+            size, entry = found
+            if entry[1] == "v":
+                before = items[-1][0] if items else ""
+                if before == "for" and plain[i].endswith(("ar", "er", "ir")):
+                    items[-1] = ("to", "c", "")  # "para recorrer" → "to explore"
+                    before = "to"
+                if items and items[-1] == ("", "q", ""):
+                    before = "que"
+                entry = (_verb_form(entry, " ".join(tokens[i : i + size]), before), "v", "")
+            items.append(entry)
+            i += size
+            continue
+        size = 1
+        if spanish and plain[i] in CONNECTORS:
+            connector = CONNECTORS[plain[i]]
+            # "que" is dropped, but the verb after it reads as a gerund ("que pagan" → "paying").
+            items.append(
+                (connector, "c", "") if connector else ("", "q" if plain[i] == "que" else "c", "")
+            )
+        elif not token[0].isalpha():
+            items.append((token, "p", ""))
+        elif not spanish or plain[i] in SHARED_WORDS:
+            items.append((token, "w", ""))
         else:
-            size = 1
-            token = tokens[i]
-            if not token[0].isalpha():
-                items.append((token, "p", ""))
-            elif not spanish or plain[i] in SHARED_WORDS:
-                items.append((token, "w", ""))
-            else:
-                dropped.append(token)
+            dropped.append(token)
+            items.append(("", "gap", ""))
         i += size
     if spanish:
-        items = _adjectives_first(items)
-    words = [english for english, _, _ in items]
+        items = _adjectives_first([it for it in items if it[1] not in ("q",)])
+        items = _without_loose_connectors(items)
+    words = [english for english, _, _ in items if english]
     joined = " ".join(words)
     joined = re.sub(r"\s+([,.;:%!?)])", r"\1", joined)
     # "1 , 2" back to "1,2" and "18 - 25" to "18-25": the rules read them as one figure.
     joined = re.sub(r"(\d)\s*([-/.,])\s*(\d)", r"\1\2\3", joined)
     joined = re.sub(r"\(\s+", "(", joined)
     # "de 18 a 25 años", translated word by word, reads "of 18 to 25 years old".
-    joined = re.sub(r"(?:\bof )?(\d+) to (\d+) years old\b", r"aged \1-\2", joined)
+    joined = re.sub(r"(?:\b(?:of|from) )?(\d+) to (\d+) years old\b", r"aged \1-\2", joined)
     return Translation(re.sub(r"\s+", " ", joined).strip(), tuple(dropped))
+
+
+def _glossary_name(key: str, at_start: bool) -> bool:
+    """A capitalised word the glossary translates anyway ("Navidad" → "Christmas")."""
+    entry = GLOSSARY.get(key)
+    return bool(entry) and (entry[1] == "N" or (at_start and entry[1] != "p"))
+
+
+def _name_length(tokens: list[str], i: int) -> int:
+    """How many tokens one name spans: "Eje Cafetero", "San Andrés", "Banco de Bogotá"."""
+    j = i + 1
+    while j < len(tokens):
+        token = tokens[j]
+        if token[:1].isupper() or (token[:1].isdigit() and tokens[j - 1][:1].isupper()):
+            j += 1
+        elif token.lower() in _NAME_JOINERS and j + 1 < len(tokens) and tokens[j + 1][:1].isupper():
+            j += 2
+        else:
+            break
+    return j - i
+
+
+# Words that lead the word after them: kept only before a word.
+_ARTICLES = {"the", "a", "an", "some", "their", "every"}
+
+
+def _without_loose_connectors(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Grammar words that join nothing go: at either end, beside a gap or another connector.
+
+    "el de con familia", with words that had no translation dropped, would read "the of with
+    family"; only "family" stays. An article stays before its word ("the future"), a
+    preposition between two words ("savings for the future", "for the future").
+    """
+    items = [it for it in items if it[0] or it[1] == "gap"]
+    out: list[tuple[str, str, str]] = []
+    for index, item in enumerate(items):
+        english, pos, _ = item
+        if pos == "gap":
+            continue
+        if pos == "c":
+            following = items[index + 1] if index + 1 < len(items) else None
+            if following is None or following[1] == "gap":
+                continue
+            if english in _ARTICLES:
+                loose = following[1] == "c"
+            else:
+                # A preposition needs a word before it and a word (or an article) after it.
+                loose = (
+                    not out
+                    or out[-1][1] == "c"
+                    or (following[1] == "c" and following[0] not in _ARTICLES)
+                )
+            if loose:
+                continue
+        out.append(item)
+    # An article left in front of a preposition or at the end ("the of") goes too.
+    tidy: list[tuple[str, str, str]] = []
+    for index, item in enumerate(out):
+        nxt = out[index + 1] if index + 1 < len(out) else None
+        if item[1] == "c" and item[0] in _ARTICLES and (nxt is None or nxt[1] == "c"):
+            continue
+        tidy.append(item)
+    while tidy and tidy[-1][1] == "c":
+        tidy.pop()
+    return tidy
 
 
 def _adjectives_first(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -273,9 +469,19 @@ class ComposerWriter:
             phrases.append(audience.text)
         if tone.text:
             phrases.append(f"{tone.text} mood")
+        light = _light(request)
+        if light.lighting:
+            phrases.append(light.lighting)
         phrases.extend(prompt_rules.split_phrases(request.style.positive))
         # A stable sort: equal shares keep the attribute order of _evidence.
-        evidence = _evidence(found, tone=tone.text, styled=styled)
+        evidence = _evidence(
+            found,
+            tone=tone.text,
+            styled=styled,
+            light=light,
+            subject=bool(subject.text),
+            audience=bool(audience.text),
+        )
         phrases.extend(phrase for _, phrase in sorted(evidence, key=lambda e: -e[0].share))
         if not found.style and not styled:
             phrases.append("advertising photograph")
@@ -298,7 +504,10 @@ class ComposerWriter:
         result = prompt_rules.enforce(draft, request.guidelines, request.style)
         # The rationale tells only what survived the rules and the token limit.
         final = prompt_rules.split_phrases(result.positive.lower())
-        choices = _told_choices(found, styled=styled)
+        # Only what was offered can have been cut: a reference lighting the tone overrode was
+        # never in the draft, so it is not "left out to fit the window".
+        offered = {phrase for _, phrase in evidence}
+        choices = [c for c in _told_choices(found, styled=styled) if c[3] in offered]
         kept = [c for c in choices if prompt_rules.split_phrases(c[3].lower())[0] in final]
         cut = [c[0] for c in choices if c not in kept]
         rationale = _rationale(
@@ -360,24 +569,89 @@ def _findings(references: list[ReferenceNote]) -> Findings:
     )
 
 
-def _evidence(found: Findings, *, tone: str, styled: bool) -> list[tuple[Choice, str]]:
-    """The references' phrases for the prompt, in attribute order, with their support."""
+# Words that give a phrase a lighting or a colour temperature.
+_LIGHT_WORDS = re.compile(r"\b(?:light|lighting|lit|daylight|sunlight|low-key|high-key)\b", re.I)
+_TEMPERATURES = {"warm": "warm", "cool": "cool", "cold": "cool"}
+
+
+@dataclass(frozen=True)
+class Light:
+    """The prompt's one lighting phrase and one colour temperature, and who set them."""
+
+    lighting: str  # the tone's lighting phrase to add ("" when another source holds it)
+    temperature: str  # "warm", "cool" or "" (free for the references)
+    settled: bool  # a lighting is already set (tone, style preset or always-include)
+
+
+def _temperature(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    return next((_TEMPERATURES[w] for w in words if w in _TEMPERATURES), "")
+
+
+def _light(request: PromptRequest) -> Light:
+    """Which source sets the light: the rule for one lighting and one colour temperature.
+
+    The brand's required phrases (always-include, style preset) win over everything: they are
+    in every prompt anyway. Then the brief's tone: the first tone word with an entry in
+    data/tones_es_en.tsv sets the lighting and temperature. The references come last: their
+    lighting and temperature join only where neither source set one, and their palette,
+    composition and style always count. A contradicting phrase is dropped, never merged.
+    """
+    required = [
+        *prompt_rules.split_phrases(request.style.positive),
+        *request.guidelines.always_include,
+    ]
+    required_light = any(_LIGHT_WORDS.search(p) for p in required)
+    required_temperature = next((t for t in map(_temperature, required) if t), "")
+    tone = next(
+        (TONES[w] for w in map(_plain, _TOKEN.findall(request.tone or "")) if w in TONES), None
+    )
+    lighting, temperature = (tone[0], tone[1]) if tone else ("", "")
+    if required_light or (
+        required_temperature and _temperature(lighting) not in ("", required_temperature)
+    ):
+        lighting = ""
+    temperature = required_temperature or temperature
+    return Light(lighting, temperature, settled=bool(lighting) or required_light)
+
+
+def _evidence(
+    found: Findings,
+    *,
+    tone: str,
+    styled: bool,
+    light: Light | None = None,
+    subject: bool = False,
+    audience: bool = False,
+) -> list[tuple[Choice, str]]:
+    """The references' phrases for the prompt, in attribute order, with their support.
+
+    The brief's subject leads: a reference's subject or people count only when the brief has
+    none. The light follows `_light`: a reference's lighting, colour temperature or mood joins
+    only when the brief and the brand left it open and it does not contradict them.
+    """
+    light = light or Light("", "", settled=False)
     evidence: list[tuple[Choice, str]] = []
     if found.setting:
         evidence.append((found.setting, found.setting.phrase))
-    if found.lighting:
-        evidence.append((found.lighting, found.lighting.phrase))
+    reference_temperature = found.temperature.phrase.split()[0] if found.temperature else ""
+    if found.lighting and not light.settled:
+        lit = _temperature(found.lighting.phrase)
+        if lit in ("", light.temperature or lit):
+            evidence.append((found.lighting, found.lighting.phrase))
     if found.palette:
         evidence.append((found.palette, f"{found.palette.phrase} color palette"))
-    if found.people:
+    if found.people and not audience:
         evidence.append((found.people, found.people.phrase))
-    if found.subject and found.subject.share >= REFERENCE_SUBJECT_SHARE:
+    if found.subject and not subject and found.subject.share >= REFERENCE_SUBJECT_SHARE:
         evidence.append((found.subject, found.subject.phrase))
-    if found.temperature:
-        evidence.append((found.temperature, found.temperature.phrase))
+    if found.temperature and not light.temperature:
+        lit = _temperature(found.lighting.phrase) if found.lighting and not light.settled else ""
+        if lit in ("", reference_temperature):
+            evidence.append((found.temperature, found.temperature.phrase))
     if found.composition:
         evidence.append((found.composition, found.composition.phrase))
-    if found.mood and (not tone or found.mood.phrase not in tone.lower()):
+    if found.mood and not tone:
         evidence.append((found.mood, f"{found.mood.phrase} atmosphere"))
     if found.style and not styled:
         evidence.append((found.style, found.style.phrase))

@@ -43,3 +43,12 @@ def glossary(name: str) -> dict[str, Entry]:
         spanish, english, part, *alone = line.split("\t")
         found[spanish] = (english, part, alone[0] if alone else "")
     return found
+
+
+def table(name: str) -> dict[str, tuple[str, ...]]:
+    """`key<TAB>field<TAB>field…` lines: the key and its fields (empty fields kept)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for line in _lines(name):
+        key, *fields = line.split("\t")
+        found[key] = tuple(fields)
+    return found
