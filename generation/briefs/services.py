@@ -236,7 +236,8 @@ def sketch_file(upload) -> tuple[ContentFile, str]:
 
 
 def brief_refresh(brief: Brief) -> ModelJob | None:
-    """Rank again (pins and exclusions kept) and write a new prompt from the new references."""
+    """Rank again (pins and exclusions kept) and write a new prompt from the new references,
+    unless the current prompt is the analyst's hand edit, which stays current."""
     from campaigns.ranking.selectors import NoRuleError, StaleRankingError
 
     try:
@@ -252,7 +253,19 @@ def brief_refresh(brief: Brief) -> ModelJob | None:
         )
         brief.ranking = {"message_en": message_en, "message_es": message_es}
         brief.save(update_fields=["ranking", "updated_at"])
+    if current_hand_edit(brief) is not None:
+        # Ranking again is about the references; the analyst's own prompt stays current (the
+        # page says so, and "rewrite" writes one from the new references when they want it).
+        return None
     return brief_prompt_refresh(brief)
+
+
+def current_hand_edit(brief: Brief) -> PromptVersion | None:
+    """The current version when the analyst made it current (an edit or a restore), else None."""
+    current = brief.latest_prompt
+    if current is not None and current.source == PromptVersion.Source.ANALYST:
+        return current
+    return None
 
 
 def brief_prompt_refresh(brief: Brief) -> ModelJob | None:
@@ -362,6 +375,7 @@ def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVe
         positive=result.positive,
         negative=result.negative,
         rationale=result.rationale,
+        rationale_es=result.rationale_es,
         source=source,
         model_id=result.model_id,
         fallback_reason=fallback_reason,
@@ -381,7 +395,9 @@ def prompt_version_edit(brief: Brief, *, positive: str, negative: str, author) -
         brief,
         positive=positive,
         negative=negative,
-        rationale=_("Edited by {name}.").format(name=_name(author)),
+        rationale=in_both_languages(
+            lambda: gettext("Edited by {name}.").format(name=_name(author))
+        ),
         author=author,
     )
 
@@ -413,8 +429,10 @@ def prompt_version_restore(brief: Brief, *, number: int, author) -> PromptVersio
         brief,
         positive=old.positive,
         negative=old.negative,
-        rationale=_("Restored from version {number} by {name}.").format(
-            number=old.number, name=_name(author)
+        rationale=in_both_languages(
+            lambda: gettext("Restored from version {number} by {name}.").format(
+                number=old.number, name=_name(author)
+            )
         ),
         author=author,
         restored_from=old,
@@ -430,13 +448,18 @@ def _analyst_version_save(
     *,
     positive: str,
     negative: str,
-    rationale: str,
+    rationale: tuple[str, str],
     author,
     restored_from: PromptVersion | None = None,
 ) -> PromptVersion:
-    """Every text an analyst makes current (an edit or a restore) is saved by this one path."""
+    """Every text an analyst makes current (an edit or a restore) is saved by this one path.
+
+    `rationale` is (Spanish, English), as in_both_languages writes it: stored side by side, so
+    a page reads it in its own language, not in the one the saver's page spoke.
+    """
+    rationale_es, rationale_en = rationale
     result = enforce(
-        PromptResult(positive=positive, negative=negative, rationale=rationale, model_id=""),
+        PromptResult(positive=positive, negative=negative, rationale=rationale_en, model_id=""),
         guidelines_for(brief.node),
         style_spec(brief.style_preset),
     )
@@ -453,7 +476,8 @@ def _analyst_version_save(
         brief,
         positive=result.positive,
         negative=result.negative,
-        rationale=rationale,
+        rationale=rationale_en,
+        rationale_es=rationale_es,
         source=PromptVersion.Source.ANALYST,
         model_id="",
         author=author,
@@ -487,8 +511,8 @@ def prompt_rewrite(brief: Brief, *, confirm: bool = False) -> ModelJob | None:
     `confirm` this raises HandEditWouldBeReplaced and writes nothing. The check is here, on
     the server, so the page, the API and a hand-made POST all get it.
     """
-    current = brief.latest_prompt
-    if current is not None and current.source == PromptVersion.Source.ANALYST and not confirm:
+    current = current_hand_edit(brief)
+    if current is not None and not confirm:
         raise HandEditWouldBeReplaced(current)
     return brief_prompt_refresh(brief)
 

@@ -239,7 +239,16 @@ def brief_rerank(request: HttpRequest, brief: Brief) -> HttpResponse:
     """Rank again (pins kept, exclusions left out) and write a prompt from the new references."""
     job = services.brief_refresh(brief)
     count = brief.references.filter(excluded=False).count()
-    if job is None:
+    kept = services.current_hand_edit(brief)
+    if kept is not None:
+        note = ngettext(
+            "Ranked again: {count} reference. Your edit, version {number}, stays the current "
+            "prompt; “Rewrite from the references” writes one from it.",
+            "Ranked again: {count} references. Your edit, version {number}, stays the current "
+            "prompt; “Rewrite from the references” writes one from them.",
+            count,
+        )
+    elif job is None:
         note = ngettext(
             "Ranked again: {count} reference, and a new prompt from it.",
             "Ranked again: {count} references, and a new prompt from them.",
@@ -253,7 +262,8 @@ def brief_rerank(request: HttpRequest, brief: Brief) -> HttpResponse:
         )
     # What changed ("Se quitó la pieza 12; entra la pieza 31 en el puesto 4."), as stored.
     change = (brief.ranking or {}).get(f"change_{page_language()}") or ""
-    messages.success(request, " ".join(filter(None, [note.format(count=count), change])))
+    note = note.format(count=count, number=kept.number if kept else "")
+    messages.success(request, " ".join(filter(None, [note, change])))
     return _back_to(brief, "references")
 
 

@@ -128,3 +128,14 @@ def test_another_analyst_gets_a_404_for_a_brief_they_cannot_see(db, api_for, bri
 
     assert response.status_code == 404
     assert brief.prompt_versions.count() == 1
+
+
+def test_ranking_again_keeps_a_hand_edit_as_the_latest_prompt(db, api_for, brief, analyst):
+    _edited(brief, analyst)
+
+    response = api_for(analyst).post(_brief_url(brief, "rank/"), {}, format="json")
+
+    assert response.status_code == 200
+    latest = response.json()["latest_prompt"]
+    assert (latest["number"], latest["source"]) == (2, "analyst")
+    assert brief.prompt_versions.count() == 2

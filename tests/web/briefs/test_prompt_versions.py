@@ -198,3 +198,39 @@ def test_in_spanish_the_page_asks_before_rewriting_and_offers_restaurar(db, clie
     assertContains(asked, "Reescribir de todos modos")
     assertContains(asked, "Conservar la versión 2")
     assertContains(asked, "Restaurar la versión 1")
+
+
+def test_ranking_again_keeps_a_hand_edit_as_the_current_prompt_and_says_so(db, en, brief):
+    _edited(brief)
+    en.force_login(brief.owner)
+
+    response = en.post(reverse("brief_rerank", args=[brief.pk]), follow=True)
+
+    assert list(brief.prompt_versions.values_list("number", flat=True)) == [2, 1]
+    assert brief.latest_prompt.positive.startswith(HAND_EDIT)
+    assertContains(
+        response,
+        "Ranked again: 4 references. Your edit, version 2, stays the current prompt; "
+        "“Rewrite from the references” writes one from them.",
+    )
+
+
+def test_ranking_again_over_the_composers_prompt_still_writes_a_new_one(db, en, brief):
+    en.force_login(brief.owner)
+
+    en.post(reverse("brief_rerank", args=[brief.pk]))
+
+    assert (brief.latest_prompt.number, brief.latest_prompt.source) == (2, "composer")
+
+
+def test_in_spanish_ranking_again_says_the_edit_stays(db, client, brief):
+    _edited(brief)
+    client.force_login(brief.owner)
+
+    response = client.post(reverse("brief_rerank", args=[brief.pk]), follow=True)
+
+    assertContains(
+        response,
+        "Ranking rehecho: 4 referencias. Su edición, la versión 2, sigue siendo el prompt "
+        "actual; «Reescribir a partir de las referencias» escribe uno a partir de ellas.",
+    )
