@@ -2,6 +2,10 @@
 
     python bench/ranking_quality.py                    # demo seed 7, default size, SQLite
     python bench/ranking_quality.py --creatives 4000 --months 12
+    python bench/ranking_quality.py --orders           # also the ordering candidates
+
+Pieces are read through the product's own path (`rule_pieces`: the cumulative piece weeks,
+near-copies folded once, whole weeks ending on the as-of day), so the figures are the product's.
 
 For every node × objective of the demo history it ranks the pieces several ways and reports
 precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
@@ -27,10 +31,15 @@ choosing the defaults (issue 15 item 3): scaled shares of the median impressions
 half-life (the rule's recency setting) and weights on each piece's early weeks (a fatigue-aware
 estimate), each against naive on the same pieces.
 
+`--orders` scores the ordering candidates measured before keeping the default (issue 15
+follow-up): the posterior quantile the order reads, the gate (none or the rule's) and the
+prior's weight, each as its gap to the best achievable.
+
 Scenarios: the rule's own window (a year: volumes are large), the last 28 days before the demo's
-end, and the year again at 2 % and 0.5 % of its volume (every count thinned binomially, spend
-scaled; five draws each, averaged) — small accounts, where luck looks like talent and shrinkage
-earns its keep.
+end, six 28-day windows four weeks apart averaged (one window is ~27 groups scored in quarters:
+too coarse to choose on), and the year again at 2 % and 0.5 % of its volume (every count
+thinned binomially, spend scaled; five draws each, averaged) — small accounts, where luck looks
+like talent and shrinkage earns its keep.
 
 Truth: a piece's hidden quality for an objective is what the objective pays for, taken from the
 image's true rates — CTR for awareness, traffic and other (a better click-through rate also buys
@@ -41,6 +50,7 @@ pieces by truth (at least 4); NDCG uses the truth's percentile as the gain.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import statistics
@@ -182,10 +192,39 @@ def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
     return dcg([gains.get(image, 0.0) for image in ranked[:k]]) / ideal
 
 
+# The as-of days of the "28 days at … ends" scenario, in days before the history's end.
+ENDS_28 = (0, 28, 56, 84, 112, 140)
+
 METHODS = ("naive", "prototype", "yenni", "fixed", "no-min", "best")
+
+# Orderings measured by --orders before choosing the default (issue 15 follow-up): the
+# posterior quantile the order reads (the card still shows the 90 % interval) and the gate's
+# share of the median impressions. Filled by main(): empty unless asked for.
+CANDIDATES: dict = {}
+
+
+def order_candidates() -> dict:
+    """Each candidate's name and how it changes the rule's spec: the ordering quantile (q),
+    the gate (g: none, or the rule's own minimums) and the prior's weight (w)."""
+    candidates = {}
+    for quantile in (0.05, 0.20, 0.30, 0.50):
+        for gate in ("none", "rule"):
+            for weight in (1.0, 0.5, 0.25):
+
+                def transform(spec, q=quantile, g=gate, w=weight):
+                    gated = scaled_minimums(spec, 0.0) if g == "none" else spec
+                    return replace(gated, order_quantile=q, prior_weight=w)
+
+                candidates[f"q{quantile:.2f} g:{gate} w{weight:g}"] = transform
+    return candidates
+
+
 SCENARIOS = (
     ("rule window", None, 1.0),
     ("last 28 days", 28, 1.0),
+    # The same at six ends four weeks apart, averaged: one 28-day window scores ~27 groups in
+    # steps of a quarter, too coarse to choose between orderings on.
+    (f"28 days at {len(ENDS_28)} ends", 28, 1.0),
     ("rule window at 2 % volume", None, 0.02),
     ("rule window at 0.5 % volume", None, 0.005),
 )
@@ -231,7 +270,14 @@ def main() -> None:
         action="store_true",
         help="also score the gate designs and recency weightings measured before choosing",
     )
+    parser.add_argument(
+        "--orders",
+        action="store_true",
+        help="also score the ordering quantiles and gate shares measured before choosing",
+    )
     args = parser.parse_args()
+    if args.orders:
+        CANDIDATES.update(order_candidates())
 
     with machine_load_printed():
         data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
@@ -268,8 +314,23 @@ def main() -> None:
                 f"{window_name:30} {'yenni ' + format(means['yenni'], '.3f'):>11}"
                 f"              {ratios}   {means['yenni'] - means['best']:+.3f}"
             )
+        if CANDIDATES:
+            print_candidates(summary)
         if args.designs:
             score_designs(groups, true_rates, end=end, args=args)
+
+
+def print_candidates(summary) -> None:
+    """Each ordering candidate's mean precision@4 per scenario, minus the best achievable's."""
+    print("\nOrdering candidates: mean precision@4 (− best achievable), per scenario")
+    print(f"{'candidate':22} " + " ".join(f"{name[:27]:>27}" for name in summary))
+    for name in ("naive", "best", *CANDIDATES):
+        cells = []
+        for scores in summary.values():
+            mean = statistics.mean(scores[name]["p4"])
+            best = statistics.mean(scores["best"]["p4"])
+            cells.append(f"{mean:.3f} ({mean - best:+.3f})")
+        print(f"{name:22} " + " ".join(f"{c:>27}" for c in cells))
 
 
 def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
@@ -277,7 +338,9 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
     day of the history."""
     from django.core.management import call_command
 
-    from campaigns.models import Campaign, DailyMetric
+    from campaigns.models import Campaign, DailyMetric, Node
+    from campaigns.ranking.selectors import ranking_behind
+    from campaigns.rollups import ranking_refresh
     from creatives.models import CreativeImage
 
     call_command("migrate", verbosity=0)
@@ -290,6 +353,10 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
             announce=False,
             stderr=subprocess.DEVNULL,
         )
+    # The product reads the cumulative piece weeks: build them where a load (or an older
+    # bench's database) left them behind the daily metrics.
+    if any(ranking_behind(node=node) for node in Node.objects.all()):
+        ranking_refresh()
     truth_doc = json.loads(truth_path.read_text())
     by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
     true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
@@ -297,25 +364,26 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
 
 
 def group_pieces(node, objective, rule, *, days, end, true_rates, weighting=None):
-    """The group's pieces in the window (the rule's, or the last `days`), as the rule's readers
-    sum them; `weighting` = ("half-life", days) or ("early weeks", days) weighs the weeks."""
-    from campaigns.calendar import window_first_day
-    from campaigns.ranking.selectors import ranking_pieces
+    """The group's pieces in the window (the rule's, or the last `days`), read as the product
+    reads them: `rule_pieces`, the cumulative piece weeks with near-copies folded, whole weeks
+    ending on `end`. `weighting` = ("half-life", days) or ("early weeks", days) weighs the
+    weeks (the early-weeks weighting is a design the product does not have: its own reader)."""
+    import copy
 
-    window_start = window_first_day(window_days=days or rule.window_days, as_of=end)
+    from campaigns.calendar import window_first_day
+    from campaigns.ranking.selectors import rule_pieces
+
+    scoped = copy.copy(rule)
+    scoped.window_days = days or rule.window_days
     if weighting and weighting[0] == "early weeks":
+        window_start = window_first_day(window_days=scoped.window_days, as_of=end)
         pieces = early_weeks_pieces(
             node, objective, rule, window_start=window_start, end=end, half_life=weighting[1]
         )
     else:
-        pieces = ranking_pieces(
-            node=node,
-            objective=objective,
-            platforms=rule.platforms or (),
-            window_start=window_start,
-            window_end=end,
-            half_life_days=weighting[1] if weighting else None,
-        )
+        scoped.half_life_days = weighting[1] if weighting else None
+        table = rule_pieces(rule=scoped, node=node, objective=objective, as_of=end)
+        pieces = [table.piece(i) for i in range(len(table))]
     return [p for p in pieces if p.image_id in true_rates]
 
 
@@ -394,19 +462,32 @@ def score_scenario(window_name, days, share, groups, true_rates, *, end, args, w
 
     print(f"\n{window_name}: precision@4 and NDCG@10 ({' / '.join(METHODS)})")
     print(f"{'node × objective':38} {'pieces':>6} {'median impr.':>12}   {'p@4':36}   ndcg@10")
-    scores = {m: {"p4": [], "ndcg": []} for m in METHODS}
+    scores = {m: {"p4": [], "ndcg": []} for m in (*METHODS, *CANDIDATES)}
+    offsets = ENDS_28 if window_name.startswith("28 days at") else (0,)
     for node, objective in groups:
         rule = ranking_rule_for(node=node, objective=objective)
-        pieces = group_pieces(node, objective, rule, days=days, end=end, true_rates=true_rates)
-        if len(pieces) < args.min_pieces:
+        rows = []
+        for offset in offsets:
+            as_of = end - dt.timedelta(days=offset)
+            pieces = group_pieces(
+                node, objective, rule, days=days, end=as_of, true_rates=true_rates
+            )
+            if len(pieces) < args.min_pieces:
+                continue
+            draws = [pieces] if share == 1.0 else [thin(pieces, share, s) for s in range(5)]
+            rows.append(score_group(rule, objective, pieces, draws, true_rates))
+            shown = (pieces, draws)  # the latest end's pieces, for the printed sizes
+        if not rows:
             continue
-        draws = [pieces] if share == 1.0 else [thin(pieces, share, seed) for seed in range(5)]
-        row = score_group(rule, objective, pieces, draws, true_rates)
-        for name in METHODS:
+        row = {
+            name: [statistics.mean(r[name][i] for r in rows) for i in (0, 1)] for name in rows[0]
+        }
+        for name in (*METHODS, *CANDIDATES):
             scores[name]["p4"].append(row[name][0])
             scores[name]["ndcg"].append(row[name][1])
         if row["yenni"][0] < row["naive"][0]:
             worse.append(f"{window_name}: {node.slug} × {objective}")
+        pieces, draws = shown
         median_impressions = statistics.median(p.impressions for p in draws[0])
         p4 = " / ".join(f"{row[m][0]:.2f}" for m in METHODS)
         ndcg = " / ".join(f"{row[m][1]:.2f}" for m in METHODS)
@@ -425,7 +506,7 @@ def score_group(rule, objective: str, full, draws, true_rates) -> dict[str, list
 
     truth, relevant, gains = group_truth(objective, full, true_rates)
     spec = rule_spec(rule, top_n=10)
-    row = {name: [0.0, 0.0] for name in METHODS}
+    row = {name: [0.0, 0.0] for name in (*METHODS, *CANDIDATES)}
     for drawn in draws:
         orders = {
             "naive": naive_order(drawn, rule.metric),
@@ -435,6 +516,9 @@ def score_group(rule, objective: str, full, draws, true_rates) -> dict[str, list
             "no-min": yenni_order(drawn, no_minimums(spec)),
             "best": best_order(drawn, full, rule.metric, truth),
         }
+        for name, transform in CANDIDATES.items():
+            if name in row:
+                orders[name] = yenni_order(drawn, transform(spec))
         for name, ranked in orders.items():
             row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
             row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
@@ -446,9 +530,13 @@ def naive_order(pieces, metric: str) -> list[int]:
 
 
 def yenni_order(pieces, spec) -> list[int]:
+    """The product's order of pieces already folded as `rule_pieces` folds them (a thinned draw
+    keeps the same pieces): ranked as a table, not folded again."""
+    from campaigns.ranking.pieces import PieceTable
     from campaigns.ranking.scoring import rank_pieces
 
-    return [ref.piece.image_id for ref in rank_pieces(pieces, spec).references]
+    table = PieceTable.from_pieces(sorted(pieces, key=lambda p: p.image_id))
+    return [ref.piece.image_id for ref in rank_pieces(table, spec).references]
 
 
 # Gate designs and recency weightings scored by --designs: (label, weighting, minimums).

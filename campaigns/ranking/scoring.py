@@ -46,6 +46,22 @@ class RuleSpec:
     # account's size: a fixed 1,000 impressions lets in one piece in eight of a small account.
     minimums: str = ABSOLUTE
     min_share_of_median: float = 0.0
+    # The posterior quantile the order reads, in the metric's good direction: 0.05 is the
+    # shown interval's conservative end (at the default 90 %), 0.5 the posterior median.
+    # None, the default: the conservative end of the interval every reason shows, so the
+    # order follows a figure on the card. Milder quantiles and a lighter prior were measured
+    # (bench/ranking_quality.py --orders, docs/ranking.md "The statistics") and gained less
+    # than the demo seeds disagree by; they stay here for the bench, off by default.
+    order_quantile: float | None = None
+    # How much the fitted prior weighs, as a multiple of its method-of-moments strength.
+    prior_weight: float = 1.0
+
+    @property
+    def order_tail(self) -> float:
+        """The lower-tail probability of the rate the order is read at."""
+        if self.order_quantile is None:
+            return (1 - self.credible_level) / 2
+        return self.order_quantile
 
     @property
     def spec(self) -> MetricSpec:
@@ -232,6 +248,7 @@ def _posterior(
     *,
     level: float,
     aov: float,
+    order_q: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Return point, lower, upper, observed and goodness columns on the metric's own scale.
 
@@ -239,6 +256,7 @@ def _posterior(
     what its group (or platform) makes typical, so pieces with different priors compare fairly.
     """
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    order_q = lo_q if order_q is None else order_q
     typical = np.where(mean > 0, mean, 1.0)
     nan = np.full_like(den, np.nan)
     if spec.model is Model.SHARE:
@@ -248,18 +266,20 @@ def _posterior(
         # The beta and gamma quantiles, called directly: the scipy.stats wrappers cost more
         # than the maths for a few thousand pieces.
         lower = special.betaincinv(a, b, lo_q)
+        ordered = lower if order_q == lo_q else special.betaincinv(a, b, order_q)
         return {
             "point": a / (a + b),
             "lower": lower,
             "upper": _Lazy(lambda i: special.betaincinv(a[i], b[i], hi_q)),
             "observed": np.divide(num, den, out=nan.copy(), where=den > 0),
-            "goodness": lower / typical,
+            "goodness": ordered / typical,
             "typical": mean,
         }
     shape = mean * strength + num
     rate = strength + den
     lam_mean = shape / rate
     lam_lo = special.gammaincinv(shape, lo_q) / rate
+    lam_order = lam_lo if order_q == lo_q else special.gammaincinv(shape, order_q) / rate
 
     def lam_hi(i: int) -> float:
         return float(special.gammaincinv(shape[i], hi_q) / rate[i])
@@ -270,7 +290,7 @@ def _posterior(
             "lower": lam_lo * aov,
             "upper": _Lazy(lambda i: lam_hi(i) * aov),
             "observed": np.divide(raw_num, den, out=nan.copy(), where=den > 0),
-            "goodness": lam_lo / typical,
+            "goodness": lam_order / typical,
             "typical": mean * aov,
         }
     # A cost is the inverse of its rate: the rate's upper bound gives the cost's lower one.
@@ -280,7 +300,7 @@ def _posterior(
             "lower": _Lazy(lambda i: spec.scale / lam_hi(i) if lam_hi(i) > 0 else np.inf),
             "upper": np.where(lam_lo > 0, spec.scale / lam_lo, np.inf),
             "observed": np.divide(spec.scale * den, raw_num, out=nan.copy(), where=raw_num > 0),
-            "goodness": lam_lo / typical,
+            "goodness": lam_order / typical,
             # The typical cost: the inverse of the typical rate.
             "typical": np.divide(spec.scale, mean, out=nan.copy(), where=mean > 0),
         }
@@ -380,9 +400,10 @@ def _goodness(
         p_den,
         cols[spec.numerator][passing],
         mean,
-        strength,
+        strength * rule.prior_weight,
         level=rule.credible_level,
         aov=aov,
+        order_q=rule.order_tail,
     )
     return prior, columns, compared
 

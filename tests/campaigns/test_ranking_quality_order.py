@@ -1,0 +1,86 @@
+"""What the ranking orders by (issue 15 follow-up): by default the conservative end of the
+interval the card shows; the ordering quantile and the prior's weight measured by
+bench/ranking_quality.py --orders change the order only where asked, never the shown interval's
+level."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from campaigns.ranking.pieces import PieceFigures
+from campaigns.ranking.scoring import RuleSpec, rank_pieces
+
+
+def _hash(n: int) -> str:
+    return f"{random.Random(n).getrandbits(64):016x}"
+
+
+def _pool() -> list[PieceFigures]:
+    """Forty solid pieces around a 1 % CTR."""
+    rng = random.Random(11)
+    pieces = []
+    for i in range(100, 140):
+        impressions = rng.randint(20_000, 80_000)
+        clicks = round(impressions * rng.uniform(0.008, 0.012))
+        pieces.append(
+            PieceFigures(
+                image_id=i, phash=_hash(i), impressions=impressions, clicks=clicks, days=30
+            )
+        )
+    return pieces
+
+
+# A thin piece with a high rate (3 % on 1,000 impressions) and a solid one at 1.5 %.
+THIN = PieceFigures(image_id=1, phash=_hash(1), impressions=1_000, clicks=30, days=5)
+SOLID = PieceFigures(image_id=2, phash=_hash(2), impressions=200_000, clicks=3_000, days=60)
+
+
+def _order(spec: RuleSpec) -> list[int]:
+    return [ref.piece.image_id for ref in rank_pieces([THIN, SOLID, *_pool()], spec).references]
+
+
+def test_the_default_order_is_the_shown_intervals_conservative_end_over_the_typical_figure():
+    result = rank_pieces([THIN, SOLID, *_pool()], RuleSpec(metric="ctr", top_n=10))
+
+    goodness = [ref.estimate.goodness for ref in result.references]
+    assert goodness == sorted(goodness, reverse=True)
+    for ref in result.references:
+        assert ref.estimate.goodness == pytest.approx(ref.estimate.lower / ref.estimate.typical)
+
+
+def test_a_thin_strong_piece_ranks_below_a_solid_one_by_the_bound_and_above_it_by_the_median():
+    spec = RuleSpec(metric="ctr", top_n=2, within_platform=False)
+
+    assert _order(spec) == [2, 1]
+    assert _order(replace(spec, order_quantile=0.5)) == [1, 2]
+
+
+def test_the_ordering_quantile_leaves_the_shown_estimate_and_90_interval_as_they_were():
+    spec = RuleSpec(metric="ctr", top_n=2, within_platform=False)
+
+    shown = {
+        ref.piece.image_id: (ref.estimate.point, ref.estimate.lower, ref.estimate.upper)
+        for ref in rank_pieces([THIN, SOLID, *_pool()], spec).references
+    }
+    by_median = {
+        ref.piece.image_id: (ref.estimate.point, ref.estimate.lower, ref.estimate.upper)
+        for ref in rank_pieces(
+            [THIN, SOLID, *_pool()], replace(spec, order_quantile=0.5)
+        ).references
+    }
+
+    assert by_median == shown
+
+
+def test_a_lighter_prior_leaves_a_thin_piece_nearer_its_own_figure():
+    spec = RuleSpec(metric="ctr", top_n=42, within_platform=False)
+
+    def thin_estimate(weight: float) -> float:
+        result = rank_pieces([THIN, SOLID, *_pool()], replace(spec, prior_weight=weight))
+        return next(r.estimate.point for r in result.references if r.piece.image_id == 1)
+
+    full, half = thin_estimate(1.0), thin_estimate(0.5)
+    assert full < half < 30 / 1_000
