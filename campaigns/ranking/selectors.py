@@ -15,22 +15,21 @@ from functools import partial
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, Subquery, Sum
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from campaigns import figures
-from campaigns.calendar import week_monday, window_first_day, window_weeks
+from campaigns.calendar import window_first_day, window_weeks
 from campaigns.models import (
     AdAccount,
     Campaign,
     DailyMetric,
-    ImageWeeklyRollup,
     Node,
     RankingRule,
 )
 from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
-from campaigns.ranking.pieces import FIELDS, PieceFigures, PieceSource, PieceTable
+from campaigns.ranking.pieces import FIELDS, PieceSource, PieceTable
 from campaigns.ranking.reasons import OBJECTIVE_WORDS, ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage, PlatformSlug
@@ -179,68 +178,6 @@ def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
             f"{objective}. A marketing lead can add one in the admin (Ranking rules)."
         )
     return rule
-
-
-def ranking_pieces(
-    *,
-    node: Node,
-    objective: str,
-    platforms: Iterable[str] = (),
-    window_start: dt.date,
-    window_end: dt.date,
-    half_life_days: int | None = None,
-    exclude_image_ids: Iterable[int] = (),
-) -> list[PieceFigures]:
-    """Sum each image's weekly results inside the window (weeks that start in it)."""
-    rows = ImageWeeklyRollup.objects.filter(
-        node=node, objective=objective, week__gte=week_monday(window_start), week__lte=window_end
-    )
-    platforms = list(platforms)
-    if platforms:
-        rows = rows.filter(platform__in=platforms)
-    excluded = list(exclude_image_ids)
-    if excluded:
-        rows = rows.exclude(image_id__in=excluded)
-    sums = {alias: Sum(column) for alias, column in SUM_COLUMNS.items()}
-    # One scan of the rollup, grouped per image and platform (and week when results fade with
-    # age); the few rows per image are merged here.
-    keys = ["image_id", "platform", *(["week"] if half_life_days else [])]
-    grouped = rows.values(*keys, phash=F("image__phash")).annotate(**sums).order_by()
-    totals: dict[int, dict] = {}
-    platform_sets: dict[int, set[str]] = defaultdict(set)
-    for row in grouped:
-        weight = 1.0
-        if half_life_days:
-            age_days = max((window_end - row["week"]).days, 0)
-            weight = float(np.exp2(-age_days / half_life_days))
-        image_id = row["image_id"]
-        platform_sets[image_id].add(row["platform"])
-        current = totals.setdefault(image_id, {"image_id": image_id, "phash": row["phash"]})
-        for alias in SUM_COLUMNS:
-            # Days count as days whatever their weight: "over 34 days" stays true.
-            value = (row[alias] or 0) * (1.0 if alias == "days" else weight)
-            current[alias] = current.get(alias, 0) + value
-    window_days = (window_end - window_start).days + 1
-    return [_piece(row, platform_sets, window_days=window_days) for row in totals.values()]
-
-
-def _piece(row: dict, platform_sets: dict[int, set[str]], *, window_days: int) -> PieceFigures:
-    return PieceFigures(
-        image_id=row["image_id"],
-        phash=row["phash"],
-        impressions=row["impressions"],
-        clicks=row["clicks"],
-        link_clicks=row["link_clicks"],
-        spend=in_currency("spend", row["spend"]),
-        conversions=float(row["conversions"]),
-        conversion_value=in_currency("conversion_value", row["conversion_value"]),
-        leads=row["leads"],
-        video_views=row["video_views"],
-        engagements=row["engagements"],
-        # Rows per platform may share days: never claim more days than the window has.
-        days=min(int(row["days"]), window_days),
-        platforms=tuple(sorted(platform_sets[row["image_id"]])),
-    )
 
 
 # The figure columns of the piece tables, in the order the readers below select them.
