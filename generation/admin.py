@@ -36,6 +36,11 @@ class BrandGuidelineAdmin(admin.ModelAdmin):
             _("Applied to every prompt, whatever the brief says"),
             {"fields": ("always_include", "negative_terms", "forbidden_terms")},
         ),
+        (
+            # The concept guardrails' name lists (issue 14 item 3): names in any language.
+            _("Names never allowed in a prompt"),
+            {"fields": ("competitors", "public_figures")},
+        ),
         (_("For the language model"), {"fields": ("notes",)}),
     )
 

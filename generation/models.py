@@ -86,6 +86,24 @@ class BrandGuideline(models.Model):
         ),
     )
     notes = models.TextField(
+    # The concept guardrails' name lists (generation.guardrails), edited by leads: a node's
+    # names add to the default's. Any spelling, accents, case and plurals are matched.
+    competitors = models.TextField(
+        _("competitor banks and products"),
+        blank=True,
+        help_text=_(
+            "One per line: never allowed in a prompt (removed with a note when an analyst "
+            "types one)."
+        ),
+    )
+    public_figures = models.TextField(
+        _("public figures"),
+        blank=True,
+        help_text=_(
+            "One per line, by name: never allowed in a prompt (removed with a note when an "
+            "analyst types one)."
+        ),
+    )
         _("notes for the prompt writer"),
         blank=True,
         help_text=_("Read by the language model; not copied into the prompt."),
@@ -150,6 +168,14 @@ class BrandGuideline(models.Model):
     def forbidden_terms_list(self) -> list[str]:
         return _lines(self.forbidden_terms)
 
+
+    @property
+    def competitors_list(self) -> list[str]:
+        return _lines(self.competitors)
+
+    @property
+    def public_figures_list(self) -> list[str]:
+        return _lines(self.public_figures)
 
 class StylePreset(models.Model):
     """A look an analyst can pick for a brief: phrases added to the prompts."""

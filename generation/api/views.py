@@ -32,6 +32,7 @@ from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
 from generation.briefs import services
 from generation.briefs.permissions import briefs_visible_to
+from generation.guardrails.messages import removal_items, removal_message
 from generation.models import (
     Brief,
     BriefReference,
@@ -342,7 +343,11 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         brief = self._brief_to_change()
         data = _valid(inputs.PromptEditInput, request.data)
         version = services.prompt_version_edit(brief, author=request.user, **data)
-        return Response(s.PromptVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        body = dict(s.PromptVersionSerializer(version).data)
+        # What the guardrails removed from the sent text, and which rule (issue 14 item 3).
+        body["removed"] = removal_items(version.guardrail_removals)
+        body["removed_message"] = removal_message(version.guardrail_removals)
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Rewrite the prompt from the references as a new version",

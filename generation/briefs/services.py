@@ -35,7 +35,12 @@ from generation.backends.base import (
     PromptResult,
     ReferenceNote,
 )
-from generation.backends.prompt.rules import CLIP_WINDOW, clip_window_tokens, enforce
+from generation.backends.prompt.rules import (
+    CLIP_WINDOW,
+    clip_window_tokens,
+    enforce,
+    guardrail_scrub,
+)
 from generation.briefs.guidelines import guidelines_for, style_spec
 from generation.briefs.permissions import can_change
 from generation.descriptions import describe_config, descriptions_for, images_describe
@@ -458,9 +463,13 @@ def _analyst_version_save(
     a page reads it in its own language, not in the one the saver's page spoke.
     """
     rationale_es, rationale_en = rationale
+    guidelines = guidelines_for(brief.node)
+    # What the concept guardrails take out of the analyst's words, told back to the analyst
+    # (issue 14 item 3): the edit is saved without them, never refused for them.
+    removals = guardrail_scrub(positive, guidelines).removals
     result = enforce(
         PromptResult(positive=positive, negative=negative, rationale=rationale_en, model_id=""),
-        guidelines_for(brief.node),
+        guidelines,
         style_spec(brief.style_preset),
     )
     tokens = clip_window_tokens(result.positive)
@@ -472,7 +481,7 @@ def _analyst_version_save(
                 "phrase (before the first comma)."
             ).format(tokens=tokens, window=CLIP_WINDOW)
         )
-    return _prompt_version_create(
+    version = _prompt_version_create(
         brief,
         positive=result.positive,
         negative=result.negative,
@@ -483,6 +492,9 @@ def _analyst_version_save(
         author=author,
         restored_from=restored_from,
     )
+    # Not stored: the page and the API say it once, right after the save.
+    version.guardrail_removals = removals
+    return version
 
 
 class HandEditWouldBeReplaced(Exception):

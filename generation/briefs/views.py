@@ -51,6 +51,7 @@ from generation.briefs.forms import (
     ShareForm,
 )
 from generation.briefs.permissions import briefs_visible_to, can_change
+from generation.guardrails.messages import removal_message
 from generation.models import Brief, GeneratedImage, ModelJob, PromptVersion
 from generation.sharing import links as sharing
 from generation.sharing import selectors as share_selectors
@@ -280,6 +281,10 @@ def brief_prompt_edit(request: HttpRequest, brief: Brief) -> HttpResponse:
         form.add_error("positive", refused)
         return _detail(request, brief, prompt_form=form)
     messages.success(request, _("Prompt saved as version {number}.").format(number=version.number))
+    # Which guardrail removed which words ("Se quitó «niños» (menores de edad)").
+    removed = removal_message(version.guardrail_removals)
+    if removed:
+        messages.warning(request, removed)
     if " ".join(version.positive.split()) != " ".join(form.cleaned_data["positive"].split()):
         messages.info(
             request,
