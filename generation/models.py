@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Objective
+from yenni_site.language import page_language
 
 # What a new brief's description must at least say. Not a column rule (briefs made by
 # scripts and tests may be shorter): the web form and the API read it from here.
@@ -86,24 +87,6 @@ class BrandGuideline(models.Model):
         ),
     )
     notes = models.TextField(
-    # The concept guardrails' name lists (generation.guardrails), edited by leads: a node's
-    # names add to the default's. Any spelling, accents, case and plurals are matched.
-    competitors = models.TextField(
-        _("competitor banks and products"),
-        blank=True,
-        help_text=_(
-            "One per line: never allowed in a prompt (removed with a note when an analyst "
-            "types one)."
-        ),
-    )
-    public_figures = models.TextField(
-        _("public figures"),
-        blank=True,
-        help_text=_(
-            "One per line, by name: never allowed in a prompt (removed with a note when an "
-            "analyst types one)."
-        ),
-    )
         _("notes for the prompt writer"),
         blank=True,
         help_text=_("Read by the language model; not copied into the prompt."),
@@ -168,14 +151,6 @@ class BrandGuideline(models.Model):
     def forbidden_terms_list(self) -> list[str]:
         return _lines(self.forbidden_terms)
 
-
-    @property
-    def competitors_list(self) -> list[str]:
-        return _lines(self.competitors)
-
-    @property
-    def public_figures_list(self) -> list[str]:
-        return _lines(self.public_figures)
 
 class StylePreset(models.Model):
     """A look an analyst can pick for a brief: phrases added to the prompts."""
@@ -328,7 +303,10 @@ class PromptVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     positive = models.TextField(_("prompt"), max_length=2000)
     negative = models.TextField(_("negative prompt"), max_length=2000, blank=True)
-    rationale = models.TextField(_("rationale"), blank=True)
+    rationale = models.TextField(_("rationale"), blank=True)  # English
+    # The same rationale for Spanish pages (issue 16 item 6); empty on rows older than it that
+    # the data migration could not translate: those pages show the English one, marked so.
+    rationale_es = models.TextField(_("rationale (Spanish)"), blank=True)
     source = models.CharField(_("written by"), max_length=10, choices=Source.choices)
     model_id = models.CharField(_("model"), max_length=255, blank=True)
     fallback_reason = models.TextField(
@@ -366,6 +344,20 @@ class PromptVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brief_id} v{self.number}"
+
+    @property
+    def rationale_language(self) -> str:
+        """The language of the rationale a page in the active language shows ("es" or "en").
+
+        English when the page is, or when no Spanish one was written (an old row): then the
+        page marks it lang="en" rather than pass English off as Spanish.
+        """
+        return "es" if page_language() == "es" and self.rationale_es else "en"
+
+    @property
+    def rationale_in_page_language(self) -> str:
+        return self.rationale_es if self.rationale_language == "es" else self.rationale
+
 
 
 class ModelJob(models.Model):

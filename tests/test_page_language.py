@@ -292,7 +292,9 @@ def _neutral_data() -> None:
         (Creative, ["name", "headline", "body"]),
         (ImageDescription, ["text", "text_es"]),
         (Brief, ["title", "description", "audience", "tone"]),
-        (PromptVersion, ["positive", "negative", "rationale"]),
+        # A prompt's rationale is the product's words, written in both languages (issue 16
+        # item 6: an English one on Spanish pages went unseen while it was tokenised): kept.
+        (PromptVersion, ["positive", "negative"]),
         (ShareLink, ["agency"]),
         (Board, ["name"]),
         (ImageFetchFailure, ["error"]),

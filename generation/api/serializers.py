@@ -279,6 +279,7 @@ class PromptVersionSerializer(serializers.ModelSerializer):
             "positive",
             "negative",
             "rationale",
+            "rationale_es",
             "source",
             "model_id",
             "fallback_reason",
@@ -286,6 +287,16 @@ class PromptVersionSerializer(serializers.ModelSerializer):
             "restored_from",
             "created_at",
         ]
+        extra_kwargs = {
+            "rationale": {
+                "help_text": "Why the prompt reads as it does, in English (the language "
+                "model's own words when it wrote the prompt)."
+            },
+            "rationale_es": {
+                "help_text": "The same in Spanish; empty on older versions whose rationale "
+                "exists only in English."
+            },
+        }
 
 
 class BriefReferenceSerializer(serializers.ModelSerializer):

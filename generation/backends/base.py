@@ -115,9 +115,10 @@ class Guidelines:
 class StyleSpec:
     """A style preset: phrases added to the prompt and to the negative prompt."""
 
-    name: str = ""
+    name: str = ""  # the preset's English name
     positive: str = ""
     negative: str = ""
+    name_es: str = ""  # its Spanish name, for the Spanish rationale
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,12 @@ class PromptRequest:
 class PromptResult:
     positive: str
     negative: str
-    rationale: str
+    rationale: str  # English (the LLM's own words when it wrote the prompt)
     model_id: str
     # Set when the LLM's answers were rejected and the composer wrote the prompt instead.
     fallback_reason: str = ""
+    # The rationale for Spanish pages (issue 16 item 6); "" when none was written.
+    rationale_es: str = ""
 
 
 class PromptWriter(Protocol):

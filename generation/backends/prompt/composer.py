@@ -16,10 +16,13 @@ from fractions import Fraction
 from functools import lru_cache
 
 import simplemma
+from django.utils.translation import gettext, pgettext
 
+from creatives.vocabulary import COLOUR_LABELS
 from generation.backends.base import ModelRole, PromptRequest, PromptResult, ReferenceNote
 from generation.backends.prompt import rules as prompt_rules
 from generation.backends.prompt import vocabulary
+from yenni_site.language import in_both_languages, page_language
 
 # Photographic defects every SDXL negative prompt carries.
 BASE_NEGATIVE = "blurry, low quality, deformed hands, extra fingers, distorted face"
@@ -510,15 +513,21 @@ class ComposerWriter:
         choices = [c for c in _told_choices(found, styled=styled) if c[3] in offered]
         kept = [c for c in choices if prompt_rules.split_phrases(c[3].lower())[0] in final]
         cut = [c[0] for c in choices if c not in kept]
-        rationale = _rationale(
-            total=found.total,
-            choices=[(label, value, choice) for label, value, choice, _ in kept],
-            tone=tone.text,
-            style_name=request.style.name if styled else "",
-            dropped=dropped,
-            cut=cut,
+        # Written once per site language (issue 16 item 6): the page shows the one it speaks.
+        # In Spanish the tone is the analyst's own words, in English the prompt's.
+        rationale_es, rationale = in_both_languages(
+            lambda: _rationale(
+                total=found.total,
+                choices=[(label, choice) for label, _value, choice, _ in kept],
+                tone=(tone.text and (request.tone or "").strip())
+                if page_language() == "es"
+                else tone.text,
+                style_name=_style_name(request) if styled else "",
+                dropped=dropped,
+                cut=cut,
+            )
         )
-        return replace(result, rationale=rationale)
+        return replace(result, rationale=rationale, rationale_es=rationale_es)
 
 
 @dataclass(frozen=True)
@@ -678,46 +687,89 @@ def _has_colour(reference: ReferenceNote, colours: list[Choice]) -> bool:
     return any(c.phrase in held for c in colours)
 
 
+def _style_name(request: PromptRequest) -> str:
+    spanish = request.style.name_es or request.style.name
+    return spanish if page_language() == "es" else request.style.name
+
+
 def _rationale(
     *,
     total: int,
-    choices: list[tuple[str, str, Choice]],
+    choices: list[tuple[str, Choice]],
     tone: str,
     style_name: str,
     dropped: list[str],
     cut: list[str],
 ) -> str:
+    """Why the prompt reads as it does, in the active language (called once per language).
+
+    The prompt's own words stay as written (they are English by design), quoted; the sentence
+    around them, the attribute names and the colours follow the language.
+    """
     # Choices with the same support ("2 of 3 references, 83 %") are told together; that keys
     # on numbers, not on which references, so the order of the references cannot change it.
     groups: dict[tuple[int, Fraction], list[str]] = {}
-    for label, value, choice in choices:
-        groups.setdefault((choice.support, choice.share), []).append(f"{label} {value}")
+    for label, choice in choices:
+        groups.setdefault((choice.support, choice.share), []).append(_told(label, choice.phrase))
     parts = [
-        f"{_and_list(items)} from {support} of {total} references "
-        f"({_percent(share)} % of the weight)"
+        gettext("{items} from {support} of {total} references ({percent} % of the weight)").format(
+            items=_and_list(items), support=support, total=total, percent=_percent(share)
+        )
         for (support, share), items in sorted(groups.items(), key=lambda g: -g[0][1])
     ]
     if parts:
         first = "; ".join(parts)
         first = first[0].upper() + first[1:] + "."
     elif total:
-        first = f"The {total} references share no setting, light or palette, so the brief led."
+        first = gettext(
+            "The {total} references share no setting, light or palette, so the brief led."
+        ).format(total=total)
     else:
-        first = "No reference images were given, so the prompt comes from the brief alone."
+        first = gettext("No reference images were given, so the prompt comes from the brief alone.")
     extras = []
     if tone:
-        extras.append(f"tone: {tone}")
+        extras.append(gettext("tone: {tone}").format(tone=tone))
     if style_name:
-        extras.append(f"style preset: {style_name}")
+        extras.append(gettext("style preset: {name}").format(name=style_name))
     if dropped:
-        extras.append(f"brief words left out (no translation): {', '.join(dropped)}")
+        extras.append(
+            gettext("brief words left out (no translation): {words}").format(
+                words=", ".join(dropped)
+            )
+        )
     if cut:
-        extras.append(f"left out to fit the image model's 77-token window: {', '.join(cut)}")
+        extras.append(
+            gettext("left out to fit the image model's 77-token window: {labels}").format(
+                labels=", ".join(_RATIONALE_LABELS[label]() for label in cut)
+            )
+        )
     if not extras:
         return first
     second = "; ".join(extras)
     return f"{first} {second[0].upper()}{second[1:]}."
 
 
+# What the rationale calls each attribute; called, so each reads in the active language.
+_RATIONALE_LABELS = {
+    "setting": lambda: pgettext("prompt rationale", "setting"),
+    "people": lambda: pgettext("prompt rationale", "people"),
+    "lighting": lambda: pgettext("prompt rationale", "lighting"),
+    "palette": lambda: pgettext("prompt rationale", "palette"),
+    "style": lambda: pgettext("prompt rationale", "style"),
+}
+
+
+def _told(label: str, phrase: str) -> str:
+    """One choice as the rationale tells it: "lighting 'soft light'", "paleta de blanco y negro"."""
+    if label == "palette":
+        # The palette's colours are the describer's names: each reads as the library names it.
+        colours = [str(COLOUR_LABELS.get(c, c)) for c in phrase.split(" and ")]
+        return gettext("palette {colours}").format(colours=_and_list(colours))
+    words = gettext("'{words}'").format(words=phrase)
+    return f"{_RATIONALE_LABELS[label]()} {words}"
+
+
 def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return gettext("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])

@@ -17,6 +17,9 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+
 from generation.backends.base import (
     BackendUnavailable,
     ModelRole,
@@ -167,11 +170,32 @@ class LlmPromptWriter:
             negative=negative,
             rationale=rationale[:MAX_RATIONALE_CHARS],
             model_id=self.model_id,
+            rationale_es=spanish_rationale(request),
         )
         return prompt_rules.enforce(result, request.guidelines, request.style)
 
 
 # --- pieces kept apart so tests can reach them ---------------------------------------------
+
+
+def spanish_rationale(request: PromptRequest) -> str:
+    """What Spanish pages say about an LLM-written prompt (issue 16 item 6).
+
+    The model's rationale is English and is not translated by another model: this sentence
+    is composed here from what the model was given, so it is true without reading its answer.
+    """
+    with translation.override("es"):
+        count = len(request.references)
+        references = ngettext("{count} reference", "{count} references", count).format(count=count)
+        tone = (request.tone or "").strip()
+        if tone:
+            return gettext(
+                "Prompt written by the language model from {references}, the tone “{tone}” "
+                "and the brand's guidelines."
+            ).format(references=references, tone=tone)
+        return gettext(
+            "Prompt written by the language model from {references} and the brand's guidelines."
+        ).format(references=references)
 
 
 def build_messages(request: PromptRequest) -> list[dict[str, str]]:
