@@ -86,6 +86,24 @@ class BrandGuideline(models.Model):
             "it) and always added to the negative prompt."
         ),
     )
+    # The concept guardrails' name lists (generation.guardrails), edited by leads: a node's
+    # names add to the default's. Any spelling, accents, case and plurals are matched.
+    competitors = models.TextField(
+        _("competitor banks and products"),
+        blank=True,
+        help_text=_(
+            "One per line: never allowed in a prompt (removed with a note when an analyst "
+            "types one)."
+        ),
+    )
+    public_figures = models.TextField(
+        _("public figures"),
+        blank=True,
+        help_text=_(
+            "One per line, by name: never allowed in a prompt (removed with a note when an "
+            "analyst types one)."
+        ),
+    )
     notes = models.TextField(
         _("notes for the prompt writer"),
         blank=True,
@@ -150,6 +168,14 @@ class BrandGuideline(models.Model):
     @property
     def forbidden_terms_list(self) -> list[str]:
         return _lines(self.forbidden_terms)
+
+    @property
+    def competitors_list(self) -> list[str]:
+        return _lines(self.competitors)
+
+    @property
+    def public_figures_list(self) -> list[str]:
+        return _lines(self.public_figures)
 
 
 class StylePreset(models.Model):
@@ -357,7 +383,6 @@ class PromptVersion(models.Model):
     @property
     def rationale_in_page_language(self) -> str:
         return self.rationale_es if self.rationale_language == "es" else self.rationale
-
 
 
 class ModelJob(models.Model):

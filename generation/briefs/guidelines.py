@@ -30,11 +30,16 @@ def guidelines_for(node: Node | None) -> Guidelines:
         default.always_include_list if default else []
     )
     notes = "\n".join(layer.notes for layer in layers if layer.notes)
+    # The leads' name lists add up too; with no guideline at all the guardrails' defaults apply.
+    competitors = _unique(n for layer in layers for n in layer.competitors_list)
+    public_figures = _unique(n for layer in layers for n in layer.public_figures_list)
     return Guidelines(
         always_include=_unique(always),
         negative_terms=_unique(negative),
         forbidden_terms=_unique(forbidden),
         notes=notes,
+        competitors=competitors if layers else None,
+        public_figures=public_figures if layers else None,
     )
 
 
