@@ -231,6 +231,20 @@ def test_grammar_words_around_an_untranslatable_word_do_not_become_salad():
     assert salad(translation.text) == []
 
 
+def test_a_preposition_of_a_dropped_phrase_goes_with_it_and_articles_agree():
+    assert translate("Paga los zarandajos sin zurrar de casa") == Translation(
+        "pay home", ("zarandajos", "zurrar")
+    )
+    assert translate("Abre una cuenta").text == "open an account"
+
+
+def test_a_spanish_field_with_no_glossary_word_is_still_read_as_spanish():
+    # "Zurradores" has no entry: the field must not pass through in Spanish, the place stays.
+    assert translate("Zurradores de Bogotá") == Translation("Bogotá", ("Zurradores",))
+    assert translate("Bogotá").text == "Bogotá"
+    assert translate("Santa Marta") == Translation("Santa Marta", ())
+
+
 def _night_references() -> list[ReferenceNote]:
     return _references(
         [

@@ -40,6 +40,8 @@ GLOSSARY = vocabulary.glossary("glossary_es_en.tsv")
 CONNECTORS = vocabulary.pairs("connectors_es_en.tsv")
 # Words spelt the same in both languages that a Spanish brief may carry.
 SHARED_WORDS = vocabulary.words("shared_words.txt")
+# Colombian places, names even as a brief's first word (data/places_co.txt).
+PLACES = vocabulary.words("places_co.txt")
 # A tone's one lighting and colour temperature (data/tones_es_en.tsv).
 TONES = vocabulary.table("tones_es_en.tsv")
 
@@ -85,7 +87,14 @@ def _reads_spanish(tokens: list[str]) -> bool:
         if w not in SHARED_WORDS and (w in GLOSSARY or (w.isalpha() and _lemma(t) in GLOSSARY))
     ]
     accented = any(_plain(t) != t.lower() for t in tokens if t[:1].islower())
-    return not english and (bool(hits) or accented)
+    if english:
+        return False
+    if hits or accented:
+        return True
+    # No glossary word: simplemma's own Spanish word list decides ("Conductores de Bogotá" is
+    # Spanish though no word of it is in the glossary, and must not pass through untranslated).
+    words = [t for t in tokens if t[:1].isalpha()]
+    return bool(words) and simplemma.in_target_language(" ".join(words), lang="es") >= 0.5
 
 
 def _is_name(token: str, at_start: bool) -> bool:
@@ -104,6 +113,8 @@ def _is_name(token: str, at_start: bool) -> bool:
     if not token[0].isupper():
         return False
     if not at_start:
+        return True
+    if _plain(token) in PLACES:
         return True
     return not simplemma.is_known(token.lower(), lang="es") and _plain(token) not in GLOSSARY
 
@@ -233,6 +244,8 @@ def translate(text: str) -> Translation:
         items = _without_loose_connectors(items)
     words = [english for english, _, _ in items if english]
     joined = " ".join(words)
+    # "un/una" translated before the noun moved: "a account" → "an account".
+    joined = re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", joined)
     joined = re.sub(r"\s+([,.;:%!?)])", r"\1", joined)
     # "1 , 2" back to "1,2" and "18 - 25" to "18-25": the rules read them as one figure.
     joined = re.sub(r"(\d)\s*([-/.,])\s*(\d)", r"\1\2\3", joined)
@@ -287,9 +300,16 @@ def _without_loose_connectors(items: list[tuple[str, str, str]]) -> list[tuple[s
                 loose = following[1] == "c"
             else:
                 # A preposition needs a word before it and a word (or an article) after it.
+                # After a dropped word that was itself the object of a preposition ("sin
+                # salir de casa" with "salir" dropped), the preposition belongs to the lost
+                # phrase; after a dropped adjective ("ahorro escalonado para") it stays.
+                start = index
+                while start and items[start - 1][1] == "gap":
+                    start -= 1
                 loose = (
                     not out
                     or out[-1][1] == "c"
+                    or (start < index and start > 0 and items[start - 1][1] == "c")
                     or (following[1] == "c" and following[0] not in _ARTICLES)
                 )
             if loose:
