@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from generation import guardrails
 from generation.backends.base import Guidelines, ModelRole, PromptRequest, ReferenceNote
 from generation.backends.prompt.composer import ComposerWriter, Translation, translate
 from generation.backends.prompt.rules import (
@@ -27,6 +28,7 @@ from generation.backends.prompt.rules import (
     CLIP_WINDOW,
     clip_window_tokens,
     find_terms,
+    guardrail_lists,
     spanish_words,
     term_pattern,
 )
@@ -148,7 +150,17 @@ def measure() -> tuple[Measured, ...]:
                 negative=result.negative,
                 coverage=coverage(result.positive, brief["concepts"]),
                 missing=[c for c in brief["concepts"] if not _has(result.positive, c)],
-                leaks=find_terms(result.positive, forbidden),
+                # The brief's own forbidden words, and whatever the concept guardrails
+                # (generation.guardrails: minors, alcohol, competitors, rates…) still find.
+                leaks=[
+                    *find_terms(result.positive, forbidden),
+                    *(
+                        f"{result.positive[start:end]} ({concept})"
+                        for start, end, concept in guardrails.find(
+                            result.positive, guardrail_lists(GUIDELINES)
+                        )
+                    ),
+                ],
                 contradictions=contradictions(result.positive),
                 salad=salad(result.positive),
                 spanish=spanish_words(result.positive),

@@ -1,8 +1,11 @@
 """The composer: a deterministic prompt writer that needs no model.
 
 It merges what the best past ads have in common (weighted by their rank) with the analyst's
-brief, translated from Spanish with a small glossary of bank-campaign words, and the style
-preset and brand guidelines. Same request in, byte-identical prompt out, whatever the order
+brief, translated from Spanish on the CPU with no model (simplemma's Spanish lemmas and the
+glossary in data/: phrases first, names and acronyms kept), and the style preset and brand
+guidelines. The brief's subject leads; the tone sets the one lighting and colour temperature
+unless the brand's required phrases set it (see `_light`); the references add palette,
+composition and style. Same request in, byte-identical prompt out, whatever the order
 of the references: weights are summed as exact fractions and every tie is broken
 alphabetically. It is the default prompt writer and the language model's fallback.
 """
