@@ -45,6 +45,9 @@ def _enforced(positive: str, guidelines: Guidelines = GUIDELINES) -> str:
         ("hombre con una pistola en la mano", "hombre"),
         ("amigos con cervezas en la terraza", "amigos"),
         ("Gustavo Petro paying with a phone", "paying with a phone"),
+        ("tienda para menores de edad", "tienda"),
+        ("los menores pagan con QR", "pagan con QR"),
+        ("personas famosas en la tienda", "personas en la tienda"),
     ],
 )
 def test_each_example_of_the_issue_is_removed_from_the_positive_prompt(typed, saved):
@@ -63,6 +66,8 @@ def test_each_example_of_the_issue_is_removed_from_the_positive_prompt(typed, sa
         "baby blue walls, credit card with a chip",
         "shopkeeper in Medellín scanning a QR code",
         "house number nine, armchair, logbook",
+        "costos menores y pagos rápidos con el famoso pan de bono",
+        "uniforme colegial y cuadernos",
     ],
 )
 def test_legitimate_words_are_not_removed(prompt):
