@@ -186,7 +186,14 @@ def _word_matches(reading: str, term_word: str) -> bool:
     # add letters; a shorter word is another word: "arm" is not "arma"). Spanish: by rule.
     if reading == term_word or reading in spanish_forms(term_word):
         return True
-    return len(reading) >= len(term_word) and _english_stem(reading) == _english_stem(term_word)
+    # An English inflection keeps the whole term but a final "y" or "e" ("babies", "gambling"):
+    # a shared stem alone is not enough ("celebrate" and "celebrity" both stem to "celebr").
+    base = term_word[:-1] if term_word[-1:] in ("y", "e") else term_word
+    return (
+        len(reading) >= len(term_word)
+        and reading.startswith(base)
+        and _english_stem(reading) == _english_stem(term_word)
+    )
 
 
 # --- the concepts --------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def test_each_example_of_the_issue_is_removed_from_the_positive_prompt(typed, sa
         "house number nine, armchair, logbook",
         "costos menores y pagos rápidos con el famoso pan de bono",
         "uniforme colegial y cuadernos",
+        "friends celebrating a birthday, celebration at home",
     ],
 )
 def test_legitimate_words_are_not_removed(prompt):
