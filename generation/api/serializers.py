@@ -14,6 +14,7 @@ from rest_framework import serializers
 from campaigns.models import DailyMetric, Node
 from creatives.models import Creative, CreativeImage, CreativeImageSlot, ImageDescription
 from generation.briefs.permissions import can_change
+from generation.guardrails.messages import removal_items, removal_message
 from generation.models import (
     Brief,
     BriefReference,
@@ -297,6 +298,31 @@ class PromptVersionSerializer(serializers.ModelSerializer):
                 "exists only in English."
             },
         }
+
+
+class GuardrailRemovalSerializer(serializers.Serializer):
+    words = serializers.CharField(help_text="The words removed, as they were sent.")
+    rule = serializers.CharField(help_text="The rule that removed them, in the request's language.")
+    concept = serializers.CharField(help_text="The rule's key: minors, competitors, rates…")
+
+
+class PromptEditSerializer(PromptVersionSerializer):
+    """The saved edit and what the guardrails removed from it (issue 14 item 3)."""
+
+    removed = serializers.SerializerMethodField()
+    removed_message = serializers.SerializerMethodField(
+        help_text="One sentence naming each removal and its rule; empty when none."
+    )
+
+    class Meta(PromptVersionSerializer.Meta):
+        fields = [*PromptVersionSerializer.Meta.fields, "removed", "removed_message"]
+
+    @extend_schema_field(GuardrailRemovalSerializer(many=True))
+    def get_removed(self, version: PromptVersion) -> list[dict[str, str]]:
+        return removal_items(getattr(version, "guardrail_removals", ()))
+
+    def get_removed_message(self, version: PromptVersion) -> str:
+        return removal_message(getattr(version, "guardrail_removals", ()))
 
 
 class BriefReferenceSerializer(serializers.ModelSerializer):

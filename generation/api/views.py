@@ -32,7 +32,6 @@ from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
 from generation.briefs import services
 from generation.briefs.permissions import briefs_visible_to
-from generation.guardrails.messages import removal_items, removal_message
 from generation.models import (
     Brief,
     BriefReference,
@@ -328,9 +327,10 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         methods=["POST"],
         summary="Save the analyst's edit as a new prompt version",
         description="The brand guidelines still apply: forbidden terms are removed and the "
-        "required ones added, so the saved text may differ from what was sent.",
+        "required ones added, so the saved text may differ from what was sent; `removed` says "
+        "which words the guardrails took out and which rule removed each.",
         request=inputs.PromptEditInput,
-        responses={201: s.PromptVersionSerializer, **ERROR_RESPONSES},
+        responses={201: s.PromptEditSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def prompt(self, request: Request, pk: str) -> Response:
@@ -343,11 +343,8 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         brief = self._brief_to_change()
         data = _valid(inputs.PromptEditInput, request.data)
         version = services.prompt_version_edit(brief, author=request.user, **data)
-        body = dict(s.PromptVersionSerializer(version).data)
-        # What the guardrails removed from the sent text, and which rule (issue 14 item 3).
-        body["removed"] = removal_items(version.guardrail_removals)
-        body["removed_message"] = removal_message(version.guardrail_removals)
-        return Response(body, status=status.HTTP_201_CREATED)
+        # With what the guardrails removed from the sent text, and which rule (issue 14 item 3).
+        return Response(s.PromptEditSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Rewrite the prompt from the references as a new version",
