@@ -140,3 +140,19 @@ def test_the_language_model_check_names_the_concept_it_found():
         "The prompt contains forbidden content: little girl (minors), Davivienda "
         "(competitor banks)." in problems
     )
+
+
+def test_a_language_model_answer_with_a_forbidden_concept_is_rejected_and_says_which():
+    from generation.backends.prompt.llm import check_answer
+
+    raw = (
+        '{"prompt": "teenager drinking beer bottles at a casino, warm light", '
+        '"negative_prompt": "blurry", "rationale": "r"}'
+    )
+    answer, problems = check_answer(raw, PromptRequest(subject="x", guidelines=Guidelines()))
+
+    assert answer is not None
+    assert problems == [
+        "The prompt contains forbidden content: teenager (minors), beer bottles (alcohol), "
+        "casino (gambling)."
+    ]
