@@ -96,6 +96,8 @@ def _aimed(path: str, real: dict[str, int]) -> dict[str, int]:
     aimed = {"id": ids[resource]} if "{id}" in path else {}
     if "{image_id}" in path:
         aimed["image_id"] = real["reference"]
+    if "{number}" in path:
+        aimed["number"] = 1  # the brief's first prompt version
     return aimed
 
 
@@ -155,5 +157,5 @@ def test_no_input_makes_any_operation_answer_a_server_error(
                 except (Exception, BaseExceptionGroup) as exc:
                     failures.append(f"{operation.label}: {exc}")
 
-    assert len(operations) == 21
+    assert len(operations) == 23
     assert failures == [], "\n\n".join(failures)
