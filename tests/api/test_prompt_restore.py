@@ -139,3 +139,23 @@ def test_ranking_again_keeps_a_hand_edit_as_the_latest_prompt(db, api_for, brief
     latest = response.json()["latest_prompt"]
     assert (latest["number"], latest["source"]) == (2, "analyst")
     assert brief.prompt_versions.count() == 2
+
+
+def test_a_confirmed_rewrite_with_a_language_model_is_a_202_naming_its_job(
+    db, api_for, brief, analyst, settings, tmp_path
+):
+    _edited(brief, analyst)
+    settings.YENNI_MODELS = {
+        **settings.YENNI_MODELS,
+        "prompt": {"backend": "llm", "model": str(tmp_path / "missing"), "options": {}},
+    }
+
+    response = api_for(analyst).post(
+        _brief_url(brief, "prompt/rewrite/"), {"confirm": True}, format="json"
+    )
+
+    assert response.status_code == 202
+    job = brief.jobs.get(kind="write")
+    assert response["Location"] == f"/api/v1/jobs/{job.pk}/"
+    assert (response.json()["id"], response.json()["kind"]) == (job.pk, "write")
+    assert brief.prompt_versions.count() == 2  # written when the job runs
