@@ -79,13 +79,6 @@ if ! manage describe_images --pending --quiet; then
     warn "Describing images failed (see above); briefs still work. Retry with
          '.venv/bin/python manage.py describe_images --pending'."
 fi
-# Their sentence vectors, for the library's semantic search: NumPy on this install (no torch).
-# A first run embeds the demo's distinct descriptions once (about 8 texts a second on one
-# busy core, docs/library.md); later runs find nothing to do.
-if ! manage embed_images --pending; then
-    warn "Embedding descriptions failed (see above); the library falls back to word search.
-         Retry with '.venv/bin/python manage.py embed_images --pending'."
-fi
 
 # 4. Demo users (same passwords on every run), and the daily ingestion schedule (07:00 Bogotá;
 #    it syncs active accounts that have tokens, so the demo's inactive accounts are left alone).
@@ -105,9 +98,11 @@ if "$PY" -c 'import socket, sys; s = socket.socket(); s.settimeout(1); sys.exit(
 fi
 
 pids=()
+embed_pid=""
 # shellcheck disable=SC2329  # called from the traps below
 stop_all() {
     trap - INT TERM EXIT
+    if [ -n "$embed_pid" ]; then kill -TERM "$embed_pid" 2>/dev/null || true; fi
     [ "${#pids[@]}" -gt 0 ] || return 0
     say "Stopping Yenni Ad"
     local pid waited=0
@@ -182,9 +177,22 @@ $(printf '%s\n' "$credentials" | sed 's/^/  /')
 
 MSG
 
-# Run until Ctrl-C, or until one of the two stops by itself (then stop the other too).
+# The descriptions' sentence vectors, for the library's semantic search (NumPy on this install,
+# no torch), are written while the site already serves: a first run embeds the demo's distinct
+# descriptions once, 75 s on the loaded 2-core machine, and the library uses word search until
+# they are there. Later runs find nothing to do. Its output goes to a log, not over the server's.
+(
+    if ! manage embed_images --pending --quiet >"$DATA_DIR/embed_images.log" 2>&1; then
+        warn "Embedding descriptions failed (see $DATA_DIR/embed_images.log); the library uses
+         word search. Retry with '.venv/bin/python manage.py embed_images --pending'."
+    fi
+) &
+embed_pid=$!
+
+# Run until Ctrl-C, or until the web server or the worker stops by itself (then stop the other
+# too); the embedding job ending is not a reason to stop.
 set +e
-wait -n
+wait -n "${pids[@]}"
 status=$?
 set -e
 warn "A Yenni process stopped by itself (exit status $status); stopping the other."
