@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Objective
+from campaigns.ranking.metrics import metric_value
 from yenni_site.language import page_language
 
 # What a new brief's description must at least say. Not a column rule (briefs made by
@@ -313,6 +314,23 @@ class BriefReference(models.Model):
 
     def reason_for(self, language: str) -> str:
         return self.reason_en if language.startswith("en") else self.reason_es
+
+    def observed(self) -> float | None:
+        """The rule's metric of the piece's own stored figures (Σ spend / Σ conversions for a
+        cost per conversion): the figure a marketer can check. None where it is undefined or
+        a figure it needs is missing. The brief's cards and the agency's page both show it."""
+        sums = {}
+        for name, value in (self.figures or {}).items():
+            if name == "days":  # a count of days is not a figure of any metric
+                continue
+            try:
+                sums[name] = float(value)
+            except (TypeError, ValueError):
+                continue
+        try:
+            return metric_value(self.metric, sums)
+        except KeyError:
+            return None
 
 
 class PromptVersion(models.Model):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns import figures
-from campaigns.ranking.metrics import METRICS, metric_value
+from campaigns.ranking.metrics import METRICS
 from creatives.models import PlatformSlug
 from generation.briefs.permissions import briefs_visible_to
 from generation.models import (
@@ -353,7 +353,7 @@ def reference_card(ref: BriefReference) -> ReferenceCard:
                 if interval
                 else point
             )
-        own = _observed(ref.metric, raw)
+        own = ref.observed()
         if own is not None:
             observed = figures.metric(ref.metric, own, currency)
     shown = []
@@ -380,15 +380,6 @@ def reference_card(ref: BriefReference) -> ReferenceCard:
         platforms=[names.get(slug, slug) for slug in ref.platforms or []],
         reason=ref.reason_for(page_language()),
     )
-
-
-def _observed(metric: str, raw: dict) -> float | None:
-    """The metric of the stored figures (Σ spend / Σ conversions), None where undefined."""
-    try:
-        sums = {name: float(value) for name, value in raw.items() if name != "days"}
-        return metric_value(metric, sums)
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def batch_card(batch: ImageBatch) -> BatchCard:

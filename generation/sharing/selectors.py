@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns import figures
 from campaigns.models import Objective
-from campaigns.ranking.metrics import METRICS, metric_value
+from campaigns.ranking.metrics import METRICS
 from creatives.models import CreativeImage, PlatformSlug
 from generation.models import Brief, BriefReference, GeneratedImage, PromptVersion, ShareLink
 from yenni_site.language import page_language
@@ -152,7 +152,7 @@ def _shared_reference(
         estimate = figures.metric(ref.metric, ref.estimate, currency)
         if ref.interval_low is not None and ref.interval_high is not None:
             interval = figures.interval(ref.metric, ref.interval_low, ref.interval_high, currency)
-        own = metric_value(ref.metric, _sums(ref.figures or {}))
+        own = ref.observed()
         if own is not None:
             # The figure shown is the piece's own, the one the agency can check against its
             # spend and results; the shrunk estimate follows, labelled (issue 15 item 4).
@@ -175,17 +175,6 @@ def _shared_reference(
         interval=interval,
         figures=_figures(ref.figures or {}, currency),
     )
-
-
-def _sums(stored: dict) -> dict[str, float]:
-    """A reference's stored figures as numbers (its days are not a figure of a metric)."""
-    sums = {}
-    for name, value in stored.items():
-        try:
-            sums[name] = float(value)
-        except (TypeError, ValueError):
-            continue
-    return sums
 
 
 def _reason_without_figures(ref: BriefReference, *, brief: Brief, metric_label: str) -> str:
