@@ -155,10 +155,15 @@ class ShareLinkInput(ModelInput):
         default=_share_days,
         help_text="How long the link works; YENNI_SHARE_DAYS when left out.",
     )
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Share even though no image of the brief is picked (the agency then sees the "
+        "brief and its references without images); without it such a request answers 409.",
+    )
 
     class Meta:
         model = ShareLink
-        fields = ["agency", "days", "show_figures"]
+        fields = ["agency", "days", "show_figures", "confirm"]
         extra_kwargs = {"show_figures": {"default": False}}
 
 

@@ -30,6 +30,7 @@ from creatives.serving import stored_file_response
 from generation.api import inputs
 from generation.api import serializers as s
 from generation.api.permissions import AUTHENTICATION_CLASSES, UsesBriefs, brief_change_check
+from generation.backends.availability import image_generation
 from generation.briefs import services
 from generation.briefs.permissions import briefs_visible_to
 from generation.models import (
@@ -43,6 +44,7 @@ from generation.models import (
     StylePreset,
 )
 from generation.sharing import links as sharing
+from generation.sharing.selectors import shared_images
 from yenni_site.roles import is_lead
 
 # Ids in addresses: digits only, at most 18 so any of them fits a 64-bit column; anything else
@@ -415,14 +417,42 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Queue a batch of images; poll the job until it finishes",
         description="Missing fields take the brief's values. Answers at once with the batch "
-        "and its job; Location names the job.",
+        "and its job; Location names the job. When this server has no image model (the "
+        'default install) the answer is 409 with `code` "no_image_model" and nothing is '
+        "queued: retrying does not help until an operator adds one (docs/models.md).",
         request=inputs.GenerateInput,
-        responses={202: s.ImageBatchSerializer, **ERROR_RESPONSES},
+        responses={
+            202: s.ImageBatchSerializer,
+            409: OpenApiResponse(
+                description="No image model on this server: `detail` says so, `how_to_fix` "
+                "is what an operator does. Nothing was queued."
+            ),
+            **ERROR_RESPONSES,
+        },
     )
     @action(detail=True, methods=["post"])
     def generate(self, request: Request, pk: str) -> Response:
         brief = self._brief_to_change()
         data = _valid(inputs.GenerateInput, request.data)
+        state = image_generation()
+        if not state.active:
+            # A batch queued now could only end "No model available": say so before queuing.
+            # 409 (the request conflicts with the server's state), not 503: a 5xx is logged as
+            # a server error (and mailed to admins) for an expected, lasting condition, and
+            # tells clients to retry, which cannot help. `code` tells it from the 409s that ask
+            # for confirm=true.
+            return Response(
+                {
+                    "detail": _(
+                        "No image model is installed on this server, so no images can be "
+                        "generated. An operator adds one as docs/models.md says; meanwhile the "
+                        "prompt can be copied into any image tool."
+                    ),
+                    "code": "no_image_model",
+                    "how_to_fix": _(state.operator_note),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         batch = services.batch_queue(brief, **data)
         # Read again: with a synchronous broker the job may already have finished.
         batch = _batches().get(pk=batch.pk)
@@ -460,9 +490,17 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
         methods=["POST"],
         summary="Create a read-only link for an agency",
         description="The answer holds the link's address, the only time it is shown: Yenni "
-        "stores a hash of its secret, never the secret.",
+        "stores a hash of its secret, never the secret. When no image of the brief is picked "
+        'the answer is 409 with `code` "no_picked_images" and no link is made, unless '
+        "`confirm` is true (as the web page asks first).",
         request=inputs.ShareLinkInput,
-        responses={201: s.ShareLinkCreatedSerializer, **ERROR_RESPONSES},
+        responses={
+            201: s.ShareLinkCreatedSerializer,
+            409: OpenApiResponse(
+                description="No image of the brief is picked: pick some, or send confirm=true."
+            ),
+            **ERROR_RESPONSES,
+        },
     )
     @action(detail=True, methods=["get", "post"], url_path="share-links", pagination_class=None)
     def share_links(self, request: Request, pk: str) -> Response:
@@ -472,6 +510,19 @@ class BriefViewSet(ApiMixin, viewsets.GenericViewSet):
             return Response(s.ShareLinkSerializer(links, many=True).data)
         brief = self._brief_to_change()
         data = _valid(inputs.ShareLinkInput, request.data)
+        if not data.pop("confirm") and not shared_images(brief).exists():
+            # The agency would open a page with no image: asked first, as the web form does.
+            return Response(
+                {
+                    "detail": _(
+                        "No image of this brief is picked, so the agency would see the brief "
+                        "and its references without any image. Pick images first, or send "
+                        "confirm=true to share anyway."
+                    ),
+                    "code": "no_picked_images",
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         try:
             link, token = sharing.share_link_create(brief=brief, created_by=request.user, **data)
         except ValueError as exc:  # the service's own checks (an agency of only spaces)

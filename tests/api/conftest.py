@@ -95,6 +95,12 @@ def preset(db) -> StylePreset:
 
 
 @pytest.fixture
+def image_model_configured(settings) -> None:
+    """SDXL named in the settings, so generate/ queues (no weights load until a job runs)."""
+    settings.YENNI_MODELS = {**settings.YENNI_MODELS, "image": {"backend": "sdxl", "model": "x"}}
+
+
+@pytest.fixture
 def other_analyst(db) -> User:
     user = User.objects.create_user(username="olga_analyst", password="s3cret-pass")
     user.groups.add(Group.objects.get(name="Analysts"))

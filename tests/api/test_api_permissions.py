@@ -45,7 +45,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, media_storage, analyst) -> World:
+def world(db, media_storage, analyst, image_model_configured) -> World:
     """A brief with one of everything, built directly: no ranking needed to test access."""
     node = Node.objects.create(name="Wompi", slug="wompi")
     image = make_image()
@@ -132,7 +132,7 @@ MATRIX = [
         "share create",
         "post",
         "/api/v1/briefs/{brief}/share-links/",
-        {"agency": "Sancho", "days": 2},
+        {"agency": "Sancho", "days": 2, "confirm": True},
         (201, 404, 403, 403, 401),
     ),
     ("job", "get", "/api/v1/jobs/{job}/", None, (200, 404, 200, 403, 401)),

@@ -8,34 +8,63 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from generation.backends.image.none import HOW_TO_ADD, NO_IMAGE_MODEL
+from generation.backends.image.none import HOW_TO_ADD
 from generation.models import ImageBatch, ModelJob
 from tests.api.helpers import _brief_url, _generate
 
 
-def test_generating_without_an_image_model_ends_unavailable_with_what_to_do(
+def test_generating_without_an_image_model_is_refused_up_front_and_queues_nothing(
     api_for, brief, analyst, django_capture_on_commit_callbacks
 ):
     api = api_for(analyst)
 
     response = _generate(api, brief, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 202
-    batch = ImageBatch.objects.get(brief=brief)
-    assert response["Location"] == f"/api/v1/jobs/{batch.job_id}/"
-    queued = response.json()
-    assert (queued["id"], queued["job"]["status"], queued["image_count"]) == (batch.pk, "queued", 4)
-    job = api.get(response["Location"]).json()
-    assert {key: job[key] for key in ("kind", "status", "finished", "attempts", "error")} == {
-        "kind": "generate",
-        "status": "unavailable",
-        "finished": True,
-        "attempts": 1,
-        "error": NO_IMAGE_MODEL,
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "No image model is installed on this server, so no images can be generated. "
+        "An operator adds one as docs/models.md says; meanwhile the prompt can be copied into "
+        "any image tool.",
+        "code": "no_image_model",
+        "how_to_fix": HOW_TO_ADD,
     }
-    assert job["how_to_fix"] == HOW_TO_ADD
-    assert job["status_label"] == "No model available"
+    assert not ImageBatch.objects.exists()
+    assert not ModelJob.objects.filter(kind=ModelJob.Kind.GENERATE).exists()
     assert api.get(_brief_url(brief, "images/")).json() == []
+
+
+def test_the_refusal_names_an_unknown_backend_in_the_operators_words(
+    api_for, brief, analyst, settings
+):
+    settings.YENNI_MODELS = {**settings.YENNI_MODELS, "image": {"backend": "dalle"}}
+
+    response = api_for(analyst).post(_brief_url(brief, "generate/"), {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "no_image_model"
+    assert response.json()["how_to_fix"].startswith(
+        "YENNI_IMAGE_BACKEND=dalle is not an image backend"
+    )
+    assert not ImageBatch.objects.exists()
+
+
+def test_a_bad_generate_request_is_still_a_400_without_an_image_model(api_for, brief, analyst):
+    response = api_for(analyst).post(_brief_url(brief, "generate/"), {"seed": -3}, format="json")
+
+    assert response.status_code == 400
+    assert not ImageBatch.objects.exists()
+
+
+def test_the_refusal_is_in_spanish_for_a_spanish_client(api_for, brief, analyst):
+    api = api_for(analyst)
+    api.credentials(HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"])
+
+    response = api.post(_brief_url(brief, "generate/"), {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith(
+        "No hay ningún modelo de imágenes instalado en este servidor"
+    )
 
 
 @pytest.mark.slow
@@ -67,7 +96,7 @@ def test_generating_with_the_tiny_sdxl_model_makes_four_images(
 
 
 def test_generate_takes_its_settings_from_the_request_or_else_the_brief(
-    api_for, brief, analyst, preset
+    api_for, brief, analyst, preset, image_model_configured
 ):
     response = api_for(analyst).post(
         _brief_url(brief, "generate/"),

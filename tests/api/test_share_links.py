@@ -10,7 +10,7 @@ import pytest
 
 from generation.models import ShareLink
 from generation.sharing.links import share_link_create, token_hash
-from tests.api.helpers import _brief_url
+from tests.api.helpers import _brief_url, _finished_batch
 
 
 def test_a_new_share_link_shows_its_address_once_and_stores_only_its_hash(
@@ -20,7 +20,7 @@ def test_a_new_share_link_shows_its_address_once_and_stores_only_its_hash(
 
     response = api.post(
         _brief_url(brief, "share-links/"),
-        {"agency": "  Sancho BBDO ", "days": 3, "show_figures": True},
+        {"agency": "  Sancho BBDO ", "days": 3, "show_figures": True, "confirm": True},
         format="json",
     )
 
@@ -49,7 +49,7 @@ def test_a_share_link_lasts_the_configured_days_by_default(api_for, brief, analy
     settings.YENNI_SHARE_DAYS = 10
 
     response = api_for(analyst).post(
-        _brief_url(brief, "share-links/"), {"agency": "DDB"}, format="json"
+        _brief_url(brief, "share-links/"), {"agency": "DDB", "confirm": True}, format="json"
     )
 
     assert response.status_code == 201
@@ -95,3 +95,65 @@ def test_a_revoked_link_stops_opening(api_for, brief, analyst, client):
     assert again.status_code == 200
     assert again.json()["revoked_at"] == response.json()["revoked_at"]  # revoking is idempotent
     assert client.get(f"/s/{token}/").status_code == 410
+
+
+# --- no picked image: asked first, as on the web page (issue 14 item 7) ----------------------
+
+
+def test_sharing_with_no_picked_image_asks_for_confirmation_and_creates_nothing(
+    api_for, brief, analyst
+):
+    _finished_batch(brief)  # images, none picked
+
+    response = api_for(analyst).post(
+        _brief_url(brief, "share-links/"), {"agency": "DDB"}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "No image of this brief is picked, so the agency would see the brief and its "
+        "references without any image. Pick images first, or send confirm=true to share "
+        "anyway.",
+        "code": "no_picked_images",
+    }
+    assert not ShareLink.objects.exists()
+
+
+def test_sharing_with_no_picked_image_and_confirm_false_is_still_asked(api_for, brief, analyst):
+    response = api_for(analyst).post(
+        _brief_url(brief, "share-links/"), {"agency": "DDB", "confirm": False}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert not ShareLink.objects.exists()
+
+
+def test_sharing_with_no_picked_image_and_confirm_true_creates_the_link(api_for, brief, analyst):
+    response = api_for(analyst).post(
+        _brief_url(brief, "share-links/"), {"agency": "DDB", "confirm": True}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert ShareLink.objects.get().agency == "DDB"
+
+
+def test_sharing_with_a_picked_image_needs_no_confirmation(api_for, brief, analyst):
+    batch = _finished_batch(brief)
+    batch.images.filter(index=1).update(picked=True)
+
+    response = api_for(analyst).post(
+        _brief_url(brief, "share-links/"), {"agency": "DDB"}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert ShareLink.objects.count() == 1
+
+
+def test_the_confirmation_question_is_in_spanish_for_a_spanish_client(api_for, brief, analyst):
+    api = api_for(analyst)
+    api.credentials(HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"])
+
+    response = api.post(_brief_url(brief, "share-links/"), {"agency": "DDB"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("Ninguna imagen de este brief está elegida")
