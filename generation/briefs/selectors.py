@@ -29,6 +29,7 @@ from generation.models import (
     ModelJob,
     PromptVersion,
     ShareLink,
+    StylePreset,
 )
 from yenni_site.language import page_language
 from yenni_site.roles import is_lead
@@ -313,6 +314,11 @@ def brief_page(brief: Brief) -> BriefPage:
         style_name=brief.style_preset.name_for(page_language()) if brief.style_preset else "",
         share_links=list(brief.share_links.all()),
     )
+
+
+def active_presets() -> list[StylePreset]:
+    """The presets the generate form offers, as its choice field lists them."""
+    return list(StylePreset.objects.filter(active=True))
 
 
 def ranking_summary(brief: Brief) -> RankingSummary:

@@ -26,6 +26,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import (
@@ -39,8 +40,8 @@ from campaigns.selectors import catalog_summary
 from creatives.serving import stored_file_response
 from generation.backends.availability import image_generation
 from generation.backends.prompt.rules import CLIP_WINDOW, clip_window_tokens
+from generation.briefs import page_cache, services
 from generation.briefs import selectors as page_selectors
-from generation.briefs import services
 from generation.briefs.forms import (
     BoardPinForm,
     BriefForm,
@@ -156,29 +157,44 @@ def _detail(
     rewrite_confirm: PromptVersion | None = None,
 ) -> HttpResponse:
     page = page_selectors.brief_page(brief)
-    if prompt_form is None:
-        prompt = page.prompt
-        prompt_form = PromptForm(
-            initial={"positive": prompt.positive, "negative": prompt.negative} if prompt else None
-        )
+    changeable = can_change(request.user, brief)
+    generation = image_generation()
     context = {
         "brief": brief,
         "page": page,
-        "can_change": can_change(request.user, brief),
-        "prompt_form": prompt_form,
-        "generate_form": generate_form or _generate_form(brief),
+        "can_change": changeable,
+        # Forms only where they are shown (the owner's), and built lazily: a section served
+        # from the cache never renders them.
+        "prompt_form": prompt_form or SimpleLazyObject(lambda: _prompt_form(page.prompt)),
+        "generate_form": generate_form or SimpleLazyObject(lambda: _generate_form(brief)),
         # What the current version fills of the image model's 77-token window ("62 / 77").
         "prompt_tokens": _prompt_tokens(page.prompt),
         # Known before anyone presses Generate: the page says so instead of offering it.
-        "image_generation": image_generation(),
-        "share_form": ShareForm(),
+        "image_generation": generation,
+        "share_form": SimpleLazyObject(ShareForm),
         # The hand edit a rewrite would replace: the page asks before writing over it.
         "rewrite_confirm": rewrite_confirm,
         "rewrite_warning": services.hand_edit_warning(rewrite_confirm) if rewrite_confirm else "",
         # From the batches the page already holds: no extra query.
         "has_picks": any(image.picked for card in page.batches for image in card.images),
     }
+    sections = page_cache.brief_sections(
+        page,
+        can_change=changeable,
+        is_staff=request.user.is_staff,
+        generation=generation,
+        presets=page_selectors.active_presets() if changeable and generation.active else None,
+        prompt_form_bound=prompt_form is not None,
+        generate_form_bound=generate_form is not None,
+        rewrite_confirm=rewrite_confirm,
+    )
+    context["fragments"] = page_cache.sections_rendered(request, sections, context)
     return render(request, "generation/brief_detail.html", context)
+
+
+def _prompt_form(prompt: PromptVersion | None) -> PromptForm:
+    initial = {"positive": prompt.positive, "negative": prompt.negative} if prompt else None
+    return PromptForm(initial=initial)
 
 
 def _prompt_tokens(prompt) -> dict[str, int] | None:
