@@ -10,6 +10,7 @@ from generation.guardrails.core import (
     default_lists,
     find,
     scrub,
+    scrub_names,
     trim,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "default_lists",
     "find",
     "scrub",
+    "scrub_names",
     "trim",
 ]

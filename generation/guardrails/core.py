@@ -269,16 +269,21 @@ def _matches(tokens: list[_Token], at: int, words: tuple[str, ...]) -> bool:
     )
 
 
-def _concepts(lists: Lists) -> list[tuple[str, tuple[str, ...]]]:
-    """(concept, term words) pairs, longest terms first so "fichas de casino" beats "casino"."""
+def _concepts(lists: Lists, *, names_only: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    """(concept, term words) pairs, longest terms first so "fichas de casino" beats "casino".
+
+    `names_only`: the leads' competitor and public-figure names alone, not the concepts'
+    synonyms ("celebrity" is a public-figures term, but not a name).
+    """
     pairs: list[tuple[str, tuple[str, ...]]] = []
     data = concept_terms()
-    sources = [(k, v) for k, v in data.items() if k != ALLOWED]
+    sources = [] if names_only else [(k, v) for k, v in data.items() if k != ALLOWED]
     sources += [
         (COMPETITORS, lists.competitors),
         (PUBLIC_FIGURES, lists.public_figures),
-        (GUIDELINE, lists.forbidden_terms),
     ]
+    if not names_only:
+        sources.append((GUIDELINE, lists.forbidden_terms))
     for concept, terms in sources:
         for term in terms:
             words = _term_words(term)
@@ -287,14 +292,20 @@ def _concepts(lists: Lists) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(pairs, key=lambda p: -len(p[1]))
 
 
-def find(text: str, lists: Lists = Lists()) -> list[tuple[int, int, str]]:
-    """Every forbidden span of `text`: (start, end, concept), in text order, not overlapping."""
+def find(
+    text: str, lists: Lists = Lists(), *, names_only: bool = False
+) -> list[tuple[int, int, str]]:
+    """Every forbidden span of `text`: (start, end, concept), in text order, not overlapping.
+
+    `names_only`: only the names of the leads' competitor and public-figure lists.
+    """
     if not text or not text.strip():
         return []
     folded, index, tokens = _tokens(text)
     spans: list[tuple[int, int, str]] = []
-    for m in _RATE.finditer(folded):
-        spans.append((index[m.start()], index[m.end() - 1] + 1, RATES))
+    if not names_only:
+        for m in _RATE.finditer(folded):
+            spans.append((index[m.start()], index[m.end() - 1] + 1, RATES))
     allowed = [_term_words(t) for t in concept_terms().get(ALLOWED, ())]
     taken = [False] * len(tokens)
     for i in range(len(tokens)):
@@ -302,7 +313,7 @@ def find(text: str, lists: Lists = Lists()) -> list[tuple[int, int, str]]:
             if _matches(tokens, i, words):
                 for k in range(len(words)):
                     taken[i + k] = True
-    for concept, words in _concepts(lists):
+    for concept, words in _concepts(lists, names_only=names_only):
         for i in range(len(tokens) - len(words) + 1):
             if any(taken[i : i + len(words)]) or not _matches(tokens, i, words):
                 continue
@@ -343,6 +354,38 @@ def scrub(text: str, lists: Lists = Lists()) -> Scrubbed:
 
 
 _CUT = "\x00"
+
+# A word that only ties a name to its noun ("tarjeta de Davivienda", "a card from Davivienda",
+# "portrait of Lionel Messi") goes with the name.
+_NAME_LEAD_INS = frozenset(["de", "del", "of", "from", "by"])
+_POSSESSIVE_S = re.compile(r"^['’]s\b")
+
+
+def scrub_names(text: str, lists: Lists = Lists()) -> Scrubbed:
+    """`text` without its competitor and public-figure names, and only them.
+
+    A name is a modifier or a companion in its phrase, not the phrase: "tarjeta Davivienda"
+    is still a card and "foto de Shakira sonriendo" still a smiling photo. So the name goes
+    with a preposition that tied it to its noun and an English "'s", and its clause stays;
+    the clause rule (enforce) is for things that make the scene itself wrong (minors, alcohol,
+    weapons).
+    """
+    spans = find(text, lists, names_only=True)
+    if not spans:
+        return Scrubbed(text)
+    removals = tuple(Removal(text[s:e], c) for s, e, c in spans)
+    parts, last = [], 0
+    for start, end, _ in spans:
+        match = _LAST_WORD.search(text[:start])
+        if match and fold(match.group(1))[0] in _NAME_LEAD_INS and match.start() >= last:
+            start = match.start()
+        possessive = _POSSESSIVE_S.match(text[end:])
+        if possessive:
+            end += possessive.end()
+        parts.append(text[last:start])
+        last = end
+    parts.append(text[last:])
+    return Scrubbed(_tidy(_CUT.join(parts)), removals)
 
 
 _DETERMINERS = frozenset(

@@ -263,10 +263,16 @@ def _remove_banned(
 
     A phrase with a rate or price goes whole, because half a claim ("sign saying … monthly")
     misleads the image model more than no phrase does. Another forbidden thing takes its own
-    clause only, so "school" and "backpack" stay beside a removed "kids" (issue 14 item 3).
+    clause only, so "school" and "backpack" stay beside a removed "kids" (issue 14 item 3);
+    a competitor's or a public figure's name takes only itself.
     """
     kept: list[str] = []
     for index, phrase in enumerate(phrases):
+        # Names first, as names: "tarjeta Davivienda" keeps "tarjeta" (the clause rule below
+        # would take the whole phrase for a name in its first clause).
+        phrase = guardrails.scrub_names(phrase, lists).text
+        if not phrase:
+            continue
         if not _is_banned(phrase, patterns, lists):
             kept.append(phrase)
             continue

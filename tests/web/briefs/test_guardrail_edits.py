@@ -32,8 +32,8 @@ def test_a_spanish_edit_with_children_and_a_competitor_is_saved_without_them_and
     assert response.status_code == 302
     version = brief.latest_prompt
     assert version.number == 2
-    # "tarjeta Davivienda" goes whole (the name leads its phrase); school supplies stay.
-    assert version.positive.startswith("mochila y útiles escolares, luz cálida, ")
+    # Only the name goes: "tarjeta" stays (a name is not a clause); school supplies stay.
+    assert version.positive.startswith("mochila y útiles escolares, tarjeta, luz cálida, ")
     page = client.get(reverse("brief_detail", args=[brief.pk]))
     assertContains(page, "Se quitó «niños» (menores de edad), «Davivienda» (bancos competidores).")
 
