@@ -6,7 +6,10 @@ the words it must not carry. On the whole set: mean concept coverage >= 0.8 and 
 brief, no forbidden word, no contradiction (one lighting, one colour temperature, one mood), no
 function-word salad, and every positive and negative prompt within CLIP's 77-token window.
 
-`python -m tests.generation.test_spanish_briefs` prints the figures and every prompt.
+`python -m tests.generation.test_spanish_briefs` prints the figures and every prompt; give it
+another file of the same shape (`... test_spanish_briefs PATH`, e.g. the held-out set's
+tests/generation/data/spanish_briefs_heldout.json) to measure that one. `measure(path)`
+and `summary(rows)` serve the held-out set's tests too.
 """
 
 from __future__ import annotations
@@ -125,9 +128,10 @@ class Measured:
     negative_tokens: int
 
 
-@lru_cache(maxsize=1)
-def measure() -> tuple[Measured, ...]:
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def measure(path: Path = DATA) -> tuple[Measured, ...]:
+    """Every brief of the file at `path` through the composer, measured."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
     writer = ComposerWriter(ModelRole(role="prompt", backend="composer"))
     measured = []
     for brief in data["briefs"]:
@@ -169,6 +173,44 @@ def measure() -> tuple[Measured, ...]:
             )
         )
     return tuple(measured)
+
+
+@dataclass(frozen=True)
+class Summary:
+    briefs: int
+    mean: float
+    lowest: float
+    below: int  # briefs under 0.6
+    leaks: int
+    contradictions: int
+    salad: int
+    spanish: int
+    max_positive_tokens: int
+    max_negative_tokens: int
+
+    def __str__(self) -> str:
+        return (
+            f"briefs={self.briefs} mean={self.mean:.3f} min={self.lowest:.2f} "
+            f"below0.6={self.below} leaks={self.leaks} contradictions={self.contradictions} "
+            f"salad={self.salad} spanish={self.spanish} "
+            f"max_positive_tokens={self.max_positive_tokens} "
+            f"max_negative_tokens={self.max_negative_tokens}"
+        )
+
+
+def summary(rows: tuple[Measured, ...] | list[Measured]) -> Summary:
+    return Summary(
+        briefs=len(rows),
+        mean=statistics.mean(m.coverage for m in rows),
+        lowest=min(m.coverage for m in rows),
+        below=sum(m.coverage < 0.6 for m in rows),
+        leaks=sum(len(m.leaks) for m in rows),
+        contradictions=sum(len(m.contradictions) for m in rows),
+        salad=sum(len(m.salad) for m in rows),
+        spanish=sum(bool(m.spanish) for m in rows),
+        max_positive_tokens=max(m.positive_tokens for m in rows),
+        max_negative_tokens=max(m.negative_tokens for m in rows),
+    )
 
 
 def _worst(rows: list[Measured]) -> str:
@@ -357,14 +399,9 @@ def test_every_prompt_of_the_spanish_briefs_fits_the_clip_window():
     assert over == []
 
 
-if __name__ == "__main__":
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings_test")
-    django.setup()
-    rows = list(measure())
+def report(path: Path = DATA) -> None:
+    """Print every brief's prompt and what it missed, then the summary."""
+    rows = measure(path)
     for m in rows:
         print(
             f"{m.coverage:.2f} | {m.brief['subject']} | {m.brief['audience']} | {m.brief['tone']}"
@@ -375,13 +412,15 @@ if __name__ == "__main__":
                 f"     missing={m.missing} leaks={m.leaks} "
                 f"contra={m.contradictions} salad={m.salad}"
             )
-    print(
-        f"briefs={len(rows)} mean={statistics.mean(m.coverage for m in rows):.3f} "
-        f"min={min(m.coverage for m in rows):.2f} "
-        f"below0.6={sum(m.coverage < 0.6 for m in rows)} "
-        f"leaks={sum(len(m.leaks) for m in rows)} "
-        f"contradictions={sum(len(m.contradictions) for m in rows)} "
-        f"salad={sum(len(m.salad) for m in rows)} spanish={sum(bool(m.spanish) for m in rows)} "
-        f"max_positive_tokens={max(m.positive_tokens for m in rows)} "
-        f"max_negative_tokens={max(m.negative_tokens for m in rows)}"
-    )
+    print(summary(rows))
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yenni_site.settings_test")
+    django.setup()
+    report(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext, pgettext
 
 from creatives.vocabulary import COLOUR_LABELS
 from generation.backends.base import ModelRole, PromptRequest, PromptResult, ReferenceNote
+from generation.backends.prompt import morphology, vocabulary
 from generation.backends.prompt import rules as prompt_rules
-from generation.backends.prompt import vocabulary
 from yenni_site.language import in_both_languages, page_language
 
 # Photographic defects every SDXL negative prompt carries.
@@ -38,7 +38,12 @@ REFERENCE_SUBJECT_SHARE = Fraction(1, 2)
 # The Spanish → English glossary (data/glossary_es_en.tsv): the English, its part of speech and
 # an adjective's standalone reading, by lowercase key without accents. Keys are dictionary forms
 # (lemmas) or exact forms; simplemma finds a word's lemma, so "tiendas" reaches "tienda".
-GLOSSARY = vocabulary.glossary("glossary_es_en.tsv")
+CURATED = vocabulary.glossary("glossary_es_en.tsv")
+# The general lexicon (data/lexicon_es_en.tsv, ~1,400 everyday words by category) under it: the
+# curated entries win where both have a key. English text is read with the curated glossary
+# only, as many short lexicon keys are English words too ("once", "come", "pan").
+LEXICON, ADJECTIVE_READINGS = vocabulary.lexicon("lexicon_es_en.tsv")
+GLOSSARY = {**LEXICON, **CURATED}
 # Grammar words, translated only when the text reads as Spanish ("a" and "con" are English too).
 CONNECTORS = vocabulary.pairs("connectors_es_en.tsv")
 # Words spelt the same in both languages that a Spanish brief may carry.
@@ -122,16 +127,7 @@ def _is_name(token: str, at_start: bool) -> bool:
     return not simplemma.is_known(token.lower(), lang="es") and _plain(token) not in GLOSSARY
 
 
-def _pluralise(english: str) -> str:
-    words = english.split(" ")
-    last = words[-1]
-    if last.endswith(("s", "x", "ch", "sh")):
-        plural = last if last.endswith("s") else last + "es"
-    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
-        plural = last[:-1] + "ies"
-    else:
-        plural = last + "s"
-    return " ".join([*words[:-1], plural])
+_pluralise = morphology.pluralise
 
 
 def _third_person(english: str) -> str:
@@ -148,7 +144,7 @@ def _third_person(english: str) -> str:
 def _verb_form(entry: tuple[str, str, str], surface: str, before: str) -> str:
     """The English of a Spanish verb in its place: "sin ir" → "without going"."""
     base, _, gerund = entry
-    gerund = gerund or base + "ing"
+    gerund = gerund or morphology.gerund(base)
     plain = _plain(surface)
     if plain.endswith(("ando", "iendo", "yendo")) or before in ("without", "que", "by"):
         return gerund
@@ -205,17 +201,44 @@ def translate(text: str) -> Translation:
     while i < len(tokens):
         token = tokens[i]
         at_start = i == 0 or tokens[i - 1] in _SENTENCE_END
-        if spanish and _is_name(token, at_start) and not _glossary_name(plain[i], at_start):
+        phrase = _lookup(tokens, plain, i) if spanish else None
+        if (
+            spanish
+            and _is_name(token, at_start)
+            and not _glossary_name(plain[i], at_start)
+            # "Costa Caribe", "Día de la Madre", "Estados Unidos": a phrase the lexicon holds.
+            and not (phrase and phrase[0] >= 2)
+        ):
             size = _name_length(tokens, i)
             items.append((" ".join(tokens[i : i + size]), "p", ""))
             i += size
             continue
-        found = _lookup(tokens, plain, i) if spanish else None
+        found = phrase
+        if found is None and spanish and token[0].isalpha() and plain[i] not in CONNECTORS:
+            found = _guess(token, plain[i])
         if found is None and not spanish:
             key = plain[i]
-            found = (1, GLOSSARY[key]) if key in GLOSSARY and key not in SHARED_WORDS else None
+            found = (1, CURATED[key]) if key in CURATED and key not in SHARED_WORDS else None
         if found:
             size, entry = found
+            previous = items[-1][1] if items else ""
+            if (
+                entry[1] == "v"
+                and size == 1
+                and previous in ("n", "a")
+                and (morphology.is_participle(plain[i]))
+            ):
+                # A participle after its noun is an adjective: "casa usada" → "used house".
+                entry = (morphology.participle(entry[0]), "a", "")
+            elif entry[1] == "n" and previous == "n" and plain[i] in ADJECTIVE_READINGS:
+                entry = (ADJECTIVE_READINGS[plain[i]], "a", "")
+            elif entry[1] == "n" and previous == "n" and _lemma(token) in ADJECTIVE_READINGS:
+                entry = (ADJECTIVE_READINGS[_lemma(token)], "a", "")
+            elif entry[1] == "n":
+                compound = _compound(tokens, plain, i + size, entry)
+                if compound:
+                    entry, extra = compound
+                    size += extra
             if entry[1] == "v":
                 before = items[-1][0] if items else ""
                 if before == "for" and plain[i].endswith(("ar", "er", "ir")):
@@ -252,10 +275,141 @@ def translate(text: str) -> Translation:
     joined = re.sub(r"\s+([,.;:%!?)])", r"\1", joined)
     # "1 , 2" back to "1,2" and "18 - 25" to "18-25": the rules read them as one figure.
     joined = re.sub(r"(\d)\s*([-/.,])\s*(\d)", r"\1\2\3", joined)
+    # A percentage is a figure for the copy, not the picture (and a rate claim the guardrails
+    # remove, which would leave "up to the of" behind): it goes with its "up to the … of".
+    joined = re.sub(
+        r"\b(?:(?:up to|until|to|from|of|with|for|in)\s+)?(?:the\s+)?\d+(?:[.,]\d+)?%(?:\s+of\b)?",
+        "",
+        joined,
+    )
     joined = re.sub(r"\(\s+", "(", joined)
     # "de 18 a 25 años", translated word by word, reads "of 18 to 25 years old".
     joined = re.sub(r"(?:\b(?:of|from) )?(\d+) to (\d+) years old\b", r"aged \1-\2", joined)
     return Translation(re.sub(r"\s+", " ", joined).strip(), tuple(dropped))
+
+
+# Heads that measure or group their complement rather than name a kind of it: "grupo de amigos"
+# is no "friends group", "millones de personas" no "people millions".
+_PARTITIVES = {
+    "grupo",
+    "parte",
+    "tipo",
+    "clase",
+    "millon",
+    "millones",
+    "mil",
+    "miles",
+    "cientos",
+    "monton",
+    "kilo",
+    "litro",
+    "taza",
+    "vaso",
+    "botella",
+    "lista",
+    "cantidad",
+    "mayoria",
+    "resto",
+    "conjunto",
+    "serie",
+    "par",
+    "docena",
+    "variedad",
+    "mundo",
+    "dia",
+    "mes",
+    "ano",
+    "semana",
+    "hora",
+    "fin",
+    "centro",
+    "norte",
+    "sur",
+    "oriente",
+    "occidente",
+    "zona",
+    "ciudad",
+}
+
+
+def _compound(
+    tokens: list[str], plain: list[str], j: int, head: tuple[str, str, str]
+) -> tuple[tuple[str, str, str], int] | None:
+    """ "dueños de perros" → "dog owners": noun + "de" + one bare noun, in English order.
+
+    Only when the complement is one known noun with no article, name, adjective or further
+    "de"/"y" after it ("dueños de perros y gatos" stays "owners of dogs and cats"), and the head
+    is no quantity or part ("grupo de amigos"). The complement takes its singular, as English
+    compounds do ("camiones de carga" → "cargo trucks").
+    """
+    if j + 1 >= len(tokens) or plain[j] != "de":
+        return None
+    if plain[j - 1] in _PARTITIVES or _lemma(tokens[j - 1]) in _PARTITIVES:
+        return None
+    word = tokens[j + 1]
+    if not word.isalpha() or not word.islower() or plain[j + 1] in CONNECTORS:
+        return None
+    entry = GLOSSARY.get(plain[j + 1]) or GLOSSARY.get(_lemma(word))
+    if not entry or entry[1] != "n" or " " in entry[0]:
+        return None
+    phrase = _lookup(tokens, plain, j + 1)
+    if phrase and phrase[0] > 1:
+        return None  # "de empresas familiares": the complement is a phrase of its own
+    if j + 2 < len(tokens):
+        after = plain[j + 2]
+        following = GLOSSARY.get(after) or GLOSSARY.get(_lemma(tokens[j + 2]))
+        if after in ("de", "y", "e", "o") or (
+            after not in CONNECTORS and following and following[1] in ("n", "a")
+        ):
+            return None
+    return (f"{entry[0]} {head[0]}", "n", ""), 2
+
+
+def _guess(token: str, plain: str) -> tuple[int, tuple[str, str, str]] | None:
+    """A word neither list holds, read from its shape (see `morphology`), or None.
+
+    A diminutive or a form of a known word ("casita", "cafecito"), an adverb in -mente from its
+    adjective ("rapidamente" → "quickly" when the lexicon says "rápido" is "quick"), or an
+    English cognate that simplemma's English word list knows ("organización" → "organization").
+    """
+    if morphology.is_participle(plain):
+        # simplemma keeps some participles as adjectives ("aprobado"): try the infinitive.
+        stem = plain.rstrip("s")[:-3]
+        endings = ("ar",) if plain.rstrip("s")[-3:-1] == "ad" else ("er", "ir")
+        for infinitive in (stem + ending for ending in endings):
+            entry = GLOSSARY.get(infinitive)
+            if entry and entry[1] == "v":
+                return 1, (morphology.participle(entry[0]), "a", "")
+    for base in morphology.diminutive_base(plain):
+        entry = GLOSSARY.get(base) or GLOSSARY.get(_lemma(base))
+        if entry and entry[1] in ("n", "a"):
+            english = entry[0]
+            if entry[1] == "n" and plain.endswith("s"):
+                english = _pluralise(english)
+            return 1, (english, entry[1], entry[2])
+    if plain.endswith("mente") and len(plain) > 7:
+        stem = plain[:-5]
+        entry = GLOSSARY.get(stem) or GLOSSARY.get(_plain(_lemma(stem)))
+        if entry and entry[1] == "a" and " " not in entry[0]:
+            adjective = entry[0]
+            adverb = (
+                adjective[:-1] + "ily"
+                if adjective.endswith("y")
+                else adjective[:-2] + "ly"
+                if adjective.endswith("le")
+                else adjective + "ly"
+            )
+            if morphology.english_word(adverb):
+                return 1, (adverb, "x", "")
+    lemma = _lemma(token)
+    for form in dict.fromkeys((lemma, plain)):
+        guess = morphology.cognate(form)
+        if guess:
+            english, pos = guess
+            if pos == "n" and plain != lemma and plain.endswith("s"):
+                english = _pluralise(english)
+            return 1, (english, pos, "")
+    return None
 
 
 def _glossary_name(key: str, at_start: bool) -> bool:

@@ -52,3 +52,20 @@ def table(name: str) -> dict[str, tuple[str, ...]]:
         key, *fields = line.split("\t")
         found[key] = tuple(fields)
     return found
+
+
+def lexicon(name: str) -> tuple[dict[str, Entry], dict[str, str]]:
+    """A glossary file whose key may also have a second, adjective reading on a later line.
+
+    Returns the entries (the first line of each key) and the adjective readings of keys whose
+    first line is a noun ("seguro": "insurance" as a noun, "safe" after a noun).
+    """
+    found: dict[str, Entry] = {}
+    adjectives: dict[str, str] = {}
+    for line in _lines(name):
+        spanish, english, part, *extra = line.split("\t")
+        if spanish not in found:
+            found[spanish] = (english, part, extra[0] if extra else "")
+        elif part == "a" and found[spanish][1] == "n":
+            adjectives.setdefault(spanish, english)
+    return found, adjectives

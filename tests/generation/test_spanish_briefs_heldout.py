@@ -1,0 +1,93 @@
+"""Issue 14 item 1: the composer on Spanish briefs its word lists were not grown on.
+
+tests/generation/data/spanish_briefs_heldout.json holds 40 briefs written (commit c6fdf85)
+before the general lexicon, the word-shape fallbacks and the noun-compound order existed. The
+same measure as the acceptance set (`test_spanish_briefs.measure`) runs on it.
+
+Before (composer with the ~660-entry glossary only): mean coverage 0.730, lowest 0.29, 10
+briefs under 0.6. After: mean 0.949, lowest 0.67, none under 0.6. The thresholds below sit a
+little under what was measured. `python -m tests.generation.test_spanish_briefs
+tests/generation/data/spanish_briefs_heldout.json` prints every prompt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generation.backends.prompt.composer import translate
+from generation.backends.prompt.rules import CLIP_WINDOW
+from tests.generation.test_spanish_briefs import measure, summary
+
+HELDOUT = Path(__file__).parent / "data" / "spanish_briefs_heldout.json"
+
+
+def test_the_held_out_set_holds_forty_briefs_across_nodes_tones_and_places():
+    briefs = [m.brief for m in measure(HELDOUT)]
+    assert len(briefs) == 40
+    assert len({b["node"] for b in briefs}) >= 5
+    assert len({b["tone"] for b in briefs}) >= 12
+    assert all(len(b["concepts"]) >= 4 for b in briefs)
+
+
+def test_held_out_briefs_keep_most_of_their_concepts_in_the_prompt():
+    found = summary(measure(HELDOUT))
+
+    assert found.mean >= 0.93, str(found)
+    assert found.lowest >= 0.65, str(found)
+    assert found.below == 0, str(found)
+
+
+def test_held_out_prompts_carry_no_forbidden_word_contradiction_salad_or_spanish():
+    found = summary(measure(HELDOUT))
+
+    assert (found.leaks, found.contradictions, found.salad, found.spanish) == (0, 0, 0, 0)
+
+
+def test_every_held_out_prompt_fits_the_clip_window():
+    found = summary(measure(HELDOUT))
+
+    assert found.max_positive_tokens <= CLIP_WINDOW
+    assert found.max_negative_tokens <= CLIP_WINDOW
+
+
+# --- the general rules behind the figures, one behaviour each ----------------------------
+
+
+def test_a_noun_of_a_bare_noun_reads_as_an_english_compound():
+    assert translate("Dueños de perros").text == "dog owners"
+    assert translate("Camiones de carga para la flota").text == "cargo trucks for the fleet"
+
+
+def test_a_noun_compound_is_not_made_over_a_coordination_a_phrase_or_a_quantity():
+    assert translate("Dueños de perros y gatos").text == "owners of dogs and cats"
+    assert translate("Contadores de empresas familiares").text == (
+        "accountants of family businesses"
+    )
+    assert translate("Grupo de amigos").text == "group of friends"
+
+
+def test_a_participle_after_its_noun_is_an_adjective_before_it():
+    assert translate("Casa usada").text == "used home"
+    assert translate("Crédito aprobado").text == "approved loan"
+
+
+def test_a_fixed_phrase_wins_over_a_word_by_word_reading():
+    assert translate("Recién casados que buscan apartamento").text == (
+        "newlyweds looking for apartment"
+    )
+    assert translate("Regalos para el Día de la Madre").text == "gifts for the Mother's Day"
+
+
+def test_words_in_no_list_are_read_from_their_shape_only_when_english_has_the_word():
+    # A cognate simplemma's English word list knows, a diminutive, an adverb in -mente.
+    assert translate("Organización de eventos culturales").text == (
+        "organization of cultural events"
+    )
+    assert translate("Una casita en el campo").text == "a home in the countryside"
+    assert translate("Paga rápidamente").text == "pay quickly"
+    # "zarandajo" has no English look-alike: left out, never printed in Spanish.
+    assert translate("Zarandajos de Bogotá").dropped == ("Zarandajos",)
+
+
+def test_a_percentage_is_left_to_the_copy_with_its_up_to_and_of():
+    assert translate("Financia hasta el 70% de tu casa").text == "finance home"
