@@ -91,3 +91,20 @@ def test_words_in_no_list_are_read_from_their_shape_only_when_english_has_the_wo
 
 def test_a_percentage_is_left_to_the_copy_with_its_up_to_and_of():
     assert translate("Financia hasta el 70% de tu casa").text == "finance home"
+
+
+FRESH = Path(__file__).parent / "data" / "spanish_briefs_fresh.json"
+
+
+def test_a_second_held_out_set_nobody_read_before_measuring_stays_near_the_bar():
+    # Written after the lexicon and measured once (mean 0.890, lowest 0.57, one brief under
+    # 0.6: a home insurance brief lost fire, theft and flood). Not tuned on: the bar here is
+    # what was measured, a little under, and it sits below the 0.6-each goal.
+    found = summary(measure(FRESH))
+
+    assert found.briefs == 15
+    assert found.mean >= 0.87, str(found)
+    assert found.lowest >= 0.55, str(found)
+    assert found.below <= 1, str(found)
+    assert (found.leaks, found.contradictions, found.salad, found.spanish) == (0, 0, 0, 0)
+    assert found.max_positive_tokens <= CLIP_WINDOW
