@@ -1,0 +1,271 @@
+"""The brief page's cached sections: a change shows on the very next request (issue 17 item 1).
+
+Each test first loads the page, so its sections are in the cache, then changes one thing the
+page shows and loads it again. Several changes are written with QuerySet.update(), which
+leaves updated_at alone, so a key that leaned on timestamps would fail them.
+"""
+
+# The brief page's fixtures live in tests/web/briefs/conftest.py; imported here, pytest sees
+# them, and every test that names one "redefines" it for ruff.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from generation.briefs import page_cache, services
+from generation.models import Brief, BriefReference, GeneratedImage, PromptVersion
+from generation.sharing import links as sharing
+from tests.web.briefs.conftest import brief, en, node, other_analyst  # noqa: F401 (fixtures)
+from tests.web.briefs.helpers import _batch, _png, _refs
+
+SECTIONS = [
+    f"generation/partials/brief_{name}.html"
+    for name in ("head", "references", "prompt", "generate", "batches", "share_section")
+]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _page(client, brief):
+    response = client.get(reverse("brief_detail", args=[brief.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def _rendered(response) -> list[str]:
+    return [name for name in SECTIONS if name in {t.name for t in response.templates}]
+
+
+def test_every_section_is_rendered_once_then_served_from_the_cache(en, brief):
+    en.force_login(brief.owner)
+
+    first = _page(en, brief)
+    second = _page(en, brief)
+
+    assert _rendered(first) == SECTIONS
+    assert _rendered(second) == []
+    assert _without_tokens(second) == _without_tokens(first)
+
+
+def test_excluding_a_reference_shows_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    _page(en, brief)
+    image_id = _refs(brief)[0]
+
+    en.post(reverse("brief_reference", args=[brief.pk, image_id]), {"action": "exclude"})
+    response = _page(en, brief)
+
+    assertContains(response, "1 excluded reference")
+    assertContains(response, 'data-testid="include"', count=1)
+    assertContains(response, 'data-testid="exclude"', count=3)
+
+
+def test_a_reference_rewritten_in_place_shows_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    _page(en, brief)
+
+    BriefReference.objects.filter(brief=brief, image_id=_refs(brief)[0]).update(
+        reason_en="Chosen again under the new rule"
+    )
+    response = _page(en, brief)
+
+    assertContains(response, "Chosen again under the new rule", count=2)  # card and alt text
+
+
+def test_a_new_ranking_message_shows_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    _page(en, brief)
+
+    Brief.objects.filter(pk=brief.pk).update(
+        ranking={**brief.ranking, "message_en": "Ranked again with last week's results"}
+    )
+    response = _page(en, brief)
+
+    assertContains(response, "Ranked again with last week&#x27;s results")
+
+
+def test_a_prompt_edit_and_a_restore_show_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    _page(en, brief)
+
+    en.post(
+        reverse("brief_prompt_edit", args=[brief.pk]),
+        {"positive": "a shopkeeper smiling at her phone", "negative": "blurry"},
+    )
+    edited = _page(en, brief)
+    en.post(reverse("brief_prompt_restore", args=[brief.pk, 1]))
+    restored = _page(en, brief)
+
+    assertContains(edited, "Version 2")
+    assertContains(edited, "a shopkeeper smiling at her phone")
+    assertContains(restored, "Version 3")
+    assertContains(restored, "restored from version 1")
+
+
+def test_a_prompt_changed_in_place_shows_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    _page(en, brief)
+
+    PromptVersion.objects.filter(brief=brief).update(positive="market stall at dawn")
+    response = _page(en, brief)
+
+    assertContains(response, "market stall at dawn")
+
+
+def test_new_images_in_a_batch_show_on_the_next_request(en, brief):
+    batch = _batch(brief, images=1)
+    en.force_login(brief.owner)
+    assertContains(_page(en, brief), 'data-testid="generated-image"', count=1)
+
+    image = GeneratedImage(batch=batch, index=1, seed=batch.seed + 1, width=8, height=8)
+    image.file.save("late.png", _png_file(), save=True)
+    _batch(brief, images=2, seed=555)
+    response = _page(en, brief)
+
+    assertContains(response, 'data-testid="generated-image"', count=4)
+    assertContains(response, 'data-testid="batch"', count=2)
+
+
+def test_a_pick_shows_on_the_next_request_in_the_batch_and_the_share_section(en, brief):
+    image = _batch(brief, images=2).images.order_by("index").first()
+    en.force_login(brief.owner)
+    assertContains(_page(en, brief), 'data-testid="share-no-picks-yet"')
+
+    en.post(reverse("image_pick", args=[brief.pk, image.pk]), {"picked": "true"})
+    response = _page(en, brief)
+
+    assertContains(response, 'data-testid="pick" aria-pressed="true"', count=1)
+    assertNotContains(response, 'data-testid="share-no-picks-yet"')
+
+
+def test_a_new_share_link_shows_on_the_next_request(en, brief):
+    en.force_login(brief.owner)
+    assertContains(_page(en, brief), "No share links yet.")
+
+    sharing.share_link_create(brief=brief, agency="Agencia Nueva", days=5)
+    response = _page(en, brief)
+
+    assertContains(response, 'data-testid="share-row"', count=1)
+    assertContains(response, "Agencia Nueva")
+
+
+def test_switching_the_language_shows_the_page_in_the_other_language(en, brief):
+    en.force_login(brief.owner)
+    assertContains(_page(en, brief), "Rank again")
+
+    en.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = _page(en, brief)
+
+    assertContains(response, "Rehacer el ranking")
+    assertNotContains(response, "Rank again")
+
+
+def test_a_reader_who_may_not_change_the_brief_never_gets_the_owners_buttons(
+    en, brief, other_analyst, settings
+):
+    # A teammate: sees the brief, may not change it, and is no more staff than the owner.
+    settings.YENNI_ANALYSTS_SEE_TEAM = True
+    en.force_login(brief.owner)
+    assertContains(_page(en, brief), 'data-testid="pin"', count=4)
+
+    en.force_login(other_analyst)
+    as_teammate = _page(en, brief)
+    en.force_login(brief.owner)
+    as_owner = _page(en, brief)
+
+    assertContains(as_teammate, 'data-testid="read-only-banner"')
+    for button in ("pin", "exclude", "rerank", "save-prompt", "generate", "create-share"):
+        assertNotContains(as_teammate, f'data-testid="{button}"')
+    assertContains(as_owner, 'data-testid="pin"', count=4)
+    assertNotContains(as_owner, 'data-testid="read-only-banner"')
+
+
+def test_the_operators_note_shown_to_staff_is_not_served_to_an_analyst(en, brief):
+    owner = brief.owner
+    owner.is_staff = True
+    owner.save()
+    en.force_login(owner)
+    assertContains(_page(en, brief), 'data-testid="generation-operator-note"')
+
+    owner.is_staff = False
+    owner.save()
+    response = _page(en, brief)
+
+    assertContains(response, 'data-testid="generation-off"')
+    assertNotContains(response, 'data-testid="generation-operator-note"')
+
+
+def test_a_cached_form_carries_the_token_of_the_browser_that_reads_it(brief):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for client in (first, second):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        client.force_login(brief.owner)
+    _page(first, brief)
+
+    page = _page(second, brief)
+    answer = second.post(
+        reverse("brief_reference", args=[brief.pk, _refs(brief)[0]]),
+        {"action": "pin", "csrfmiddlewaretoken": _csrf(page)},
+    )
+
+    assert answer.status_code == 302
+    assert page_cache.csrf_placeholder() not in page.content.decode()
+    assert BriefReference.objects.get(brief=brief, image_id=_refs(brief)[0]).pinned is True
+
+
+def test_the_page_costs_the_same_queries_with_one_or_many_of_everything_cached_or_not(en, brief):
+    _batch(brief, images=1)
+    en.force_login(brief.owner)
+    small = _counted(en, brief)
+
+    for n in range(5):
+        _batch(brief, images=3, seed=n)
+        services.prompt_version_edit(
+            brief, positive=f"version {n}", negative="", author=brief.owner
+        )
+        sharing.share_link_create(brief=brief, agency=f"Agencia {n}", days=5)
+    services.brief_reference_mark(brief, image_id=_refs(brief)[0], excluded=True)
+    large = _counted(en, brief)
+
+    assert small == large
+    cold, warm = small
+    assert cold == warm
+
+
+def _counted(client, brief) -> tuple[int, int]:
+    """Queries of the page with its sections not yet cached, then cached."""
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            _page(client, brief)
+        counts.append(len(queries.captured_queries))
+    return counts[0], counts[1]
+
+
+def _csrf(response) -> str:
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)[1].decode()
+
+
+def _without_tokens(response) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def _png_file():
+    from django.core.files.base import ContentFile
+
+    return ContentFile(_png(size=(8, 8)))
