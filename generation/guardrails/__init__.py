@@ -3,6 +3,7 @@
 from generation.guardrails.core import (
     GUIDELINE,
     LABELS,
+    PERSON_NAMES,
     RATES,
     Lists,
     Removal,
@@ -17,6 +18,7 @@ from generation.guardrails.core import (
 __all__ = [
     "GUIDELINE",
     "LABELS",
+    "PERSON_NAMES",
     "RATES",
     "Lists",
     "Removal",

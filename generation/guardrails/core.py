@@ -23,6 +23,8 @@ from pathlib import Path
 
 import snowballstemmer
 
+from generation.guardrails.persons import person_names
+
 DATA = Path(__file__).parent / "data"
 
 # Concept keys and their labels (English msgids; pages translate them with gettext).
@@ -34,6 +36,7 @@ WEAPONS = "weapons"
 PUBLIC_FIGURES = "public_figures"
 COMPETITORS = "competitors"
 RATES = "rates"
+PERSON_NAMES = "person_names"
 GUIDELINE = "guideline"
 ALLOWED = "allowed"
 
@@ -46,6 +49,7 @@ LABELS: dict[str, str] = {
     PUBLIC_FIGURES: "public figures",
     COMPETITORS: "competitor banks",
     RATES: "rates and percentages",
+    PERSON_NAMES: "possible person name",
     GUIDELINE: "the brand's forbidden content",
 }
 
@@ -297,7 +301,8 @@ def find(
 ) -> list[tuple[int, int, str]]:
     """Every forbidden span of `text`: (start, end, concept), in text order, not overlapping.
 
-    `names_only`: only the names of the leads' competitor and public-figure lists.
+    `names_only`: only names: the leads' competitor and public-figure lists, and the person
+    names persons.py guesses.
     """
     if not text or not text.strip():
         return []
@@ -320,6 +325,10 @@ def find(
             for k in range(len(words)):
                 taken[i + k] = True
             spans.append((tokens[i].start, tokens[i + len(words) - 1].end, concept))
+    # Names no list holds, guessed by their shape (persons.py); a listed name keeps its rule.
+    for start, end in person_names(text):
+        if not any(start < e and s < end for s, e, _ in spans):
+            spans.append((start, end, PERSON_NAMES))
     spans.sort()
     merged: list[tuple[int, int, str]] = []
     for start, end, concept in spans:
@@ -362,7 +371,7 @@ _POSSESSIVE_S = re.compile(r"^['’]s\b")
 
 
 def scrub_names(text: str, lists: Lists = Lists()) -> Scrubbed:
-    """`text` without its competitor and public-figure names, and only them.
+    """`text` without its competitor, public-figure and likely person names, and only them.
 
     A name is a modifier or a companion in its phrase, not the phrase: "tarjeta Davivienda"
     is still a card and "foto de Shakira sonriendo" still a smiling photo. So the name goes

@@ -19,6 +19,7 @@ RULE_NAMES = {
     "public_figures": _("public figures"),
     "competitors": _("competitor banks"),
     "rates": _("rates and percentages"),
+    "person_names": _("possible person name"),
     "guideline": _("the brand's forbidden content"),
 }
 
