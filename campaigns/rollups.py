@@ -28,9 +28,10 @@ from campaigns.models import (
     Node,
     PieceWeek,
     RankingCoverage,
+    RankingPending,
 )
 from campaigns.ranking.pieces import FOLD_DISTANCE, near_duplicate_leaders
-from creatives.models import CreativeImage
+from creatives.models import CreativeImage, CreativeImageSlot
 
 # SQLite allows 999 parameters in old builds; stay well under it.
 ID_CHUNK = 500
@@ -146,6 +147,10 @@ def image_rollup_refresh(
     params = [reporting, reporting, reporting]
     ids = None if image_ids is None else sorted(set(image_ids))
     with transaction.atomic():
+        # Writes recorded so far are about to be counted: their records go first, before the
+        # metrics are read, so a write still uncommitted now keeps its record (and a write
+        # committed in between is counted and still reported: behind, never falsely current).
+        pending_clear(image_ids=ids)
         # Rows saved after this point are not counted: the coverage says so.
         through = DailyMetric.objects.aggregate(top=Max("id"))["top"] or 0
         with connection.cursor() as cursor:
@@ -174,6 +179,38 @@ def image_rollup_refresh(
             piece_weeks_refresh(piece_ids=leaders | regrouped)
             ranking_coverage_record(through=through, image_ids=ids)
     return written
+
+
+def pending_clear(*, image_ids: list[int] | None) -> int:
+    """Delete the records of daily-metric writes that a refresh of these images (every image
+    when None) counts; return how many went.
+
+    A record names a creative: a refresh of some images counts it when every image the creative
+    shows is among them. A creative deleted since (no images left) stays recorded until a whole
+    refresh, since which pieces held its results is no longer known.
+    """
+    if image_ids is None:
+        deleted, _ = RankingPending.objects.all().delete()
+        return deleted
+    pending = list(RankingPending.objects.values_list("id", "creative_id"))
+    if not pending:
+        return 0
+    shown: dict[int, set[int]] = {}
+    creatives = sorted({creative for _, creative in pending})
+    for start in range(0, len(creatives), ID_CHUNK):
+        for creative, image in CreativeImageSlot.objects.filter(
+            creative_id__in=creatives[start : start + ID_CHUNK]
+        ).values_list("creative_id", "image_id"):
+            shown.setdefault(creative, set()).add(image)
+    refreshed = set(image_ids)
+    counted = [
+        record
+        for record, creative in pending
+        if shown.get(creative) and shown[creative] <= refreshed
+    ]
+    for start in range(0, len(counted), ID_CHUNK):
+        RankingPending.objects.filter(id__in=counted[start : start + ID_CHUNK]).delete()
+    return len(counted)
 
 
 def near_duplicates_refresh(*, bits: int = FOLD_DISTANCE) -> set[int]:

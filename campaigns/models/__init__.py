@@ -14,6 +14,7 @@ from campaigns.models.aggregates import (
     PieceSeries,
     PieceWeek,
     RankingCoverage,
+    RankingPending,
 )
 from campaigns.models.history import (
     DAILY_METRIC_FIGURES,
@@ -51,6 +52,7 @@ __all__ = [
     "Platform",
     "RankingCoverage",
     "RankingMetric",
+    "RankingPending",
     "RankingRule",
     "RankingRuleVersion",
 ]

@@ -172,3 +172,31 @@ class RankingCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} ≤ {self.metric_id_through}"
+
+
+class RankingPending(models.Model):
+    """Daily metrics written since the ranking tables last counted them: one row per statement
+    and account × node × creative it touched (inserted, changed or deleted rows alike).
+
+    Database triggers on the daily metric table write these rows (migration 0012), so no path
+    can skip them: the store's upsert and its deletes, a raw ORM delete, an ad deleted with its
+    results, an UPDATE typed in a shell. A refresh deletes the rows it covers before it reads
+    the metrics; a write still uncommitted then keeps its row, so the tables are never taken as
+    counting it. Plain ids, not foreign keys: a deleted ad or campaign must not take the record
+    of its deleted results with it.
+    """
+
+    account_id = models.BigIntegerField(_("account"))
+    node_id = models.BigIntegerField(_("node"))
+    creative_id = models.BigIntegerField(_("creative"))
+
+    class Meta:
+        verbose_name = _("pending ranking change")
+        verbose_name_plural = _("pending ranking changes")
+        indexes = [
+            models.Index(fields=["node_id", "account_id"], name="ranking_pending_node"),
+            models.Index(fields=["creative_id", "node_id"], name="ranking_pending_creative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.node_id}/{self.creative_id}"

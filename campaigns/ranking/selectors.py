@@ -15,7 +15,7 @@ from functools import partial
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -26,6 +26,7 @@ from campaigns.models import (
     Campaign,
     DailyMetric,
     Node,
+    RankingPending,
     RankingRule,
 )
 from campaigns.ranking.metrics import DAYS_COLUMN, FIGURE_COLUMNS, in_currency
@@ -135,9 +136,17 @@ def ranking_behind(*, node: Node) -> list[str]:
     only grow). When every account of the node is covered through the newest id, nothing is
     behind: one small query, the usual case. Otherwise each account short of it is asked
     whether a row with an image, in a campaign of this node, lies above its coverage.
+    Ids miss deleted and changed rows, and a row numbered before the tables were built but
+    committed after: database triggers record every write (`RankingPending`), and an account
+    with a record for this node is behind too.
     """
+    # Writes the triggers recorded since the last refresh (rows deleted or changed, or saved
+    # by a transaction that had not committed when the tables were built), in the same round
+    # trip; an account with such a record is listed even when its last campaign in the node
+    # went with its results.
+    recorded = RankingPending.objects.filter(node_id=node.pk, account_id=OuterRef("pk"))
     accounts = (
-        AdAccount.objects.filter(campaigns__node=node)
+        AdAccount.objects.filter(Q(campaigns__node=node) | Q(Exists(recorded)))
         .distinct()
         .order_by("name")
         .values_list(
@@ -146,10 +155,14 @@ def ranking_behind(*, node: Node) -> list[str]:
             "ranking_coverage__metric_id_through",
             # The newest id in the same round trip: a read of the primary key's last entry.
             Subquery(DailyMetric.objects.order_by("-id").values("id")[:1]),
+            Exists(recorded),
         )
     )
     behind = []
-    for account_id, name, through, newest in accounts:
+    for account_id, name, through, newest, pending in accounts:
+        if pending:
+            behind.append(name)
+            continue
         if (through or 0) >= (newest or 0):
             continue
         newer = DailyMetric.objects.filter(
