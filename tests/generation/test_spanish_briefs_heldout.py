@@ -97,9 +97,11 @@ FRESH = Path(__file__).parent / "data" / "spanish_briefs_fresh.json"
 
 
 def test_a_second_held_out_set_nobody_read_before_measuring_stays_near_the_bar():
-    # Written after the lexicon and measured once (mean 0.890, lowest 0.57, one brief under
-    # 0.6: a home insurance brief lost fire, theft and flood). Not tuned on: the bar here is
-    # what was measured, a little under, and it sits below the 0.6-each goal.
+    # Written after the first lexicon and measured blind: mean 0.890, lowest 0.57, one brief
+    # under 0.6 (a home insurance brief lost fire, theft and flood). The lexicon's second sweep
+    # (risks, home services, hobbies, weather, feelings, paperwork, food) was written after
+    # that reading and lifts it to 0.990 / 0.86, so this set is no longer blind: the bar stays
+    # at the blind figure, a little under. spanish_briefs_fresh3.json is the blind one now.
     found = summary(measure(FRESH))
 
     assert found.briefs == 15
@@ -108,3 +110,14 @@ def test_a_second_held_out_set_nobody_read_before_measuring_stays_near_the_bar()
     assert found.below <= 1, str(found)
     assert (found.leaks, found.contradictions, found.salad, found.spanish) == (0, 0, 0, 0)
     assert found.max_positive_tokens <= CLIP_WINDOW
+
+
+def test_a_compound_of_an_irregular_noun_takes_its_irregular_plural():
+    assert translate("Abuelas con sus nietos").text == "grandmothers with their grandchildren"
+    assert translate("Bomberos de la ciudad").text == "firefighters of the city"
+
+
+def test_two_names_joined_by_y_read_as_two_names_joined_by_and():
+    assert translate("Pescadores de Tumaco y Buenaventura").text == (
+        "fishermen of Tumaco and Buenaventura"
+    )

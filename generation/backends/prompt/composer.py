@@ -210,7 +210,12 @@ def translate(text: str) -> Translation:
             and not (phrase and phrase[0] >= 2)
         ):
             size = _name_length(tokens, i)
-            items.append((" ".join(tokens[i : i + size]), "p", ""))
+            # Two names joined by "y" are two names joined by "and" ("Tumaco y Buenaventura").
+            name = [
+                "and" if t in ("y", "e") and 0 < k < size - 1 else t
+                for k, t in enumerate(tokens[i : i + size])
+            ]
+            items.append((" ".join(name), "p", ""))
             i += size
             continue
         found = phrase

@@ -126,6 +126,9 @@ def pluralise(english: str) -> str:
         plural = last
     elif last in _IRREGULAR_PLURALS:
         plural = _IRREGULAR_PLURALS[last]
+    elif (ending := _irregular_ending(last)) is not None:
+        # A compound of an irregular noun: "grandchild" → "grandchildren", "fireman" → "firemen".
+        plural = last[: -len(ending)] + _IRREGULAR_PLURALS[ending]
     elif last.endswith(("s", "x", "ch", "sh", "z")):
         plural = last if last.endswith("s") else last + "es"
     elif last.endswith("y") and last[-2:-1] not in _VOWELS:
@@ -133,6 +136,19 @@ def pluralise(english: str) -> str:
     else:
         plural = last + "s"
     return " ".join([*head, plural])
+
+
+# Words that end like an irregular noun but are none: "human" → "humans".
+_NOT_COMPOUNDS = {"human", "german", "roman", "shaman", "caiman", "talisman", "ottoman"}
+
+
+def _irregular_ending(word: str) -> str | None:
+    if word in _NOT_COMPOUNDS:
+        return None
+    for ending in ("woman", "child", "person", "man"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return ending
+    return None
 
 
 def _doubles(verb: str) -> bool:
