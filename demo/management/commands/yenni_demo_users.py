@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -63,6 +64,15 @@ def _read_stored(path: Path) -> dict:
         ) from exc
 
 
+def _seal(password_hash: str, password: str) -> str:
+    """Ties a kept hash to the password it was made from: an edited password breaks the seal.
+
+    The file holds the generated password in clear anyway; the seal only tells whether `hash`
+    (the user's stored hash when this command last set it) still belongs to that password.
+    """
+    return hashlib.sha256(f"{password_hash}\0{password}".encode()).hexdigest()
+
+
 def _write_private(path: Path, data: dict) -> None:
     """Write `data` as JSON readable by the owner only, never briefly readable by others."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,13 +103,21 @@ class Command(BaseCommand):
             password = os.environ.get(role.password_env)
             if not password:
                 # A password given in the environment stays there; only generated ones are kept.
-                password = stored.get(role.key, {}).get("password") or secrets.token_urlsafe(12)
+                kept = stored.get(role.key, {})
+                password = kept.get("password") or secrets.token_urlsafe(12)
                 to_store[role.key] = {"username": username, "password": password}
+                if kept.get("username") == username and kept.get("seal") == _seal(
+                    kept.get("hash", ""), password
+                ):
+                    to_store[role.key].update(hash=kept["hash"], seal=kept["seal"])
             credentials.append((role, username, password))
 
         with transaction.atomic():
             for role, username, password in credentials:
-                self._save_user(role, username, password)
+                known_hash = to_store.get(role.key, {}).get("hash", "")
+                saved_hash = self._save_user(role, username, password, known_hash)
+                if role.key in to_store:
+                    to_store[role.key].update(hash=saved_hash, seal=_seal(saved_hash, password))
         # Only after the users exist: a failed run must not keep passwords nobody can use.
         if to_store != stored:
             _write_private(path, to_store)
@@ -108,7 +126,13 @@ class Command(BaseCommand):
         for role, username, password in credentials:
             self.stdout.write(f"  {role.label:<38} user: {username:<12} password: {password}")
 
-    def _save_user(self, role: DemoRole, username: str, password: str) -> None:
+    def _save_user(self, role: DemoRole, username: str, password: str, known_hash: str) -> str:
+        """Create or update the user; return its stored password hash.
+
+        `known_hash` is the hash this command stored for the same generated password last time:
+        when the user still has it, the password is already right and is not hashed again
+        (PBKDF2 costs about a second per user on a busy 2-core machine, on every run.sh start).
+        """
         try:
             group = Group.objects.get(name=role.group)
         except Group.DoesNotExist as exc:
@@ -120,6 +144,8 @@ class Command(BaseCommand):
         user.is_active = True
         user.is_staff = role.is_staff
         user.is_superuser = False
-        user.set_password(password)
+        if not known_hash or user.password != known_hash:
+            user.set_password(password)
         user.save()
         user.groups.add(group)
+        return user.password
