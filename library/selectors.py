@@ -27,6 +27,7 @@ from library.filters import library_images
 from library.indexes import indexes_clear, similar_by_description, similar_by_phash, vector_index
 from library.query import LibraryQuery
 from library.search import semantic_matches
+from library.shared import library_shared_clear
 from library.sorting import (
     candidate_ids,
     date_sorted_ids,
@@ -148,7 +149,9 @@ def _semantic_page(
 
 
 def library_caches_clear() -> None:
-    """Forget every in-process cache of the library (tests roll back and reuse row ids)."""
+    """Forget every cache of the library, in this process and shared (tests roll back and
+    reuse row ids)."""
+    library_shared_clear()
     scope_cache_clear()
     tier_cache_clear()
     indexes_clear()

@@ -21,10 +21,7 @@ from campaigns.ranking.metrics import in_currency, metric_column
 from campaigns.rollups import rollup_stamp
 from library.indexes import hash_index
 from library.query import CARD_COLUMNS, LibraryQuery, rollup_q
-
-# Scopes kept per process, bounded by their images rather than their number: a whole-catalog
-# scope holds every image, a node's quarter a few hundred. 500,000 rows are about 32 MB.
-SCOPE_CACHE_ROWS = 500_000
+from library.shared import shared_get_or_compute, shared_key
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,12 @@ class ScopeSums:
         return metric_column(key, self.columns)
 
 
+# Scopes kept in this process too, bounded by their images rather than their number: a
+# whole-catalog scope holds every image, a node's quarter a few hundred. 500,000 rows are about
+# 32 MB. The shared cache (library.shared) is what a fresh process reads them from.
+SCOPE_CACHE_ROWS = 500_000
+
+
 def _rows_kept(sums: ScopeSums) -> int:
     # A scope larger than the whole cache still goes in, alone, as the newest.
     return min(len(sums.ids), SCOPE_CACHE_ROWS)
@@ -50,22 +53,32 @@ _scope_lock = threading.Lock()
 
 
 def scope_sums(query: LibraryQuery) -> ScopeSums:
-    """The sums of every image in the query's rollup scope, kept in this process.
+    """The sums of every image in the query's rollup scope: from this process, else from the
+    shared cache, else summed from the rollup (and shared).
 
-    A new rollup build gives new row ids, so a changed highest id starts afresh.
+    The key holds the rollup build (a rebuild gives new row ids, so its highest id changes):
+    new figures are a new key, read on the next request of any process.
     """
-    key = (
-        query.node.pk if query.node else None,
+    key = shared_key(
+        "scope",
+        query.node.pk if query.node else "",
         query.platform,
         query.objective,
-        query.date_from,
-        query.date_to,
+        query.date_from or "",
+        query.date_to or "",
         rollup_stamp(),
     )
     with _scope_lock:
         found = _scope_cache.get(key)
     if found is not None:
         return found
+    found = shared_get_or_compute(key, lambda: _scope_sums_read(query))
+    with _scope_lock:
+        _scope_cache[key] = found
+    return found
+
+
+def _scope_sums_read(query: LibraryQuery) -> ScopeSums:
     # Floats, not integers: PostgreSQL sums bigints as numeric, several times slower.
     sums = {alias: Sum(Cast(column, FloatField())) for alias, column in CARD_COLUMNS.items()}
     rows = list(
@@ -76,13 +89,10 @@ def scope_sums(query: LibraryQuery) -> ScopeSums:
         .values_list("image_id", *CARD_COLUMNS)
     )
     table = np.array(rows, dtype=np.float64).reshape(len(rows), len(CARD_COLUMNS) + 1)
-    found = ScopeSums(
+    return ScopeSums(
         ids=table[:, 0].astype(np.int64),
         columns={name: in_currency(name, table[:, i + 1]) for i, name in enumerate(CARD_COLUMNS)},
     )
-    with _scope_lock:
-        _scope_cache[key] = found
-    return found
 
 
 def scope_cache_clear() -> None:

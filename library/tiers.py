@@ -2,9 +2,9 @@
 
 The tiers are the full ranking's tier cut (campaigns.ranking.full), so a piece shows the same
 tier in the library as on the insights and creative pages. Ranking every piece of a node takes
-tens of milliseconds, so the tiers are kept in this process for ten minutes per rule version
-and rollup build: a few thousand small entries that would cost more to unpickle from a shared
-cache than to keep here.
+tens of milliseconds, so the tiers are computed once per rule version, day and rollup build and
+kept in the shared cache (library.shared: every worker and a restarted one read them from there,
+a few milliseconds), and for ten minutes in this process too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from campaigns.models import Node
 from campaigns.ranking.full import full_ranking, image_tiers
 from campaigns.ranking.selectors import NoRuleError, ranking_rule_for
 from campaigns.rollups import rollup_stamp
+from library.shared import shared_get_or_compute, shared_key
 
 TIERS = {
     "top": _("Top 20 %"),
@@ -50,12 +51,25 @@ def tier_map(*, node: Node, objective: str, as_of: dt.date | None = None) -> dic
     except NoRuleError:
         return None
     as_of = as_of or timezone.localdate()
-    key = (node.pk, objective, rule.pk, rule.version, as_of, rollup_stamp())
+    # The version changes with every edit a lead saves; the save time with any other save.
+    key = shared_key(
+        "tiers",
+        node.pk,
+        objective,
+        rule.pk,
+        rule.version,
+        rule.updated_at.timestamp() if rule.updated_at else "",
+        as_of,
+        rollup_stamp(),
+    )
     with _tier_lock:
         found = _tier_cache.get(key)
     if found is not None:
         return found
-    tiers = image_tiers(full_ranking(node=node, objective=objective, rule=rule, as_of=as_of))
+    tiers = shared_get_or_compute(
+        key,
+        lambda: image_tiers(full_ranking(node=node, objective=objective, rule=rule, as_of=as_of)),
+    )
     with _tier_lock:
         _tier_cache[key] = tiers
     return tiers

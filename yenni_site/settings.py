@@ -255,6 +255,14 @@ CACHES = {
         "LOCATION": "yenni_cache",
     }
 }
+if env("YENNI_REDIS_URL"):
+    # One cache every process shares (the library's scope sums and tiers: library.shared),
+    # in Redis rather than a database table once Redis is there for the queue.
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("YENNI_REDIS_URL"),
+        "KEY_PREFIX": "yenni",
+    }
 
 # Background jobs: django-q2 on the ORM broker by default, Redis when YENNI_REDIS_URL is set.
 Q_TIMEOUT = env_int("YENNI_Q_TIMEOUT", 1800)
