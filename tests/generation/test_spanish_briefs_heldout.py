@@ -137,3 +137,13 @@ def test_a_third_held_out_set_measured_blind_meets_the_bar():
     assert found.below == 0, str(found)
     assert (found.leaks, found.contradictions, found.salad, found.spanish) == (0, 0, 0, 0)
     assert found.max_positive_tokens <= CLIP_WINDOW
+
+
+def test_english_text_made_of_words_spanish_shares_stays_english():
+    # The lexicon holds "come", "red", "local" and "festival" as Spanish: English words alike
+    # must not make an English field read as Spanish ("Come home" read "eat").
+    assert translate("Come home once a month").text == "Come home once a month"
+    assert translate("Local festival, red balloons").text.lower() == "local festival, red balloons"
+    assert translate("Fast loan approval").text == "Fast loan approval"
+    # Spanish made of such words still reads as Spanish when a word is Spanish only.
+    assert translate("Festival local de música").text == "local festival of music"

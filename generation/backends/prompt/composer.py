@@ -89,19 +89,24 @@ def _reads_spanish(tokens: list[str]) -> bool:
     if prompt_rules.spanish_words(" ".join(tokens)):
         return True
     english = [w for w in plain if w in prompt_rules.ENGLISH_STOP_WORDS]
+    # A word English has too ("come", "red", "local", "festival") is no sign of Spanish.
     hits = [
         w
         for w, t in zip(plain, tokens, strict=True)
-        if w not in SHARED_WORDS and (w in GLOSSARY or (w.isalpha() and _lemma(t) in GLOSSARY))
+        if w not in SHARED_WORDS
+        and not morphology.english_word(t.lower())
+        and (w in GLOSSARY or (w.isalpha() and _lemma(t) in GLOSSARY))
     ]
     accented = any(_plain(t) != t.lower() for t in tokens if t[:1].islower())
     if english:
         return False
     if hits or accented:
         return True
+    words = [t for t in tokens if t[:1].isalpha()]
+    if words and all(morphology.english_word(t.lower()) for t in words):
+        return False  # every word is English ("Fast loan approval")
     # No glossary word: simplemma's own Spanish word list decides ("Conductores de Bogotá" is
     # Spanish though no word of it is in the glossary, and must not pass through untranslated).
-    words = [t for t in tokens if t[:1].isalpha()]
     return bool(words) and simplemma.in_target_language(" ".join(words), lang="es") >= 0.5
 
 
