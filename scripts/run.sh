@@ -24,10 +24,14 @@ fi
 BIND="${YENNI_BIND:-127.0.0.1:8000}"
 WEB_WORKERS="${YENNI_WEB_WORKERS:-2}"
 DATA_DIR="${YENNI_DATA_DIR:-$ROOT/var}"
-STARTED_AT=$SECONDS
+# Epoch seconds, to a tenth and finer with bash 5 (EPOCHREALTIME), whole seconds on older shells.
+_now() { if [ -n "${EPOCHREALTIME:-}" ]; then echo "${EPOCHREALTIME/,/.}"; else date +%s; fi; }
+_since() { awk -v a="$1" -v b="$(_now)" 'BEGIN { printf "%.1f", b - a }'; }
+STARTED_AT="$(_now)"
 
 ensure_venv
 ensure_install ""
+install_seconds="$(_since "$STARTED_AT")"
 
 # From here on, whatever this script and its servers write (the database and its WAL files,
 # media, archives, the demo's files) is this user's alone: files 0600, folders 0700. A data
@@ -38,55 +42,7 @@ chmod 700 "$DATA_DIR"
 
 manage() { "$PY" "$ROOT/manage.py" "$@"; }
 
-# 1. A secret key for the embedded default; settings.py reads this file when the variable is unset.
-if [ -z "${YENNI_SECRET_KEY:-}" ] && [ ! -s "$DATA_DIR/secret_key" ]; then
-    say "Writing a new secret key to $DATA_DIR/secret_key"
-    mkdir -p "$DATA_DIR"
-    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$DATA_DIR/secret_key")
-    chmod 600 "$DATA_DIR/secret_key"
-fi
-
-# 2. Database, cache table, static files.
-say "Applying database migrations"
-manage migrate --noinput -v 0
-manage createcachetable
-say "Collecting static files"
-manage collectstatic --noinput -v 0
-
-# 3. Demo history, only into an empty catalog (the demo command refuses a non-empty one).
-if manage help yenni_demo >/dev/null 2>&1; then
-    catalog_state="$(manage shell -v 0 -c '
-from campaigns.models import Campaign
-from creatives.models import Creative, CreativeImage
-loaded = Campaign.objects.exists() or Creative.objects.exists() or CreativeImage.objects.exists()
-print("loaded" if loaded else "empty")')"
-    if [ "$catalog_state" = "empty" ]; then
-        say "Loading the demo ad history (first run only)"
-        # shellcheck disable=SC2086  # YENNI_DEMO_ARGS is a list of arguments
-        if ! manage yenni_demo ${YENNI_DEMO_ARGS:-}; then
-            warn "Loading the demo history failed (see above). Yenni starts without it;
-         run '.venv/bin/python manage.py yenni_demo --help' to retry by hand."
-        fi
-    else
-        say "The catalog already holds ad history: demo history not loaded"
-    fi
-else
-    warn "This checkout has no yenni_demo command yet: starting without demo history."
-fi
-# Images not described yet (the demo's, on a first run) get the configured describer's words:
-# the heuristic does the demo's 1,590 images in about 15 s; later runs find nothing to do.
-if ! manage describe_images --pending --quiet; then
-    warn "Describing images failed (see above); briefs still work. Retry with
-         '.venv/bin/python manage.py describe_images --pending'."
-fi
-
-# 4. Demo users (same passwords on every run), and the daily ingestion schedule (07:00 Bogotá;
-#    it syncs active accounts that have tokens, so the demo's inactive accounts are left alone).
-credentials="$(manage yenni_demo_users)"
-manage ingest_schedule >/dev/null
-
-# 5. Serve: gunicorn and one django-q2 cluster, each in its own process group so that Ctrl-C
-#    reaches this script only and the cleanup below stops each group as a whole.
+# The address must be free; checked before the preparation, which takes a minute on a first run.
 host="${BIND%:*}"
 port="${BIND##*:}"
 case "$host" in
@@ -97,12 +53,36 @@ if "$PY" -c 'import socket, sys; s = socket.socket(); s.settimeout(1); sys.exit(
     die "Something already listens on $BIND. Stop it, or choose another address: YENNI_BIND=127.0.0.1:8001 bash scripts/run.sh"
 fi
 
+# 1. A secret key for the embedded default; settings.py reads this file when the variable is unset.
+if [ -z "${YENNI_SECRET_KEY:-}" ] && [ ! -s "$DATA_DIR/secret_key" ]; then
+    say "Writing a new secret key to $DATA_DIR/secret_key"
+    mkdir -p "$DATA_DIR"
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$DATA_DIR/secret_key")
+    chmod 600 "$DATA_DIR/secret_key"
+fi
+
+# 2-4. In one Python process (each manage.py start costs 1.5 s or more): migrate when a
+#    migration is pending, the cache table, collectstatic when a static file changed, the demo
+#    history into an empty catalog (the demo command refuses a non-empty one), the demo users
+#    (same passwords on every run) and the daily ingestion schedule (07:00 Bogotá; it syncs
+#    active accounts that have tokens, so the demo's inactive accounts are left alone). Its
+#    output ends with the users' sign-in lines and a "Stages: …" line with each step's seconds.
+prepared="$(YENNI_PREPARE_STARTED="$(_now)" manage yenni_prepare --no-describe \
+    --demo-args "${YENNI_DEMO_ARGS:-}")" ||
+    die "Preparing Yenni failed (see above)."
+stage_times="$(printf '%s\n' "$prepared" | sed -n 's/^Stages: //p')"
+credentials="$(printf '%s\n' "$prepared" | grep -v '^Stages: ')"
+serve_started="$(_now)"
+
+# 5. Serve: gunicorn and one django-q2 cluster, each in its own process group so that Ctrl-C
+#    reaches this script only and the cleanup below stops each group as a whole.
 pids=()
 embed_pid=""
 # shellcheck disable=SC2329  # called from the traps below
 stop_all() {
     trap - INT TERM EXIT
-    if [ -n "$embed_pid" ]; then kill -TERM "$embed_pid" 2>/dev/null || true; fi
+    # The background describing and embedding run in their own process group: stop all of it.
+    if [ -n "$embed_pid" ]; then kill -TERM -- "-$embed_pid" 2>/dev/null || true; fi
     [ "${#pids[@]}" -gt 0 ] || return 0
     say "Stopping Yenni Ad"
     local pid waited=0
@@ -136,8 +116,6 @@ set -m
     --bind "$BIND" --workers "$WEB_WORKERS" --timeout 60 "${gunicorn_extra[@]}" \
     --access-logfile - --error-logfile - </dev/null &
 pids+=($!)
-"$PY" "$ROOT/manage.py" qcluster </dev/null &
-pids+=($!)
 set +m
 
 # Wait until the login page answers, then tell the user where to go.
@@ -165,29 +143,45 @@ sys.exit(1)
 PY
     die "The web server did not answer at $url within 60 seconds (see the log above)."
 fi
+# The job worker starts once the site answers: started beside gunicorn, its Django start-up
+# took the cores from the web workers' own (issue 17). Jobs queued meanwhile wait in the broker.
+set -m
+"$PY" "$ROOT/manage.py" qcluster </dev/null &
+pids+=($!)
+set +m
 
 cat <<MSG
 
   ──────────────────────────────────────────────────────────────────────────
   Yenni Ad is running at  $url/   (admin: $url/admin/)
-  Ready in $((SECONDS - STARTED_AT)) s. Press Ctrl-C to stop the web server and the job worker.
+  Ready in $(_since "$STARTED_AT") s (install $install_seconds s, $stage_times,
+    web server start $(_since "$serve_started") s).
+  Press Ctrl-C to stop the web server and the job worker.
 
 $(printf '%s\n' "$credentials" | sed 's/^/  /')
   ──────────────────────────────────────────────────────────────────────────
 
 MSG
 
-# The descriptions' sentence vectors, for the library's semantic search (NumPy on this install,
-# no torch), are written while the site already serves: a first run embeds the demo's distinct
-# descriptions once, 75 s on the loaded 2-core machine, and the library uses word search until
-# they are there. Later runs find nothing to do. Its output goes to a log, not over the server's.
+# The demo's images are described, then their descriptions' sentence vectors written for the
+# library's semantic search (NumPy on this install, no torch), while the site already serves
+# (issue 17: describing the demo's 1,590 images took 20-60 s of a first run before serving).
+# Until then the library shows the images without descriptions and uses word search, and a brief
+# describes its own references when it writes its prompt (generation.briefs.services). Later
+# runs find nothing to do. The output goes to logs, not over the server's.
+set -m
 (
+    if ! manage describe_images --pending --quiet >"$DATA_DIR/describe_images.log" 2>&1; then
+        warn "Describing images failed (see $DATA_DIR/describe_images.log); briefs still work.
+         Retry with '.venv/bin/python manage.py describe_images --pending'."
+    fi
     if ! manage embed_images --pending --quiet >"$DATA_DIR/embed_images.log" 2>&1; then
         warn "Embedding descriptions failed (see $DATA_DIR/embed_images.log); the library uses
          word search. Retry with '.venv/bin/python manage.py embed_images --pending'."
     fi
 ) &
 embed_pid=$!
+set +m
 
 # Run until Ctrl-C, or until the web server or the worker stops by itself (then stop the other
 # too); the embedding job ending is not a reason to stop.
