@@ -5,9 +5,11 @@ next request without anyone clearing anything."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -226,3 +228,31 @@ def test_with_nothing_set_the_shared_cache_is_the_database_and_with_redis_it_is_
 
     assert plain["cache"] == "django.core.cache.backends.db.DatabaseCache"
     assert redis["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+# --- warming after a rollup rebuild ------------------------------------------------------------
+
+
+def test_after_library_warm_a_fresh_process_sums_and_ranks_nothing_for_one_click_scopes(
+    traffic, analyst_client, monkeypatch
+):
+    _traffic_rule(traffic["node"])
+    out = io.StringIO()
+    call_command("library_warm", stdout=out)
+    _forget_this_process()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("computed on a request although library_warm had done it")
+
+    monkeypatch.setattr("library.sorting._scope_sums_read", must_not_run)
+    monkeypatch.setattr("library.tiers.full_ranking", must_not_run)
+    by_clicks = [image.pk for image in reversed(traffic["images"])]
+
+    assert _ids(analyst_client, sort="clicks") == by_clicks
+    assert _ids(analyst_client, sort="clicks", node="wompi") == by_clicks
+    assert _ids(analyst_client, sort="clicks", objective="traffic") == by_clicks
+    assert _ids(analyst_client, sort="clicks", platform="meta") == by_clicks
+    tiered = _results(analyst_client, sort="clicks", node="wompi", objective="traffic")
+    assert [card["tier"] for card in tiered] == ["top", "middle", "middle", "middle", "bottom"]
+    # whole catalog, 1 node, 1 objective, 1 platform, 1 node × objective; 1 rule
+    assert out.getvalue().startswith("Warmed 5 scopes and 1 tier maps in ")
