@@ -11,8 +11,16 @@ and nothing stale can be served; old entries just expire. The digest also covers
 templates' and the formatting code's own text, so a deploy never serves HTML of the old code
 from the (shared, database) cache.
 
+On PostgreSQL the rows are not even loaded when every section is cached: one query (the
+"stamp") reads a digest of each table's rows for the brief, md5 of the rows' full text, and
+the keys are built from those digests; the page's rows are read only for a section that is
+missing, and what is rendered then is stored only if the stamp read afterwards is still the
+same (so a change racing the render can never be stored under the old key). Elsewhere
+(SQLite) the keys come from the rows the page loads.
+
 A section holding an unfinished job is rendered every time (its elapsed time moves), and so
-is one showing a bound form (its errors are this request's).
+is one showing a bound form (its errors are this request's); with such a job, or one that
+finished in the last few minutes (the page lists those), the page takes the rows' way.
 
 Forms carry a CSRF token, which differs per browser: sections are rendered with a fixed
 placeholder for it, replaced by this request's token on the way out.
@@ -28,6 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
+from django.db import connection
 from django.db.models import Model
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -119,13 +128,15 @@ def request_inputs(request: HttpRequest) -> tuple:
 def sections_rendered(
     request: HttpRequest,
     sections: list[Section],
-    context: dict,
+    context: Callable[[], dict],
     *,
-    cache=None,
-    render: Callable[..., str] = render_to_string,
+    still_current: Callable[[], bool] = lambda: True,
 ) -> dict[str, SafeString]:
-    """Each section's HTML by name: from the cache where its key is there, else rendered."""
-    cache = cache or default_cache
+    """Each section's HTML by name: from the cache where its key is there, else rendered.
+
+    `context` builds the rendering context (reading the page's rows): called only when a
+    section must be rendered. What was rendered is stored only if `still_current()`.
+    """
     common = request_inputs(request)
     keys = {
         section.name: key(section.name, (common, section.inputs))
@@ -133,45 +144,45 @@ def sections_rendered(
         if section.inputs is not None
     }
     # One round trip for the whole page (one query with the database cache).
-    found = cache.get_many(list(keys.values())) if keys else {}
+    found = default_cache.get_many(list(keys.values())) if keys else {}
     placeholder = csrf_placeholder()
-    # The view's context wins over the context processors', so the placeholder replaces the
-    # request's token in every {% csrf_token %} of the section.
-    section_context = {**context, "csrf_token": placeholder}
     html: dict[str, str] = {}
     fresh: dict[str, str] = {}
+    section_context: dict | None = None
     for section in sections:
         section_key = keys.get(section.name)
         if section_key in found:
             html[section.name] = found[section_key]
             continue
-        html[section.name] = render(section.template, section_context, request=request)
+        if section_context is None:
+            # The view's context wins over the context processors', so the placeholder
+            # replaces the request's token in every {% csrf_token %} of the section.
+            section_context = {**context(), "csrf_token": placeholder}
+        html[section.name] = render_to_string(section.template, section_context, request=request)
         if section_key is not None:
             fresh[section_key] = html[section.name]
-    if fresh:
-        cache.set_many(fresh, timeout=TIMEOUT)
+    if fresh and still_current():
+        default_cache.set_many(fresh, timeout=TIMEOUT)
     token = get_token(request)
     return {name: mark_safe(text.replace(placeholder, token)) for name, text in html.items()}
 
 
 def brief_sections(
-    page,
+    brief,
+    parts: dict,
     *,
     can_change: bool,
     is_staff: bool,
     generation,
-    presets: list | None,
-    prompt_form_bound: bool,
-    generate_form_bound: bool,
-    rewrite_confirm: object | None,
+    prompt_live: bool = False,
+    generate_live: bool = False,
+    batches_live: bool = False,
 ) -> list[Section]:
     """The brief page's sections, each with the inputs its HTML depends on.
 
-    `page` is selectors.BriefPage; `presets` the active style presets the generate form lists
-    (None where the form is not shown). A form that carries this request's data (its errors) is
-    never cached.
+    `parts` holds what each table contributes (from `page_parts` or `stamp_parts`); a `*_live`
+    section is rendered every time (a bound form, an unfinished job).
     """
-    brief = page.brief
     viewer = (can_change, is_staff)
     brief_rows = (
         row(brief),
@@ -179,61 +190,155 @@ def brief_sections(
         (brief.node_id, brief.node.name),
         row(brief.style_preset),
     )
-    references = [(row(card.reference), _image_size(card.reference)) for card in page.references]
-    excluded = [(row(card.reference), _image_size(card.reference)) for card in page.excluded]
-    versions = [
-        (row(v), person(v.author), v.restored_from.number if v.restored_from_id else None)
-        for v in page.prompt_versions
-    ]
-    write_jobs = [line.job for line in page.write_jobs]
-    batches = [
-        (
-            row(card.batch),
-            row(card.batch.job),
-            row(card.batch.style_preset),
-            card.batch.prompt_version.number if card.batch.prompt_version_id else None,
-            rows(card.images),
-        )
-        for card in page.batches
-    ]
-    links = [
-        (row(link), link.is_revoked, link.is_expired, link.is_active) for link in page.share_links
-    ]
-    has_picks = any(image.picked for card in page.batches for image in card.images)
-    pending_writes = any(not job.finished for job in write_jobs)
-    pending_batches = any(not card.job.job.finished for card in page.batches)
-    prompt_live = prompt_form_bound or rewrite_confirm is not None or pending_writes
+    versions, jobs, presets = parts["versions"], parts["jobs"], parts["presets"]
     return [
         Section("head", "generation/partials/brief_head.html", (viewer, brief_rows)),
         Section(
             "references",
             "generation/partials/brief_references.html",
-            (viewer, brief_rows, references, excluded),
+            (viewer, brief_rows, parts["references"]),
         ),
         Section(
             "prompt",
             "generation/partials/brief_prompt.html",
-            None if prompt_live else (viewer, brief.pk, versions, rows(write_jobs)),
+            None if prompt_live else (viewer, brief.pk, versions, jobs),
         ),
         Section(
             "generate",
             "generation/partials/brief_generate.html",
-            None
-            if generate_form_bound
-            else (viewer, brief_rows, versions[:1], generation, rows(presets or [])),
+            None if generate_live else (viewer, brief_rows, versions, generation, presets),
         ),
         Section(
             "batches",
             "generation/partials/brief_batches.html",
-            None if pending_batches else (viewer, brief.pk, batches),
+            None
+            if batches_live
+            else (viewer, brief.pk, parts["batches"], parts["images"], jobs, presets, versions),
         ),
         Section(
             "share",
             "generation/partials/brief_share_section.html",
-            (viewer, brief.pk, has_picks, links, settings.YENNI_SHARE_DAYS),
+            (viewer, brief.pk, parts["images"], parts["links"], settings.YENNI_SHARE_DAYS),
         ),
     ]
 
 
+def page_parts(page, presets: list | None) -> dict:
+    """What each table contributes to the keys, from the rows the page loaded.
+
+    `page` is selectors.BriefPage; `presets` the active style presets the generate form lists
+    (None where the form is not shown).
+    """
+    cards = [*page.references, *page.excluded]
+    return {
+        "references": [(row(card.reference), _image_size(card.reference)) for card in cards],
+        "versions": [
+            (row(v), person(v.author), v.restored_from.number if v.restored_from_id else None)
+            for v in page.prompt_versions
+        ],
+        "jobs": rows([line.job for line in [*page.write_jobs, *page.batch_jobs]]),
+        "batches": [
+            (
+                row(card.batch),
+                row(card.batch.style_preset),
+                card.batch.prompt_version.number if card.batch.prompt_version_id else None,
+            )
+            for card in page.batches
+        ],
+        "images": [rows(card.images) for card in page.batches],
+        "links": [
+            (row(link), link.is_revoked, link.is_expired, link.is_active)
+            for link in page.share_links
+        ],
+        "presets": rows(presets or []),
+    }
+
+
 def _image_size(reference) -> tuple:
     return (reference.image_id, reference.image.width, reference.image.height)
+
+
+# --- the stamp: the rows' digests in one query (PostgreSQL) ---------------------------------
+
+
+def stamp_parts(brief, *, recent) -> dict | None:
+    """What each table contributes to the keys, as digests of its rows' full text.
+
+    None where this is not PostgreSQL, or where a job of the brief is unfinished or finished
+    after `recent` (the page then shows moving figures and takes the rows' way).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(), {"brief": brief.pk, "recent": recent})
+        values = cursor.fetchone()
+    names = ["references", "versions", "jobs", "batches", "images", "links", "presets"]
+    parts = dict(zip(names, values[: len(names)], strict=True))
+    expired_links, live_jobs = values[len(names) :]
+    if live_jobs:
+        return None
+    # A link turns "expired" with time alone, its row unchanged.
+    parts["links"] = (parts["links"], expired_links)
+    return parts
+
+
+@cache
+def _stamp_sql() -> str:
+    from django.contrib.auth import get_user_model
+
+    from creatives.models import CreativeImage
+    from generation.models import (
+        BriefReference,
+        GeneratedImage,
+        ImageBatch,
+        ModelJob,
+        PromptVersion,
+        ShareLink,
+        StylePreset,
+    )
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def digest(text: str, source: str, order: str) -> str:
+        # md5 of every row's full text, in a fixed order; '' for no rows.
+        return f"(SELECT md5(coalesce(string_agg({text}, ',' ORDER BY {order}), '')) {source})"
+
+    statuses = (ModelJob.Status.QUEUED, ModelJob.Status.RUNNING)
+    unfinished = ", ".join(f"'{status}'" for status in statuses)
+    batch_jobs = f"SELECT job_id FROM {table(ImageBatch)} WHERE brief_id = %(brief)s"
+    parts = [
+        digest(
+            "r::text || '|' || i.width || 'x' || i.height",
+            f"FROM {table(BriefReference)} r JOIN {table(CreativeImage)} i ON i.id = r.image_id "
+            "WHERE r.brief_id = %(brief)s",
+            "r.id",
+        ),
+        digest(
+            "v::text || '|' || coalesce(u.username, '') || '|' || coalesce(u.first_name, '') "
+            "|| '|' || coalesce(u.last_name, '')",
+            f"FROM {table(PromptVersion)} v LEFT JOIN {table(get_user_model())} u "
+            "ON u.id = v.author_id WHERE v.brief_id = %(brief)s",
+            "v.id",
+        ),
+        digest(
+            "j::text",
+            f"FROM {table(ModelJob)} j WHERE j.brief_id = %(brief)s OR j.id IN ({batch_jobs})",
+            "j.id",
+        ),
+        digest("b::text", f"FROM {table(ImageBatch)} b WHERE b.brief_id = %(brief)s", "b.id"),
+        digest(
+            "g::text",
+            f"FROM {table(GeneratedImage)} g JOIN {table(ImageBatch)} b ON b.id = g.batch_id "
+            "WHERE b.brief_id = %(brief)s",
+            "g.id",
+        ),
+        digest("s::text", f"FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s", "s.id"),
+        digest("p::text", f"FROM {table(StylePreset)} p", "p.id"),
+        f"(SELECT count(*) FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s "
+        "AND s.expires_at <= now())",
+        f"(SELECT count(*) FROM {table(ModelJob)} j WHERE (j.brief_id = %(brief)s "
+        f"OR j.id IN ({batch_jobs})) AND (j.status IN ({unfinished}) "
+        "OR j.finished_at >= %(recent)s))",
+    ]
+    return "SELECT " + ",\n       ".join(parts)

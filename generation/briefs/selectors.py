@@ -285,6 +285,11 @@ class BriefPage:
         return [card.job for card in self.batches]
 
 
+def recent_jobs_since() -> dt.datetime:
+    """Jobs that finished after this still show on the page (and in the progress poll)."""
+    return timezone.now() - RECENT_JOBS
+
+
 def brief_page(brief: Brief) -> BriefPage:
     """Everything the brief page shows, in seven queries whatever the brief holds."""
     references = list(brief.references.select_related("image").order_by("-pinned", "order"))

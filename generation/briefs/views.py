@@ -9,7 +9,7 @@ generation.briefs.selectors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -156,15 +156,74 @@ def _detail(
     generate_form: GenerateForm | None = None,
     rewrite_confirm: PromptVersion | None = None,
 ) -> HttpResponse:
-    page = page_selectors.brief_page(brief)
+    """The brief page, its sections from the cache where they are there (see page_cache)."""
     changeable = can_change(request.user, brief)
     generation = image_generation()
-    context = {
+    live = prompt_form is not None or generate_form is not None or rewrite_confirm is not None
+    # Read once, and only when a section is rendered.
+    page_context = cache(
+        lambda: _page_context(
+            request,
+            brief,
+            changeable=changeable,
+            generation=generation,
+            prompt_form=prompt_form,
+            generate_form=generate_form,
+            rewrite_confirm=rewrite_confirm,
+        )
+    )
+    viewer = {"can_change": changeable, "is_staff": request.user.is_staff}
+    recent = page_selectors.recent_jobs_since()
+    stamp = None if live else page_cache.stamp_parts(brief, recent=recent)
+    if stamp is not None:
+        # Keys from the digests: the rows are read only if a section must be rendered.
+        sections = page_cache.brief_sections(brief, stamp, generation=generation, **viewer)
+        fragments = page_cache.sections_rendered(
+            request,
+            sections,
+            page_context,
+            still_current=lambda: page_cache.stamp_parts(brief, recent=recent) == stamp,
+        )
+        pending = False  # stamp_parts says no job is unfinished
+    else:
+        page = page_context()["page"]
+        presets = page_selectors.active_presets() if changeable and generation.active else None
+        sections = page_cache.brief_sections(
+            brief,
+            page_cache.page_parts(page, presets),
+            generation=generation,
+            prompt_live=prompt_form is not None
+            or rewrite_confirm is not None
+            or any(not line.job.finished for line in page.write_jobs),
+            generate_live=generate_form is not None,
+            batches_live=any(not line.job.finished for line in page.batch_jobs),
+            **viewer,
+        )
+        fragments = page_cache.sections_rendered(request, sections, page_context)
+        pending = page.pending
+    context = {"brief": brief, "fragments": fragments, "pending": pending}
+    if live:
+        # A form's errors are read by the tests and the page alike from the full context.
+        context = {**page_context(), **context}
+    return render(request, "generation/brief_detail.html", context)
+
+
+def _page_context(
+    request: HttpRequest,
+    brief: Brief,
+    *,
+    changeable: bool,
+    generation,
+    prompt_form: PromptForm | None,
+    generate_form: GenerateForm | None,
+    rewrite_confirm: PromptVersion | None,
+) -> dict:
+    """What the sections render: the page's rows and the forms, built only when shown."""
+    page = page_selectors.brief_page(brief)
+    return {
         "brief": brief,
         "page": page,
         "can_change": changeable,
-        # Forms only where they are shown (the owner's), and built lazily: a section served
-        # from the cache never renders them.
         "prompt_form": prompt_form or SimpleLazyObject(lambda: _prompt_form(page.prompt)),
         "generate_form": generate_form or SimpleLazyObject(lambda: _generate_form(brief)),
         # What the current version fills of the image model's 77-token window ("62 / 77").
@@ -178,18 +237,6 @@ def _detail(
         # From the batches the page already holds: no extra query.
         "has_picks": any(image.picked for card in page.batches for image in card.images),
     }
-    sections = page_cache.brief_sections(
-        page,
-        can_change=changeable,
-        is_staff=request.user.is_staff,
-        generation=generation,
-        presets=page_selectors.active_presets() if changeable and generation.active else None,
-        prompt_form_bound=prompt_form is not None,
-        generate_form_bound=generate_form is not None,
-        rewrite_confirm=rewrite_confirm,
-    )
-    context["fragments"] = page_cache.sections_rendered(request, sections, context)
-    return render(request, "generation/brief_detail.html", context)
 
 
 def _prompt_form(prompt: PromptVersion | None) -> PromptForm:
