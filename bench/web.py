@@ -1,16 +1,14 @@
 """Time the agency's share page and the analyst's brief page against a cheap Django page, same run.
 
     python bench/web.py                                   # fresh SQLite in a temp dir, 2 workers
-    python bench/web.py --workers 4 --clients 50 --duration 20
+    python bench/web.py --workers 2 --clients 50 --rounds 7 --duration 4
     python bench/web.py --database-url postgres://postgres@127.0.0.1:5432/yenni_bench_web
 
 It builds a database (by default a new SQLite file in a temporary folder, deleted afterwards;
 with `--database-url` a PostgreSQL database, created if missing and reused, demo history
 loaded once), loads a small demo history, opens one analyst's brief with two picked images
 and a share link, and serves the app with gunicorn (sync workers, production settings, DEBUG
-off) on a free local port. Then `--clients` threads, each with its own HTTP session, fetch one
-page as fast as they can for `--duration` seconds (after a short warm-up), one target at a
-time:
+off) on a free local port. Three pages are compared:
 
 - baseline: the login page (GET /accounts/login/): a template render with a CSRF token and no
   database query, the cheapest real page the app has (there is no health-check URL);
@@ -18,11 +16,21 @@ time:
   UPDATE per request), read images, references and the prompt, render;
 - brief: the analyst's brief page (GET /briefs/<id>/) with a signed-in session.
 
-Only the HTML is fetched, not the images or the stylesheet. It prints requests/s, p50 and p99
-latency for each and the ratios to the baseline, and checks that the share link counted
-exactly the share page views that succeeded. The client threads share the machine (and
-Python's GIL) with the server, so on a small machine the absolute numbers are a floor; the
-ratios, measured the same way in the same run, are the figures to compare.
+The pages are interleaved: after one untimed warm-up of each, `--rounds` rounds each time every
+page for `--duration` seconds, the order rotating from round to round (baseline, share, brief;
+then share, brief, baseline; …), so a burst of load from elsewhere on the machine falls on all
+three rather than on whichever page happened to run then. The load comes from `--clients`
+client threads spread over `--client-processes` processes started apart from this driver
+(multiprocessing, spawn), each thread with its own HTTP session fetching the page back to
+back; the driver only hands out the rounds and collects the latencies, so its own GIL never
+holds a client back.
+
+Only the HTML is fetched, not the images or the stylesheet. For each round it prints every
+page's requests/s, p50 and p99; then, per page, the median over rounds of those figures, and
+the median over rounds of each page's per-round p50 and p99 ratio to the baseline measured in
+the same round (with the smallest and largest). It checks that the share link counted
+exactly the share page views that succeeded. Server and clients share the machine, so the
+absolute numbers are a floor; the ratios are the figures to compare.
 """
 
 from __future__ import annotations
@@ -251,22 +259,28 @@ def sign_in(base: str) -> dict[str, str]:
     return session.cookies.get_dict()
 
 
-def hammer(base: str, target: Target, *, clients: int, seconds: float) -> Result:
-    """`clients` threads fetch the page back to back for `seconds`; collect every latency."""
+def hammer(
+    url: str, cookies: dict[str, str], *, clients: int, seconds: float, start_at: float
+) -> dict:
+    """`clients` threads fetch url back to back from the wall-clock time start_at for `seconds`.
+
+    Runs in a client process; returns plain data (latencies, statuses, errors) to the driver.
+    """
     import requests
 
-    result = Result(target=target, seconds=seconds)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = [0]
     lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    url = base + target.path
+    ready = threading.Barrier(clients + 1)
 
     def client() -> None:
         session = requests.Session()
-        session.cookies.update(target.cookies)
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        errors = 0
-        start.wait()
+        session.cookies.update(cookies)
+        mine: list[float] = []
+        codes: dict[int, int] = {}
+        failed = 0
+        ready.wait()
         deadline = time.perf_counter() + seconds
         while True:
             began = time.perf_counter()
@@ -276,23 +290,83 @@ def hammer(base: str, target: Target, *, clients: int, seconds: float) -> Result
                 response = session.get(url, timeout=60, allow_redirects=False)
                 response.content  # noqa: B018 - read the whole body before stopping the clock
             except requests.RequestException:
-                errors += 1
+                failed += 1
                 continue
-            latencies.append(time.perf_counter() - began)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            mine.append(time.perf_counter() - began)
+            codes[response.status_code] = codes.get(response.status_code, 0) + 1
         with lock:
-            result.latencies.extend(latencies)
-            result.errors += errors
-            for status, count in statuses.items():
-                result.statuses[status] = result.statuses.get(status, 0) + count
+            latencies.extend(mine)
+            errors[0] += failed
+            for status, count in codes.items():
+                statuses[status] = statuses.get(status, 0) + count
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    start.wait()
+    # Every client process starts at the same moment, the one the driver named.
+    time.sleep(max(0.0, start_at - time.time()))
+    ready.wait()
     for thread in threads:
         thread.join()
-    return result
+    return {"latencies": latencies, "statuses": statuses, "errors": errors[0]}
+
+
+def _client_process(conn, threads: int) -> None:
+    """A client process: run each page the driver sends, answer with what was measured."""
+    while True:
+        order = conn.recv()
+        if order is None:
+            conn.close()
+            return
+        conn.send(hammer(**order, clients=threads))
+
+
+class ClientPool:
+    """Client processes apart from the driver, started once and reused for every round."""
+
+    def __init__(self, *, clients: int, processes: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        processes = max(1, min(processes, clients))
+        shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+        self.links = []
+        self.processes = []
+        for threads in shares:
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_client_process, args=(theirs, threads), daemon=True)
+            process.start()
+            self.links.append(mine)
+            self.processes.append(process)
+
+    def run(self, base: str, target: Target, seconds: float) -> Result:
+        """Every process loads the page at once for `seconds`; their measurements merged."""
+        # Time for each process to receive the order and start its threads.
+        start_at = time.time() + 0.3
+        order = {
+            "url": base + target.path,
+            "cookies": target.cookies,
+            "seconds": seconds,
+            "start_at": start_at,
+        }
+        for link in self.links:
+            link.send(order)
+        result = Result(target=target, seconds=seconds)
+        for link in self.links:
+            part = link.recv()
+            result.latencies.extend(part["latencies"])
+            result.errors += part["errors"]
+            for status, count in part["statuses"].items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+        return result
+
+    def close(self) -> None:
+        for link in self.links:
+            link.send(None)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
 
 
 def check_page(base: str, target: Target) -> None:
@@ -313,6 +387,7 @@ def main() -> None:
     with machine_load_printed():
         workdir = Path(tempfile.mkdtemp(prefix="yenni-bench-web-"))
         server = None
+        pool = None
         try:
             database = configure(args, workdir)
             setup = prepare(args)
@@ -324,10 +399,13 @@ def main() -> None:
             for target in targets:
                 check_page(base, target)
             print_setup(args, database, setup)
-            results, share_ok = time_targets(args, base, targets)
-            report_ratios(results)
+            pool = ClientPool(clients=args.clients, processes=args.client_processes)
+            rounds, share_ok = time_rounds(args, base, targets, pool)
+            report(rounds, [target.name for target in targets])
             report_share_views(setup["link_id"], share_ok)
         finally:
+            if pool is not None:
+                pool.close()
             stop_server(server)
             if args.keep:
                 print(f"data kept in {workdir}")
@@ -341,8 +419,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per target (10)")
-    parser.add_argument("--warmup", type=float, default=2, help="untimed seconds first (2)")
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="processes the clients run in (2)"
+    )
+    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (7)")
+    parser.add_argument("--duration", type=float, default=4, help="seconds per page per round (4)")
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="untimed seconds per page first (2)"
+    )
     parser.add_argument("--creatives", type=int, default=300, help="demo size (300)")
     parser.add_argument("--months", type=int, default=6, help="demo history months (6)")
     parser.add_argument("--seed", type=int, default=7)
@@ -386,48 +470,80 @@ def print_setup(args: argparse.Namespace, database: str, setup: dict) -> None:
         f"2 picked images"
     )
     print(
-        f"gunicorn: {args.workers} sync workers × {args.threads} thread(s); "
-        f"{args.clients} client threads; {args.duration:g} s per target after "
-        f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs shared by server and clients"
+        f"gunicorn: {args.workers} sync workers × {args.threads} thread(s); {args.clients} "
+        f"client threads in {args.client_processes} processes apart from the driver; "
+        f"{args.rounds} rounds of {args.duration:g} s per page, interleaved, after "
+        f"{args.warmup:g} s warm-up each; {os.cpu_count()} CPUs shared by server and clients"
     )
 
 
-def time_targets(
-    args: argparse.Namespace, base: str, targets: list[Target]
-) -> tuple[dict[str, Result], int]:
-    """Warm up and time each target in turn, printing its line; the results by name and how
-    many share pages were served successfully (check_page's one included)."""
-    results: dict[str, Result] = {}
+def time_rounds(
+    args: argparse.Namespace, base: str, targets: list[Target], pool: ClientPool
+) -> tuple[list[dict[str, Result]], int]:
+    """Warm every page up, then time them in rounds, the order rotating each round.
+
+    Returns each round's results by page name and how many share pages were served
+    successfully (check_page's one included), printing a line per page and round.
+    """
     share_ok = 1  # check_page opened the share page once
-    for target in targets:
-        if args.warmup:
-            warm = hammer(base, target, clients=args.clients, seconds=args.warmup)
+    if args.warmup:
+        for target in targets:
+            warm = pool.run(base, target, args.warmup)
             share_ok += warm.ok if target.name == "share" else 0
-        result = hammer(base, target, clients=args.clients, seconds=args.duration)
-        if not result.ok:
-            raise SystemExit(f"{target.name}: no request succeeded ({result.statuses}).")
-        share_ok += result.ok if target.name == "share" else 0
-        results[target.name] = result
-        others = {s: n for s, n in result.statuses.items() if s != 200}
-        problems = f", other statuses {others}" if others else ""
-        problems += f", {result.errors} connection errors" if result.errors else ""
+    rounds: list[dict[str, Result]] = []
+    for number in range(args.rounds):
+        shift = number % len(targets)
+        results: dict[str, Result] = {}
+        for target in targets[shift:] + targets[:shift]:
+            result = pool.run(base, target, args.duration)
+            if not result.ok:
+                raise SystemExit(f"{target.name}: no request succeeded ({result.statuses}).")
+            share_ok += result.ok if target.name == "share" else 0
+            results[target.name] = result
+            print(f"round {number + 1}: {_line(result)}", flush=True)
+        rounds.append(results)
+    return rounds, share_ok
+
+
+def _line(result: Result) -> str:
+    others = {s: n for s, n in result.statuses.items() if s != 200}
+    problems = f", other statuses {others}" if others else ""
+    problems += f", {result.errors} connection errors" if result.errors else ""
+    return (
+        f"{result.target.name:>8}: {result.rate:8.1f} req/s   "
+        f"p50 {statistics.median(result.latencies) * 1000:7.1f} ms   "
+        f"p99 {percentile(result.latencies, 0.99) * 1000:7.1f} ms   "
+        f"({result.ok:,} OK{problems})"
+    )
+
+
+def report(rounds: list[dict[str, Result]], names: list[str]) -> None:
+    """Each page's median over rounds, then each page's ratios to the same round's baseline."""
+    print(f"medians over {len(rounds)} rounds:")
+    for name in names:
+        results = [results[name] for results in rounds]
+        rate = statistics.median(r.rate for r in results)
+        p50 = statistics.median(statistics.median(r.latencies) for r in results) * 1000
+        p99 = statistics.median(percentile(r.latencies, 0.99) for r in results) * 1000
+        print(f"{name:>8}: {rate:8.1f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
+    for name in names[1:]:
+        ratios = {"p50": [], "p99": [], "throughput": []}
+        for results in rounds:
+            page, base = results[name], results["baseline"]
+            ratios["p50"].append(
+                statistics.median(page.latencies) / statistics.median(base.latencies)
+            )
+            ratios["p99"].append(
+                percentile(page.latencies, 0.99) / percentile(base.latencies, 0.99)
+            )
+            ratios["throughput"].append(page.rate / base.rate)
         print(
-            f"{target.name:>8}: {result.rate:8.1f} req/s   "
-            f"p50 {statistics.median(result.latencies) * 1000:7.1f} ms   "
-            f"p99 {percentile(result.latencies, 0.99) * 1000:7.1f} ms   "
-            f"({result.ok:,} OK{problems})   GET {target.note}"
+            f"{name}/baseline, median of per-round ratios (min–max): "
+            + ", ".join(
+                f"{what} {statistics.median(values):.2f}× ({min(values):.2f}–{max(values):.2f})"
+                for what, values in ratios.items()
+            )
         )
-    return results, share_ok
-
-
-def report_ratios(results: dict[str, Result]) -> None:
-    base_result = results["baseline"]
-    for name in ("share", "brief"):
-        result = results[name]
-        p50 = statistics.median(result.latencies) / statistics.median(base_result.latencies)
-        p99 = percentile(result.latencies, 0.99) / percentile(base_result.latencies, 0.99)
-        rate = result.rate / base_result.rate
-        print(f"{name}/baseline: p50 {p50:.2f}×, p99 {p99:.2f}×, throughput {rate:.2f}×")
 
 
 def report_share_views(link_id: int, share_ok: int) -> None:
