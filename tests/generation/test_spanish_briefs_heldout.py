@@ -147,3 +147,8 @@ def test_english_text_made_of_words_spanish_shares_stays_english():
     assert translate("Fast loan approval").text == "Fast loan approval"
     # Spanish made of such words still reads as Spanish when a word is Spanish only.
     assert translate("Festival local de música").text == "local festival of music"
+
+
+def test_a_verb_before_an_infinitive_takes_to():
+    assert translate("Familias que quieren comprar casa").text == "families wanting to buy home"
+    assert translate("Necesitas ahorrar").text == "need to save"

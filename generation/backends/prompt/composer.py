@@ -249,6 +249,15 @@ def translate(text: str) -> Translation:
                 if compound:
                     entry, extra = compound
                     size += extra
+            if entry[1] == "v" and previous == "v" and plain[i].endswith(("ar", "er", "ir")):
+                # A verb before an infinitive: "quieren comprar" → "wanting to buy". "Querer"
+                # loves a person ("los que más quieres") but wants a deed.
+                wanted = {"love": "want", "loves": "wants", "loving": "wanting"}
+                items[-1] = (wanted.get(items[-1][0], items[-1][0]), "v", "")
+                items.append(("to", "c", ""))
+                items.append((entry[0], "v", ""))
+                i += size
+                continue
             if entry[1] == "v":
                 before = items[-1][0] if items else ""
                 if before == "for" and plain[i].endswith(("ar", "er", "ir")):
