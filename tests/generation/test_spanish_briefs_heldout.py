@@ -152,3 +152,24 @@ def test_english_text_made_of_words_spanish_shares_stays_english():
 def test_a_verb_before_an_infinitive_takes_to():
     assert translate("Familias que quieren comprar casa").text == "families wanting to buy home"
     assert translate("Necesitas ahorrar").text == "need to save"
+
+
+FRESH4 = Path(__file__).parent / "data" / "spanish_briefs_fresh4.json"
+
+
+def test_a_fourth_held_out_set_measured_blind_stays_near_the_bar():
+    # Written after 0546df6 and committed (369ca0c) before the composer ran on it; measured
+    # once: mean 0.864, lowest 0.43, two briefs under 0.6 (automatic payments: forget, dates,
+    # busy, bills; a home gym: weights, exercise bikes, training) and one phrase of salad
+    # ("brands of personal cared for and beauty"). Below the 0.6-each goal, so the assertion
+    # is the blind figure, a little under; later fixes that read these results do not count
+    # as blind and are measured by the test of that commit.
+    found = summary(measure(FRESH4))
+
+    assert found.briefs == 20
+    assert found.mean >= 0.84, str(found)
+    assert found.lowest >= 0.4, str(found)
+    assert found.below <= 2, str(found)
+    assert (found.leaks, found.contradictions, found.spanish) == (0, 0, 0)
+    assert found.salad <= 1, str(found)
+    assert found.max_positive_tokens <= CLIP_WINDOW
