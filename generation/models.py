@@ -358,6 +358,8 @@ class PromptVersion(models.Model):
         blank=True,
         help_text=_("Set when the language model's answers were rejected."),
     )
+    # The same reason for Spanish pages; empty on rows older than it (shown in English then).
+    fallback_reason_es = models.TextField(_("why the composer wrote it (Spanish)"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -401,6 +403,17 @@ class PromptVersion(models.Model):
     @property
     def rationale_in_page_language(self) -> str:
         return self.rationale_es if self.rationale_language == "es" else self.rationale
+
+    @property
+    def fallback_reason_language(self) -> str:
+        """The language of the fallback reason a page shows, as for the rationale."""
+        return "es" if page_language() == "es" and self.fallback_reason_es else "en"
+
+    @property
+    def fallback_reason_in_page_language(self) -> str:
+        if self.fallback_reason_language == "es":
+            return self.fallback_reason_es
+        return self.fallback_reason
 
 
 class ModelJob(models.Model):

@@ -144,6 +144,8 @@ class PromptResult:
     fallback_reason: str = ""
     # The rationale for Spanish pages (issue 16 item 6); "" when none was written.
     rationale_es: str = ""
+    # The fallback reason for Spanish pages (issue 14 item 2).
+    fallback_reason_es: str = ""
 
 
 class PromptWriter(Protocol):

@@ -350,7 +350,7 @@ def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVe
     request = prompt_request_for(brief)
     config = runtime.role_config("prompt")
     started = time.perf_counter()
-    fallback_reason = ""
+    fallback_reason = fallback_reason_es = ""
     try:
         was_loaded = runtime.is_loaded(config)
         writer = runtime.load(config)
@@ -360,16 +360,20 @@ def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVe
     except BackendUnavailable as exc:
         if config.backend == "composer":
             raise
-        fallback_reason = _(
-            "The language model could not be used ({problem}); the composer wrote this prompt."
-        ).format(problem=exc.message)
+        problem = exc.message
+        fallback_reason_es, fallback_reason = in_both_languages(
+            lambda: gettext(
+                "The language model could not be used ({problem}); the composer wrote this prompt."
+            ).format(problem=problem)
+        )
         writer = runtime.load(dataclasses.replace(config, backend="composer"))
     inference_started = time.perf_counter()
     result = writer.write(request)
     if job is not None:
         job.inference_seconds = time.perf_counter() - inference_started
     result = enforce(result, request.guidelines, request.style)
-    fallback_reason = fallback_reason or result.fallback_reason
+    if not fallback_reason:
+        fallback_reason, fallback_reason_es = result.fallback_reason, result.fallback_reason_es
     source = (
         PromptVersion.Source.COMPOSER
         if fallback_reason or config.backend == "composer"
@@ -384,6 +388,7 @@ def brief_prompt_write(brief: Brief, *, job: ModelJob | None = None) -> PromptVe
         source=source,
         model_id=result.model_id,
         fallback_reason=fallback_reason,
+        fallback_reason_es=fallback_reason_es,
     )
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 import time
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 
 from generation.backends import runtime
 from generation.backends.base import GenerateRequest, PromptResult
 from generation.backends.prompt.rules import enforce
 from generation.briefs.guidelines import guidelines_for, style_spec
-from generation.briefs.services import brief_prompt_write
+from generation.briefs.services import brief_prompt_write, prompt_version_restore
 from generation.descriptions import describe_config, images_describe
 from generation.jobs import queue as jobs
-from generation.models import GeneratedImage, ImageBatch, ModelJob
+from generation.models import GeneratedImage, ImageBatch, ModelJob, PromptVersion
+from yenni_site.language import in_both_languages
 
 
 def describe_job(job: ModelJob) -> None:
@@ -49,13 +51,50 @@ def describe_job(job: ModelJob) -> None:
 def write_job(job: ModelJob) -> None:
     jobs.job_stage(job, "writing")
     version = brief_prompt_write(job.brief, job=job)
+    result = {"prompt_version": version.number, "fallback": bool(version.fallback_reason)}
+    kept = _hand_edit_kept(job, version)
+    if kept is not None:
+        result |= {"kept_hand_edit": kept.restored_from.number, "current_version": kept.number}
     jobs.job_finish(
         job,
         ModelJob.Status.SUCCEEDED,
         model_id=version.model_id,
         inference_seconds=job.inference_seconds,
-        result={"prompt_version": version.number, "fallback": bool(version.fallback_reason)},
+        result=result,
     )
+
+
+def _hand_edit_kept(job: ModelJob, written: PromptVersion) -> PromptVersion | None:
+    """The analyst's edit made current again when it was made after this rewrite was queued.
+
+    A language model's rewrite waits in the queue and then runs for a while; an edit the
+    analyst saved meanwhile is the newer decision and must not be replaced by the older
+    request. The written version stays in the list (it can be restored) and a copy of the
+    edit becomes current again, saying why in both languages. An edit made before the rewrite
+    was asked for was replaced knowingly (the rewrite asks first), so it is left alone.
+    """
+    edit = (
+        job.brief.prompt_versions.filter(
+            source=PromptVersion.Source.ANALYST,
+            created_at__gt=job.queued_at,
+            number__lt=written.number,
+        )
+        .order_by("-number")
+        .first()
+    )
+    if edit is None or edit.author is None:
+        return None
+    copy = prompt_version_restore(job.brief, number=edit.number, author=edit.author)
+    rationale_es, rationale = in_both_languages(
+        lambda: gettext(
+            "Your edit (version {edit}) stays the current prompt: the language model's rewrite, "
+            "asked for before it, finished after it and is version {written}, which you can "
+            "restore."
+        ).format(edit=edit.number, written=written.number)
+    )
+    PromptVersion.objects.filter(pk=copy.pk).update(rationale=rationale, rationale_es=rationale_es)
+    copy.refresh_from_db()
+    return copy
 
 
 def generate_job(job: ModelJob) -> None:

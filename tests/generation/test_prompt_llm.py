@@ -105,8 +105,14 @@ def test_a_random_models_answers_are_rejected_twice_and_the_composer_writes_the_
         "The language model's answer was rejected twice (the answer is not valid JSON with a "
         '"prompt" field). The composer wrote this prompt.'
     )
+    assert result.fallback_reason_es == (
+        "La respuesta del modelo de lenguaje se rechazó dos veces (la respuesta no es un JSON "
+        "válido con un campo «prompt»). El compositor escribió este prompt."
+    )
     assert result.model_id == "composer-v1"
-    assert replace(result, fallback_reason="") == ComposerWriter().write(REQUEST)
+    assert replace(result, fallback_reason="", fallback_reason_es="") == ComposerWriter().write(
+        REQUEST
+    )
     # The guidelines survive the fallback.
     assert "natural diverse people" in split_phrases(result.positive)
     assert "candid lifestyle photography" in split_phrases(result.positive)

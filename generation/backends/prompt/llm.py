@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from generation.backends.base import (
     BackendUnavailable,
@@ -134,11 +134,11 @@ class LlmPromptWriter:
     def write(self, request: PromptRequest) -> PromptResult:
         messages = build_messages(request)
         self.last_raw_answers = []
-        rejected: list[str] = []
+        rejected: list[prompt_rules.Problem] = []
         for attempt in range(2):
             raw = self._generate(messages)
             self.last_raw_answers.append(raw)
-            answer, problems = check_answer(raw, request)
+            answer, problems = check_answer_problems(raw, request)
             if answer is not None and not problems:
                 return self._result(answer, request)
             rejected.extend(p for p in problems if p not in rejected)
@@ -146,15 +146,11 @@ class LlmPromptWriter:
                 messages = [
                     *messages,
                     {"role": "assistant", "content": raw},
-                    {"role": "user", "content": retry_message(problems)},
+                    {"role": "user", "content": retry_message([p.english for p in problems])},
                 ]
-        reason = (
-            "The language model's answer was rejected twice ("
-            + "; ".join(_clause(p) for p in rejected)
-            + "). The composer wrote this prompt."
-        )
         fallback = ComposerWriter(self.config).write(request)
-        return replace(fallback, fallback_reason=reason)
+        english, spanish = fallback_reasons(rejected)
+        return replace(fallback, fallback_reason=english, fallback_reason_es=spanish)
 
     def _result(self, answer: dict, request: PromptRequest) -> PromptResult:
         negative = ", ".join(n for n in (_text(answer.get("negative_prompt")), BASE_NEGATIVE) if n)
@@ -259,10 +255,36 @@ def parse_answer(raw: str) -> dict | None:
 
 def check_answer(raw: str, request: PromptRequest) -> tuple[dict | None, list[str]]:
     """The parsed answer and its problems (an empty list when it can be used)."""
+    answer, problems = check_answer_problems(raw, request)
+    return answer, [p.english for p in problems]
+
+
+def check_answer_problems(
+    raw: str, request: PromptRequest
+) -> tuple[dict | None, list[prompt_rules.Problem]]:
+    """check_answer's problems in English and Spanish (the fallback reason says them)."""
     answer = parse_answer(raw)
     if answer is None:
-        return None, ['The answer is not valid JSON with a "prompt" field.']
-    return answer, prompt_rules.validate(answer["prompt"], request.guidelines)
+        with translation.override("es"):
+            spanish = gettext(NOT_JSON)
+        return None, [prompt_rules.Problem(NOT_JSON, spanish)]
+    return answer, prompt_rules.validate_problems(answer["prompt"], request.guidelines)
+
+
+NOT_JSON = gettext_noop('The answer is not valid JSON with a "prompt" field.')
+REJECTED_TWICE = gettext_noop(
+    "The language model's answer was rejected twice ({problems}). The composer wrote this prompt."
+)
+
+
+def fallback_reasons(rejected: list[prompt_rules.Problem]) -> tuple[str, str]:
+    """Why the composer wrote the prompt: (English, Spanish), each naming every problem."""
+    english = REJECTED_TWICE.format(problems="; ".join(_clause(p.english) for p in rejected))
+    with translation.override("es"):
+        spanish = gettext(REJECTED_TWICE).format(
+            problems="; ".join(_clause(p.spanish) for p in rejected)
+        )
+    return english, spanish
 
 
 def _text(value: object) -> str:

@@ -13,14 +13,17 @@ Plain Python on purpose: the web process imports this module, and it must never 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from instant_clip_tokenizer import Tokenizer
 
 from generation import guardrails
 from generation.backends.base import Guidelines, PromptResult, StyleSpec
 from generation.backends.prompt import vocabulary
+from generation.guardrails.messages import rule_name
 
 # Each of SDXL's two CLIP text encoders reads 77 tokens, its start and end markers included
 # (both use CLIP's BPE vocabulary); whatever lies past them is cut off unread.
@@ -412,20 +415,53 @@ def spanish_words(text: str) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a model's prompt, in English (for the model and the logs) and in
+    Spanish (for Spanish pages, when the composer writes the prompt instead)."""
+
+    english: str
+    spanish: str
+
+    def __str__(self) -> str:
+        return self.english
+
+
+def _problem(template: str, spanish_params: dict | None = None, **params) -> Problem:
+    """`template` (an English msgid) filled in English, and in Spanish through the catalogue."""
+    with translation.override("es"):
+        spanish = gettext(template).format(**{**params, **(spanish_params or {})})
+    return Problem(template.format(**params), spanish)
+
+
 def validate(text: str, guidelines: Guidelines) -> list[str]:
     """What is wrong with a model-written positive prompt: one English sentence per problem."""
-    problems: list[str] = []
+    return [p.english for p in validate_problems(text, guidelines)]
+
+
+def validate_problems(text: str, guidelines: Guidelines) -> list[Problem]:
+    """What is wrong with a model-written positive prompt, in English and Spanish."""
+    problems: list[Problem] = []
     words = re.findall(r"[^\W\d_]+", text or "")
     if not words:
-        return ["The prompt is empty."]
+        return [_problem(gettext_noop("The prompt is empty."))]
     if len(words) < MIN_PROMPT_WORDS:
         problems.append(
-            f"The prompt is too short ({len(words)} words; at least {MIN_PROMPT_WORDS})."
+            _problem(
+                gettext_noop("The prompt is too short ({count} words; at least {minimum})."),
+                count=len(words),
+                minimum=MIN_PROMPT_WORDS,
+            )
         )
     spanish = spanish_words(text)
     if spanish:
         shown = ", ".join(dict.fromkeys(spanish))
-        problems.append(f"The prompt is not in English (Spanish words: {shown}).")
+        problems.append(
+            _problem(
+                gettext_noop("The prompt is not in English (Spanish words: {words})."),
+                words=shown,
+            )
+        )
     terms = _guideline_phrases(list(guidelines.forbidden_terms))
     # What only the concept guardrails find (the checks below name the rest in their words).
     concepts = [
@@ -437,27 +473,51 @@ def validate(text: str, guidelines: Guidelines) -> list[str]:
     ]
     if concepts:
         shown = ", ".join(dict.fromkeys(f"{r.words} ({r.label})" for r in concepts))
-        problems.append(f"The prompt contains forbidden content: {shown}.")
+        with translation.override("es"):
+            shown_es = ", ".join(dict.fromkeys(f"{r.words} ({rule_name(r)})" for r in concepts))
+        problems.append(
+            _problem(
+                gettext_noop("The prompt contains forbidden content: {found}."),
+                spanish_params={"found": shown_es},
+                found=shown,
+            )
+        )
     forbidden = find_terms(text, terms)
     if forbidden:
         problems.append(
-            f"The prompt contains forbidden terms: {', '.join(forbidden)} (a negation such as "
-            "'no text' belongs in the negative prompt)."
+            _problem(
+                gettext_noop(
+                    "The prompt contains forbidden terms: {terms} (a negation such as "
+                    "'no text' belongs in the negative prompt)."
+                ),
+                terms=", ".join(forbidden),
+            )
         )
     claims = find_claims(text)
     if claims:
         shown = ", ".join(dict.fromkeys(c.lower() for c in claims))
-        problems.append(f"The prompt asks for a rate or financial claim ({shown}).")
+        problems.append(
+            _problem(
+                gettext_noop("The prompt asks for a rate or financial claim ({claims})."),
+                claims=shown,
+            )
+        )
     if _TEXT_OVERLAY.search(text):
-        problems.append("The prompt asks for written text in the image.")
+        problems.append(_problem(gettext_noop("The prompt asks for written text in the image.")))
     phrases = split_phrases(text)
     if phrases:
         kept = [phrases[0], *_guideline_phrases(list(guidelines.always_include))]
         needed = clip_window_tokens(join_phrases(kept))
         if needed > CLIP_WINDOW:
             problems.append(
-                f"The prompt is too long: its subject and always-include elements alone take "
-                f"{needed} of the {CLIP_WINDOW} tokens the image model reads "
-                "(use short comma-separated phrases)."
+                _problem(
+                    gettext_noop(
+                        "The prompt is too long: its subject and always-include elements alone "
+                        "take {tokens} of the {window} tokens the image model reads (use short "
+                        "comma-separated phrases)."
+                    ),
+                    tokens=needed,
+                    window=CLIP_WINDOW,
+                )
             )
     return problems
