@@ -74,7 +74,9 @@ ensure_install() {
     # CPU torch comes from pip's own configuration (find-links), which uv does not read.
     if [ -z "$extra" ] && _uv_usable; then
         say "Installing Yenni Ad and its dependencies (uv pip install -c constraints.txt -e .)"
-        if _install_default "$VENV/bin/uv" pip install --quiet --python "$PY"; then
+        # --compile-bytecode, as pip does: otherwise the first start of every process compiles
+        # each imported module (seconds on a first run).
+        if _install_default "$VENV/bin/uv" pip install --quiet --compile-bytecode --python "$PY"; then
             echo "$fingerprint" >"$stamp"
             return 0
         fi

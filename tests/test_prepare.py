@@ -246,3 +246,29 @@ def test_before_the_background_describing_the_library_serves_and_a_brief_describ
     )
     assert described == set(references)
     assert brief.latest_prompt is not None
+
+
+def test_a_stage_that_waited_for_the_cores_shows_its_cpu_seconds_too():
+    times = prepare.StageTimes()
+    times.add("demo history", 59.1, "loaded", cpu=24.04)
+    times.add("migrate", 10.4, "91 applied", cpu=9.0)
+    times.add("users", 1.9, cpu=0.2)
+    times.add("schedule", 0.04)
+
+    assert times.summary() == (
+        "demo history 59.1 s (loaded; 24.0 s CPU), migrate 10.4 s (91 applied), "
+        "users 1.9 s, schedule 0.0 s"
+    )
+
+
+def test_a_timed_stage_records_its_wall_and_cpu_seconds_and_its_note():
+    times = prepare.StageTimes()
+
+    with times.stage("collectstatic") as note:
+        time.sleep(0.05)
+        note["note"] = "skipped: unchanged"
+
+    ((name, seconds, text, cpu),) = times.stages
+    assert (name, text) == ("collectstatic", "skipped: unchanged")
+    assert 0.05 <= seconds < 5
+    assert 0 <= cpu < seconds

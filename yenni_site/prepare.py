@@ -32,29 +32,43 @@ STAMP_FOLDER = "prepare"
 STATIC_STAMP = "collectstatic.sha256"
 
 
+# A stage whose wall time exceeds its CPU time by this factor waited for the cores (a busy
+# machine): the summary then shows the CPU seconds too, which is what a quiet machine would take.
+BUSY_FACTOR = 1.5
+BUSY_MIN_SECONDS = 2.0
+
+
 @dataclass
 class StageTimes:
     """Seconds per stage, in the order they ran, with a word on what each did."""
 
-    stages: list[tuple[str, float, str]] = field(default_factory=list)
+    stages: list[tuple[str, float, str, float]] = field(default_factory=list)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[dict[str, str]]:
         """Time the block; the block may set `note["note"]` ("skipped: unchanged", …)."""
         note = {"note": ""}
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         try:
             yield note
         finally:
-            self.stages.append((name, time.monotonic() - started, note["note"]))
+            self.add(
+                name,
+                time.monotonic() - started,
+                note["note"],
+                cpu=time.process_time() - cpu_started,
+            )
 
-    def add(self, name: str, seconds: float, note: str = "") -> None:
-        self.stages.append((name, seconds, note))
+    def add(self, name: str, seconds: float, note: str = "", *, cpu: float | None = None) -> None:
+        self.stages.append((name, seconds, note, seconds if cpu is None else cpu))
 
     def summary(self) -> str:
         parts = []
-        for name, seconds, note in self.stages:
-            parts.append(f"{name} {seconds:.1f} s" + (f" ({note})" if note else ""))
+        for name, seconds, note, cpu in self.stages:
+            notes = [note] if note else []
+            if seconds >= BUSY_MIN_SECONDS and seconds > BUSY_FACTOR * cpu:
+                notes.append(f"{cpu:.1f} s CPU")
+            parts.append(f"{name} {seconds:.1f} s" + (f" ({'; '.join(notes)})" if notes else ""))
         return ", ".join(parts)
 
 
