@@ -85,3 +85,19 @@ def test_scrub_names_leaves_text_without_names_untouched():
 
     assert scrub_names(text, default_lists()).text == text
     assert scrub_names(text, default_lists()).removals == ()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["útiles escolares y mochila", "niños con útiles escolares y mochila"],
+)
+def test_the_composer_keeps_school_supplies_and_the_backpack(subject):
+    # "mochila" was dropped as a word with no translation (a glossary gap, not a guardrail):
+    # the composer leaves out what it cannot translate, and the lexicon now has it.
+    from generation.backends.base import PromptRequest
+    from generation.backends.prompt.composer import ComposerWriter
+
+    result = ComposerWriter().write(PromptRequest(subject=subject, guidelines=GUIDELINES))
+
+    assert result.positive.startswith("school supplies and backpack, ")
+    assert "mochila" not in result.rationale
