@@ -173,3 +173,13 @@ def test_a_fourth_held_out_set_measured_blind_stays_near_the_bar():
     assert (found.leaks, found.contradictions, found.spanish) == (0, 0, 0)
     assert found.salad <= 1, str(found)
     assert found.max_positive_tokens <= CLIP_WINDOW
+
+
+def test_a_feminine_plural_keeps_its_own_entry_over_the_masculine_lemma():
+    # simplemma's lemma of "señoras" is "señor": the singular form's own entry comes first.
+    assert translate("Señoras del barrio").text == "women of the neighbourhood"
+
+
+def test_a_participle_shape_that_is_a_noun_of_its_own_stays_a_noun():
+    # "cuidado" is care, not "cared for".
+    assert translate("Belleza y cuidado personal").text == "beauty and personal care"

@@ -174,6 +174,14 @@ def _lookup(tokens: list[str], plain: list[str], i: int) -> tuple[int, tuple[str
         key = " ".join(words)
         if key in GLOSSARY:
             return size, GLOSSARY[key]
+        if size == 1:
+            # The singular's own entry before the lemma: simplemma's lemma of a feminine
+            # plural is often the masculine ("señoras" → "señor", a man).
+            for singular in (key[:-2], key[:-1]) if key.endswith("es") else (key[:-1],):
+                entry = GLOSSARY.get(singular) if key.endswith("s") else None
+                if entry and entry[1] in ("n", "a"):
+                    english = _pluralise(entry[0]) if entry[1] == "n" else entry[0]
+                    return 1, (entry[2] or english if entry[1] == "n" else english, *entry[1:])
         lemmas = [_lemma(t) for t in tokens[i : i + size]]
         key = " ".join(lemmas)
         if key in GLOSSARY:
