@@ -39,7 +39,7 @@ REFERENCE_SUBJECT_SHARE = Fraction(1, 2)
 # an adjective's standalone reading, by lowercase key without accents. Keys are dictionary forms
 # (lemmas) or exact forms; simplemma finds a word's lemma, so "tiendas" reaches "tienda".
 CURATED = vocabulary.glossary("glossary_es_en.tsv")
-# The general lexicon (data/lexicon_es_en.tsv, ~1,400 everyday words by category) under it: the
+# The general lexicon (data/lexicon_es_en.tsv, ~1,780 everyday keys by category) under it: the
 # curated entries win where both have a key. English text is read with the curated glossary
 # only, as many short lexicon keys are English words too ("once", "come", "pan").
 LEXICON, ADJECTIVE_READINGS = vocabulary.lexicon("lexicon_es_en.tsv")
