@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from cachetools import LRUCache
-from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Max, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from campaigns.models import ImageWeeklyRollup
 from campaigns.ranking.metrics import in_currency, metric_column
 from campaigns.rollups import rollup_stamp
-from library.indexes import hash_index
+from creatives.models import CreativeImage
 from library.query import CARD_COLUMNS, LibraryQuery, rollup_q
 from library.shared import shared_get_or_compute, shared_key
 
@@ -98,6 +98,32 @@ def _scope_sums_read(query: LibraryQuery) -> ScopeSums:
 def scope_cache_clear() -> None:
     with _scope_lock:
         _scope_cache.clear()
+    _all_ids.clear()
+
+
+_all_ids: dict[str, np.ndarray] = {}  # the newest key only
+
+
+def all_image_ids() -> np.ndarray:
+    """Every image's id, sorted: from this process, the shared cache, or the table.
+
+    Keyed by the images' count and highest id (an image added or removed changes one), so the
+    first unfiltered metric sort of a process reads 20,000 ids from the shared cache instead of
+    loading the perceptual-hash index (about 90 ms on a busy machine).
+    """
+    found = CreativeImage.objects.aggregate(count=Count("id"), top=Max("id"))
+    key = shared_key("images", found["count"], found["top"] or 0)
+    ids = _all_ids.get(key)
+    if ids is None:
+        ids = shared_get_or_compute(
+            key,
+            lambda: np.fromiter(
+                CreativeImage.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64
+            ),
+        )
+        _all_ids.clear()
+        _all_ids[key] = ids
+    return ids
 
 
 def candidate_ids(images: QuerySet, query: LibraryQuery) -> np.ndarray:
@@ -112,7 +138,7 @@ def candidate_ids(images: QuerySet, query: LibraryQuery) -> np.ndarray:
     if only_scope and query.has_rollup_filter:
         return scope_sums(query).ids  # the images with rows in scope, exactly the filter
     if only_scope:
-        return hash_index().ids  # every image, from the index "more like this" keeps anyway
+        return all_image_ids()
     ids = np.fromiter(images.order_by().values_list("pk", flat=True), dtype=np.int64)
     ids.sort()
     return ids

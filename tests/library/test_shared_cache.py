@@ -217,6 +217,20 @@ def test_a_new_image_shows_on_the_next_request_of_an_unfiltered_metric_sort(
     assert _ids(analyst_client, sort="clicks") == [*before, new.pk]
 
 
+def test_a_deleted_image_leaves_the_next_request_of_an_unfiltered_metric_sort(
+    traffic, analyst_client
+):
+    # Images that never ran (no slot holds them, so they can be deleted) come last, the
+    # newest first (best-first sorts break ties by id the same way round).
+    spare, gone = make_image(width=30, height=20), make_image(width=20, height=30)
+    before = _ids(analyst_client, sort="clicks")
+    assert before[-2:] == [gone.pk, spare.pk]
+
+    gone.delete()
+
+    assert _ids(analyst_client, sort="clicks") == [*before[:-2], spare.pk]
+
+
 # --- where the shared cache lives ---------------------------------------------------------------
 
 
