@@ -8,8 +8,10 @@ process) and records its stages on the ModelJob row, which pages and the API rea
 
 from __future__ import annotations
 
+import logging
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext
 
@@ -22,6 +24,8 @@ from generation.descriptions import describe_config, images_describe
 from generation.jobs import queue as jobs
 from generation.models import GeneratedImage, ImageBatch, ModelJob, PromptVersion
 from yenni_site.language import in_both_languages
+
+log = logging.getLogger(__name__)
 
 
 def describe_job(job: ModelJob) -> None:
@@ -84,7 +88,13 @@ def _hand_edit_kept(job: ModelJob, written: PromptVersion) -> PromptVersion | No
     )
     if edit is None or edit.author is None:
         return None
-    copy = prompt_version_restore(job.brief, number=edit.number, author=edit.author)
+    try:
+        copy = prompt_version_restore(job.brief, number=edit.number, author=edit.author)
+    except ValidationError:
+        # Today's guidelines no longer let the edit fit the token window: the written version
+        # stays current rather than failing a job whose prompt is already saved.
+        log.warning("Job %s: hand edit v%s no longer fits; not restored.", job.pk, edit.number)
+        return None
     rationale_es, rationale = in_both_languages(
         lambda: gettext(
             "Your edit (version {edit}) stays the current prompt: the language model's rewrite, "

@@ -285,3 +285,26 @@ def test_an_edit_made_before_the_rewrite_was_asked_for_is_replaced_as_confirmed(
     assert version.source == "llm"
     job = ModelJob.objects.get(kind=ModelJob.Kind.WRITE)
     assert job.result == {"prompt_version": version.number, "fallback": False}
+
+
+def test_an_edit_that_no_longer_fits_todays_guidelines_is_left_and_the_job_still_succeeds(
+    brief, scripted_llm
+):
+    from generation.models import BrandGuideline
+
+    scripted_llm.script = [CLEAN]
+    job = services.prompt_rewrite(brief, confirm=True)
+    edit = services.prompt_version_edit(
+        brief, positive="shopkeeper in Medellín scanning a QR code", negative="", author=brief.owner
+    )
+    # A lead's new required elements take the whole window: the edit cannot be saved again.
+    required = ", ".join(f"required brand element number {n} in every image" for n in range(12))
+    assert BrandGuideline.objects.filter(node=None).update(always_include=required) == 1
+
+    handlers.model_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ModelJob.Status.SUCCEEDED
+    assert "kept_hand_edit" not in job.result
+    assert brief.latest_prompt.number == edit.number + 1
+    assert brief.latest_prompt.source != "analyst"
