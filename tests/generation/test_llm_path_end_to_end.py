@@ -154,6 +154,9 @@ def test_the_model_reads_the_same_brief_fields_references_and_guidelines_as_the_
     assert request.references and all(r.text.strip() in user for r in request.references[:6])
     assert all(item in system for item in request.guidelines.always_include)
     assert all(term in system for term in request.guidelines.forbidden_terms)
+    # The leads' name lists too, which the composer's guardrails apply.
+    assert "- Never name these banks or people: Davivienda, Daviplata," in system
+    assert "Shakira, Karol G" in system
     assert (version.source, version.fallback_reason, version.fallback_reason_es) == ("llm", "", "")
     assert version.positive.startswith(
         "young woman receiving a payment on her phone at a shop counter, warm light"

@@ -58,6 +58,7 @@ Rules:
 - Put anything the image must not show in "negative_prompt", never as "no ..." in "prompt".
 - The prompt must include: {always}.
 - Never use these terms in the prompt: {forbidden}.
+- Never name these banks or people: {names}.
 - "rationale": one or two English sentences saying which references and brief fields drove
   your choices.{notes}"""
 
@@ -198,9 +199,13 @@ def build_messages(request: PromptRequest) -> list[dict[str, str]]:
     """The system rules and the brief (with the best references) as chat messages."""
     guidelines = request.guidelines
     notes = f"\nBrand notes: {guidelines.notes.strip()}" if guidelines.notes.strip() else ""
+    # The leads' name lists, which the guardrails apply to the answer anyway: told up front,
+    # the model need not spend its retry on them.
+    lists = prompt_rules.guardrail_lists(guidelines)
     system = SYSTEM_RULES.format(
         always=", ".join(guidelines.always_include) or "nothing in particular",
         forbidden=", ".join(guidelines.forbidden_terms) or "none listed",
+        names=", ".join([*lists.competitors, *lists.public_figures]) or "none listed",
         notes=notes,
     )
     lines = ["Brief:"]
