@@ -270,7 +270,9 @@ def stamp_parts(brief, *, recent) -> dict | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql(), {"brief": brief.pk, "recent": recent})
+        # The clock of ShareLink.is_expired, not the database's (now() is the transaction's).
+        now = timezone.now()
+        cursor.execute(_stamp_sql(), {"brief": brief.pk, "recent": recent, "now": now})
         values = cursor.fetchone()
     names = ["references", "versions", "jobs", "batches", "images", "links", "presets"]
     parts = dict(zip(names, values[: len(names)], strict=True))
@@ -336,7 +338,7 @@ def _stamp_sql() -> str:
         digest("s::text", f"FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s", "s.id"),
         digest("p::text", f"FROM {table(StylePreset)} p", "p.id"),
         f"(SELECT count(*) FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s "
-        "AND s.expires_at <= now())",
+        "AND s.expires_at <= %(now)s)",
         f"(SELECT count(*) FROM {table(ModelJob)} j WHERE (j.brief_id = %(brief)s "
         f"OR j.id IN ({batch_jobs})) AND (j.status IN ({unfinished}) "
         "OR j.finished_at >= %(recent)s))",

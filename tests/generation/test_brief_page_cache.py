@@ -12,6 +12,8 @@ leaves updated_at alone, so a key that leaned on timestamps would fail them.
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from generation.briefs import page_cache, services
@@ -307,8 +310,10 @@ def test_on_postgresql_each_change_shows_through_the_digest(en, brief):
     PromptVersion.objects.filter(brief=brief).update(positive="market stall at dawn")
     edited = _page(en, brief)
     link, _token = sharing.share_link_create(brief=brief, agency="Agencia Nueva", days=5)
+    # A link that expires a second from now: time alone, no row change, makes it "expired".
+    type(link).objects.filter(pk=link.pk).update(expires_at=timezone.now() + timedelta(seconds=1))
     linked = _page(en, brief)
-    type(link).objects.filter(pk=link.pk).update(expires_at=link.created_at)
+    time.sleep(1.2)
     expired = _page(en, brief)
 
     assertContains(picked, 'data-testid="pick" aria-pressed="true"', count=1)
@@ -322,10 +327,46 @@ def test_on_postgresql_each_change_shows_through_the_digest(en, brief):
 
 def _settled(batch):
     """The batch's job finished an hour ago: past the minutes the page lists recent jobs."""
-    from datetime import timedelta
-
     from generation.models import ModelJob
 
     hour_ago = batch.job.finished_at - timedelta(hours=1)
     ModelJob.objects.filter(pk=batch.job_id).update(queued_at=hour_ago, finished_at=hour_ago)
     return batch
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="the rows' digest is PostgreSQL's")
+def test_on_postgresql_a_change_between_the_digest_and_the_rows_is_never_cached_as_the_old(
+    en, brief
+):
+    image = _settled(_batch(brief, images=2)).images.order_by("index").first()
+    en.force_login(brief.owner)
+    picked = _change_after_the_first_digest(
+        lambda: GeneratedImage.objects.filter(pk=image.pk).update(picked=True)
+    )
+
+    # The digest is read before the pick, the rows after it: the page shows the pick...
+    with connection.execute_wrapper(picked):
+        during = _page(en, brief)
+    # ...and once the pick is undone the rows are as the digest read them: the page must not
+    # serve what was rendered with the pick under that digest's keys.
+    GeneratedImage.objects.filter(pk=image.pk).update(picked=False)
+    after = _page(en, brief)
+
+    assertContains(during, 'data-testid="pick" aria-pressed="true"', count=1)
+    assertNotContains(after, 'data-testid="pick" aria-pressed="true"')
+    assertContains(after, 'data-testid="share-no-picks-yet"')
+
+
+def _change_after_the_first_digest(change):
+    """A query wrapper that makes `change` right after the page's first digest query."""
+    done = []
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not done and "md5(" in sql:
+            done.append(True)
+            change()
+        return result
+
+    return wrapper
