@@ -8,7 +8,8 @@ files), a Colombian place ("Santa Marta", "Valle del Cauca"), or one of the bank
 and product names ("Bancolombia Empresas"). A word in capitals ("QR"), with a digit or an
 inner capital ("Tu360Compras", "Bre-B") is a code, not a name. A word capitalised only
 because a sentence starts there counts only when it is no vocabulary word either, so
-"Pagos Rápidos" and "Young Woman" are not names but "Juan Pérez sonriendo" is.
+"Pagos Rápidos" and "Young Woman" are not names but "Juan Pérez sonriendo" is. A phrase in
+Title Case ("Shallow Depth Of Field", "Art Deco Style"), as a model may write, has no names.
 
 It guesses: a name made of dictionary words ("Rosa Blanca") passes, and an unknown
 capitalised pair of words is taken for a name. Plain Python, no Django import.
@@ -52,6 +53,11 @@ def vocabulary() -> frozenset[str]:
         words |= _words_of(path.read_text(encoding="utf-8").splitlines(), 2)
     for path in sorted(PROMPT_DATA.glob("*words*.txt")):
         words |= _words_of(path.read_text(encoding="utf-8").splitlines(), 1)
+    # The describer's English labels: the photography words a model's prompt is made of
+    # ("bokeh background", "cinematic shot"), which a model may write in Title Case.
+    from generation.backends.describe.labels import LABELS
+
+    words |= _words_of([label for group in LABELS.values() for label in group], 1)
     return frozenset(words)
 
 
@@ -91,8 +97,40 @@ def _code(word: str) -> bool:
     )
 
 
+# English function words: capitalised inside a phrase, they mean Title Case ("Depth Of Field").
+_TITLE_CASE_SIGNS = frozenset(["a", "an", "the", "of", "on", "in", "with", "and", "for", "at"])
+_PHRASE = re.compile(r"[^,;.:!?\n]+")
+
+
+def _title_case(phrase: str) -> bool:
+    """Whether capitals in this phrase say nothing: a Title Case phrase, not a name.
+
+    "Shallow Depth Of Field" (a capitalised "Of" inside) or three or more capitalised words,
+    none in lower case, one of them a vocabulary word ("Art Deco Style", "Kodak Portra Film").
+    "Carlos Andrés Gómez" has no vocabulary word and stays a name.
+    """
+    words = _WORD.findall(phrase)
+    if any(_capitalised(w) and _fold(w) in _TITLE_CASE_SIGNS for w in words[1:]):
+        return True
+    content = [w for w in words if _fold(w) not in PARTICLES]
+    return (
+        len(content) >= 3
+        and all(_capitalised(w) or _code(w) for w in content)
+        and any(_known(_fold(w)) for w in content)
+    )
+
+
 def person_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of each likely person name in `text`, in order."""
+    title_case = [m.span() for m in _PHRASE.finditer(text or "") if _title_case(m.group(0))]
+    return [
+        (start, end)
+        for start, end in _capitalised_runs(text)
+        if not any(s <= start and end <= e for s, e in title_case)
+    ]
+
+
+def _capitalised_runs(text: str) -> list[tuple[int, int]]:
     tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text or "")]
     found: list[tuple[int, int]] = []
     run: list[int] = []  # indexes of the name's words (particles included)
