@@ -9,6 +9,7 @@ embeds the query (library.query_encoder) and ranks the stored description vector
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -20,8 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 from creatives.models import Creative, CreativeImageSlot, ImageDescription
+from library.embeddings import MODEL_ID
 from library.indexes import Neighbour, vector_index
 from library.query_encoder import EmbeddingUnavailable, embed_query
+from library.shared import shared_get_or_compute, shared_key
 
 MAX_WORDS = 8
 
@@ -167,13 +170,21 @@ def word_matches(images: QuerySet, text: str) -> QuerySet:
     return images.filter(text_q(text))
 
 
+def query_vector(text: str) -> np.ndarray:
+    """The search text's vector: from the shared cache when any process embedded this text
+    before, so a fresh worker answers a search someone already ran without loading the query
+    encoder (about half a second, a second on a busy machine)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return shared_get_or_compute(shared_key("query", MODEL_ID, digest), lambda: embed_query(text))
+
+
 def semantic_matches(
     text: str, *, limit: int, among: Callable[[], np.ndarray | None], notes: list[str]
 ) -> list[Neighbour] | None:
     """The `limit` images described closest to `text`, best first, only those `among()` gives
     (None: every image); or None, with a note saying why, to fall back to a word search."""
     try:
-        vector = embed_query(text)
+        vector = query_vector(text)
     except EmbeddingUnavailable as exc:
         notes.append(
             str(

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -17,8 +18,8 @@ from campaigns.models import Campaign, ImageWeeklyRollup, Objective, RankingRule
 from campaigns.rollups import image_rollup_refresh
 from campaigns.services import ranking_rule_save
 from creatives.models import CreativeImage, ImageDescription
+from library import search, shared
 from library import selectors as library_selectors
-from library import shared
 from library.query import LibraryQuery
 from library.sorting import scope_cache_clear, scope_sums
 from library.tiers import tier_cache_clear, tier_map
@@ -128,6 +129,27 @@ def test_a_fresh_process_reads_the_tiers_another_process_ranked(traffic, monkeyp
 
     assert again == first
     assert sorted(first.values()) == ["bottom", "middle", "middle", "middle", "top"]
+
+
+def test_a_fresh_process_reuses_the_vector_of_a_text_another_process_searched(monkeypatch):
+    embedded: list[str] = []
+    real = search.embed_query
+
+    def counted(text: str) -> np.ndarray:
+        embedded.append(text)
+        return real(text)
+
+    monkeypatch.setattr("library.search.embed_query", counted)
+
+    first = search.query_vector("imagen cálida naranja")
+    again = search.query_vector("imagen cálida naranja")
+    other = search.query_vector("cool blue image")
+
+    assert embedded == ["imagen cálida naranja", "cool blue image"]
+    assert again.dtype == np.float32
+    assert np.array_equal(first, again)
+    assert np.array_equal(first, real("imagen cálida naranja"))
+    assert not np.array_equal(first, other)
 
 
 def test_a_cache_that_fails_costs_the_computation_not_the_page(traffic, analyst_client):
