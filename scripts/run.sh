@@ -5,7 +5,8 @@
 #
 # Environment (all optional): YENNI_BIND (host:port, default 127.0.0.1:8000), YENNI_DATA_DIR,
 # YENNI_PYTHON (interpreter for a new .venv), YENNI_DEMO_ARGS (extra yenni_demo arguments),
-# YENNI_WEB_WORKERS (default 2), and every variable in .env.example.
+# YENNI_WEB_WORKERS (default 2), YENNI_INSTALLER (uv, the default, or pip), and every variable
+# in .env.example.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
