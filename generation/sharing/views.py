@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
 from django.http import (
     FileResponse,
@@ -17,9 +19,11 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from generation.briefs import page_cache
 from generation.models import ShareLink
 from generation.sharing import links as sharing
 from generation.sharing import pack, previews
@@ -49,12 +53,66 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         except sharing.ShareLinkGone as gone:
             return _gone(request, language, gone.link)
         shared = share_selectors.shared_brief(link)
-        response = render(
-            request,
-            "share/page.html",
-            {"shared": shared, "token": token, "lang": language},
-        )
+        key = page_cache.key("share-page", (_page_inputs(shared, token), language, _code()))
+        html = cache.get(key)
+        if html is None:
+            context = {"shared": shared, "token": token, "lang": language}
+            html = render_to_string("share/page.html", context, request=request)
+            cache.set(key, html, timeout=page_cache.TIMEOUT)
+        response = HttpResponse(html)
     return _private(request, response, language)
+
+
+# What shapes the page's HTML besides its rows, for its cache key.
+SHARE_PAGE_FILES = (
+    "templates/share",
+    "generation/sharing/selectors.py",
+    "generation/sharing/views.py",
+    "generation/models.py",
+    "campaigns/figures.py",
+    "campaigns/ranking/metrics.py",
+    "locale",
+)
+
+
+def _code() -> str:
+    return page_cache.code_version(SHARE_PAGE_FILES)
+
+
+def _page_inputs(shared: share_selectors.SharedBrief, token: str) -> tuple:
+    """Every row the page shows, as stored: the page's HTML is cached under their digest.
+
+    The link's view count and last view change on every view and are not shown, so they are
+    left out; all else about the link (agency, expiry, figures shown) is in. The token is in
+    the image addresses.
+    """
+    link = page_cache.row(shared.link)
+    counters = {"view_count", "last_viewed_at"}
+    fields = [f.attname for f in type(shared.link)._meta.concrete_fields]
+    link = tuple(value for name, value in zip(fields, link[1], strict=True) if name not in counters)
+    brief = shared.brief
+    return (
+        token,
+        link,
+        page_cache.row(brief),
+        (brief.node_id, brief.node.name),
+        page_cache.row(brief.style_preset),
+        [
+            (
+                page_cache.row(image),
+                page_cache.row(image.batch),
+                page_cache.row(image.batch.prompt_version),
+                page_cache.row(image.batch.style_preset),
+            )
+            for image in shared.images
+        ],
+        [
+            (page_cache.row(ref.reference), ref.reference.image.width, ref.reference.image.height)
+            for ref in shared.references
+        ],
+        page_cache.row(shared.prompt),
+        settings.YENNI_REPORTING_CURRENCY,
+    )
 
 
 @require_safe
