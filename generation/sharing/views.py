@@ -53,7 +53,8 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         except sharing.ShareLinkGone as gone:
             return _gone(request, language, gone.link)
         shared = share_selectors.shared_brief(link)
-        key = page_cache.key("share-page", (_page_inputs(shared, token), language, _code()))
+        inputs = (_page_inputs(shared, token), page_cache.request_inputs(request))
+        key = page_cache.key("share-page", (inputs, language, _code()))
         html = cache.get(key)
         if html is None:
             context = {"shared": shared, "token": token, "lang": language}
