@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special
 
 from campaigns.ranking.metrics import METRICS, MetricSpec, Model
 from campaigns.ranking.pieces import FOLD_DISTANCE, PieceFigures, PieceTable, piece_table
@@ -255,6 +254,10 @@ def _posterior(
     `goodness` is the conservative bound divided by the prior's mean: how far a piece beats
     what its group (or platform) makes typical, so pieces with different priors compare fairly.
     """
+    # Imported here, not at the top: scipy.special costs ~0.3–1 s to import, on every Django
+    # process start that imports the ranking, for work most requests never do.
+    from scipy import special
+
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     order_q = lo_q if order_q is None else order_q
     typical = np.where(mean > 0, mean, 1.0)
@@ -380,9 +383,14 @@ def _goodness(
     platforms: list[tuple[str, ...]],
     rule: RuleSpec,
     aov: float,
+    only: np.ndarray | None = None,
 ) -> tuple[Prior, dict[str, np.ndarray], list[tuple[str, ...]]]:
     """Fit the prior on every piece, then estimate the pieces that passed the gates; say
-    which platforms each was compared with (empty: the group)."""
+    which platforms each was compared with (empty: the group).
+
+    `only` (positions in `passing`) estimates just those pieces, under the priors fitted on
+    all of them: the same figures, computed where they are read (the quantile functions are
+    the costly part). The columns then follow `only`'s order."""
     num, den = _num_den(spec, cols, aov)
     prior = _fit(spec, num, den)
     p_num, p_den = num[passing], den[passing]
@@ -394,11 +402,16 @@ def _goodness(
         mean = np.full(len(passing), prior.mean)
         strength = np.full(len(passing), prior.strength)
         compared = [()] * len(passing)
+    raw = cols[spec.numerator][passing]
+    if only is not None:
+        p_num, p_den, raw, mean, strength = (
+            column[only] for column in (p_num, p_den, raw, mean, strength)
+        )
     columns = _posterior(
         spec,
         p_num,
         p_den,
-        cols[spec.numerator][passing],
+        raw,
         mean,
         strength * rule.prior_weight,
         level=rule.credible_level,
@@ -440,22 +453,37 @@ def rank_pieces(
     platforms = table.platforms
     prior, main, compared = _goodness(spec, cols, passing, platforms, rule, aov)
     tie_key = np.zeros(len(passing))
+    # The tie-break's goodness per position in `passing`, where computed (NaN elsewhere).
     tie = None
     tie_spec = METRICS.get(rule.tie_break_metric) if rule.tie_break_metric else None
-    # The tie-break only matters between pieces equal on the success metric: skip it otherwise.
-    if tie_spec and len(np.unique(main["goodness"])) < len(passing):
-        _, tie, _ = _goodness(tie_spec, cols, passing, platforms, rule, aov)
-        has_tie = cols[tie_spec.denominator][passing] > 0
-        tie_key = np.where(has_tie, tie["goodness"], 0.0)
+    goodness = main["goodness"]
+    # The tie-break only matters between pieces equal on the success metric: it is computed
+    # for those pieces alone (and for the references below, which show it), never for all.
+    if tie_spec and len(passing):
+        by_goodness = np.argsort(goodness, kind="stable")
+        ranked = goodness[by_goodness]
+        # NaNs count as equal to each other, as np.unique and the sort below treat them.
+        equal = (ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
+        tied = np.zeros(len(passing), dtype=bool)
+        tied[by_goodness[1:][equal]] = True
+        tied[by_goodness[:-1][equal]] = True
+        if tied.any():
+            tie = np.full(len(passing), np.nan)
+            need = np.flatnonzero(tied)
+            tie[need] = _goodness(tie_spec, cols, passing, platforms, rule, aov, only=need)[1][
+                "goodness"
+            ]
+            has_tie = cols[tie_spec.denominator][passing] > 0
+            tie_key = np.where(has_tie & tied, tie, 0.0)
     ids = table.image_ids[passing]
     # Best goodness first, then the tie-break, then the lowest image id: fully deterministic.
     order = np.lexsort((ids, -tie_key, -main["goodness"]))
 
     excluded = set(exclude_image_ids)
-    references: list[Reference] = []
+    picked: list[tuple[int, int]] = []
     picked_hashes: list[int] = []
     for position, k in enumerate(order.tolist(), start=1):
-        if len(references) >= rule.top_n:
+        if len(picked) >= rule.top_n:
             break
         if excluded and int(ids[k]) in excluded:
             continue
@@ -463,6 +491,16 @@ def rank_pieces(
         if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
             continue
         picked_hashes.append(h)
+        picked.append((position, k))
+    if tie is not None and np.isnan(tie[[k for _, k in picked]]).any():
+        # When any pieces tied, the references show their tie-break figure: computed now for
+        # those not tied (with no tie at all it was never computed, and they show none).
+        need = np.array([k for _, k in picked if np.isnan(tie[k])], dtype=np.int64)
+        tie[need] = _goodness(tie_spec, cols, passing, platforms, rule, aov, only=need)[1][
+            "goodness"
+        ]
+    references: list[Reference] = []
+    for position, k in picked:
         has_tie = tie is not None and cols[tie_spec.denominator][passing[k]] > 0
         references.append(
             Reference(
@@ -470,7 +508,7 @@ def rank_pieces(
                 position=position,
                 piece=table.piece(int(passing[k])),
                 estimate=_estimate_at(main, k),
-                tie_break=float(tie["goodness"][k]) if has_tie else None,
+                tie_break=float(tie[k]) if has_tie else None,
                 compared_with=compared[k],
             )
         )
