@@ -311,6 +311,11 @@ def piece_weeks_refresh(*, piece_ids: Iterable[int] | None = None) -> int:
 
 
 def _piece_weeks_insert(cursor, piece_filter: str, params: list) -> int:
+    # The series are written in the order a ranking reads them (node, objective, piece), so a
+    # brief's series lie on few pages (and their weeks, numbered after them, near each other):
+    # at 10M daily rows the largest brief's series read 148 pages where they read 469.
+    # (Floating sums, the conversions, may differ in their last bits between two builds of
+    # the same history with or without this order: the database adds them in its own order.)
     select = PIECE_WEEKS_SELECT.format(week=_week_sql(), piece_filter=piece_filter)
     cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {TEMP_TABLE} AS {select}", params)
@@ -324,6 +329,7 @@ def _piece_weeks_insert(cursor, piece_filter: str, params: list) -> int:
             MAX(w.week), {sums}
         FROM {TEMP_TABLE} w JOIN creatives_creativeimage i ON i.id = w.piece_id
         GROUP BY w.piece_id, w.node_id, w.objective, w.platform, i.phash
+        ORDER BY w.node_id, w.objective, w.piece_id, w.platform
         """
     )
     running = ", ".join(
