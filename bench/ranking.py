@@ -9,7 +9,8 @@ whatever history is there (the first line printed says its size); `--reload` reb
 By default the history is built fast (`bench/ranking_history.py`: the demo's plan and its own
 daily simulation, written with binary COPY, image rows without files), a few minutes at ≈10M
 rows where the demo loader takes 30+; `--history demo` loads it with `manage.py yenni_demo`.
-The ranking tables are rebuilt whole first and that build is timed and printed apart. Each
+The ranking tables are rebuilt whole first and that build is timed and printed apart
+(`--skip-build` ranks on the tables as they are, refused unless they count every daily row). Each
 round ranks every node × objective in turn (warm caches, as a server would be), as of today
 (a brief opened now: the window ends today, whatever day the tables were built) and as of a
 past day (`--past-days` before the history's last day), and prints median and p95 for:
@@ -70,6 +71,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yenni_bench")
     parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
     parser.add_argument(
+        "--skip-build",
+        action="store_true",
+        help="time the rankings on the tables as they are (refused when any node is behind)",
+    )
+    parser.add_argument(
         "--history",
         choices=("fast", "demo"),
         default="fast",
@@ -93,9 +99,8 @@ def prepare_history(args) -> tuple[dict[str, dt.date], list]:
     from django.db import connection
     from django.utils import timezone
 
-    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, PieceSeries, PieceWeek
+    from campaigns.models import Campaign, DailyMetric, ImageWeeklyRollup, PieceWeek
     from campaigns.ranking.selectors import node_objective_pairs
-    from campaigns.rollups import image_rollup_refresh, piece_weeks_refresh
 
     call_command("migrate", verbosity=0)
     # An existing history is reused whatever its size (the figures below say what it holds);
@@ -116,8 +121,44 @@ def prepare_history(args) -> tuple[dict[str, dt.date], list]:
             cursor.execute("VACUUM ANALYZE")
         print(f"vacuum analyze in {time.perf_counter() - started:.0f} s")
 
-    # The tables' build, apart from the rankings: the whole refresh (weekly rollup, near-copy
-    # groups, piece series and weeks, coverage), then the piece weeks alone.
+    if args.skip_build:
+        _tables_current_or_exit()
+    else:
+        _tables_build_timed()
+
+    last = DailyMetric.objects.latest("date").date
+    days = {"today": timezone.localdate(), "past": last - dt.timedelta(days=args.past_days)}
+    briefs = node_objective_pairs()
+    print(
+        f"PostgreSQL, {DailyMetric.objects.count():,} daily metric rows "
+        f"({DailyMetric.objects.earliest('date').date} → {last}), "
+        f"{ImageWeeklyRollup.objects.count():,} rollup rows, {PieceWeek.objects.count():,} "
+        f"piece weeks, {len(briefs)} node × objective briefs, {args.runs} rounds; "
+        f"as of today {days['today']} and of a past day {days['past']}"
+    )
+    return days, briefs
+
+
+def _tables_current_or_exit() -> None:
+    """--skip-build: rank on the tables as built, but only if they count every daily row
+    (the freshness stamp the rankings themselves check); otherwise stop and say so."""
+    from campaigns.models import Node
+    from campaigns.ranking.selectors import ranking_behind
+
+    behind = sorted({name for node in Node.objects.all() for name in ranking_behind(node=node)})
+    if behind:
+        sys.exit(f"--skip-build refused: the ranking tables are behind for {', '.join(behind)}")
+    print("table build skipped (--skip-build): the freshness stamps say the tables are current")
+
+
+def _tables_build_timed() -> None:
+    """The tables' build, apart from the rankings: the whole refresh (weekly rollup, near-copy
+    groups, piece series and weeks, coverage), then the piece weeks alone."""
+    from django.db import connection
+
+    from campaigns.models import PieceSeries
+    from campaigns.rollups import image_rollup_refresh, piece_weeks_refresh
+
     started = time.perf_counter()
     rows = image_rollup_refresh()
     whole = time.perf_counter() - started
@@ -134,18 +175,6 @@ def prepare_history(args) -> tuple[dict[str, dt.date], list]:
         f"({rows:,} weekly rollup rows); piece weeks alone {alone:.1f} s "
         f"({weeks:,} cumulative piece weeks, {PieceSeries.objects.count():,} piece series)"
     )
-
-    last = DailyMetric.objects.latest("date").date
-    days = {"today": timezone.localdate(), "past": last - dt.timedelta(days=args.past_days)}
-    briefs = node_objective_pairs()
-    print(
-        f"PostgreSQL, {DailyMetric.objects.count():,} daily metric rows "
-        f"({DailyMetric.objects.earliest('date').date} → {last}), "
-        f"{ImageWeeklyRollup.objects.count():,} rollup rows, {PieceWeek.objects.count():,} "
-        f"piece weeks, {len(briefs)} node × objective briefs, {args.runs} rounds; "
-        f"as of today {days['today']} and of a past day {days['past']}"
-    )
-    return days, briefs
 
 
 def time_rankings(briefs, *, days: dict[str, dt.date], runs: int) -> dict[str, list[float]]:
