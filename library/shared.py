@@ -14,6 +14,7 @@ generation once, so the cost of the cache is one read per scope or tier map it l
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connection, transaction
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "default"
 # Keys change with the data, so the timeout only bounds how long a dead entry takes room.
@@ -47,6 +49,8 @@ def _guarded(operation: Callable[[], T], fallback: T) -> T:
                 return operation()
         return operation()
     except Exception:
+        # Logged, so an operator sees why every first click is slow again.
+        logger.warning("The library's shared cache failed; computing instead.", exc_info=True)
         return fallback
 
 
