@@ -70,6 +70,13 @@ def test_likely_person_names_are_found(text, names):
         "Shot on Canon EOS, Kodak Portra Film",
         "Art Deco Style, Pop Art",
         "Soft Natural Light, Shallow Depth Of Field",
+        # Towns and neighbourhoods a brief names, beyond the departments and their capitals.
+        "Semana Santa trip to Villa de Leyva",
+        "pareja en Guatapé con El Peñol al fondo",
+        "cafetal en Salento, Quindío",
+        "turistas en Barichara y Mompox",
+        "tiendas de Floridablanca y Piedecuesta",
+        "familias de Chía y Cajicá",
     ],
 )
 def test_places_brands_products_vocabulary_and_sentence_starts_are_not_names(text):
