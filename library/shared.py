@@ -14,16 +14,14 @@ generation once, so the cost of the cache is one read per scope or tier map it l
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import caches
-from django.core.cache.backends.db import DatabaseCache
-from django.db import connection, transaction
+
+from yenni_site.cache_guard import cache_guarded
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "default"
 # Keys change with the data, so the timeout only bounds how long a dead entry takes room.
@@ -37,21 +35,9 @@ def _cache():
 
 
 def _guarded(operation: Callable[[], T], fallback: T) -> T:
-    """`operation()` on the cache, or `fallback` when the cache fails (the database cache's
-    table missing, Redis down): a broken cache costs the computation, never the page.
-
-    Inside a transaction a failed query of the database cache would abort it on PostgreSQL,
-    so the operation runs in a savepoint there.
-    """
-    try:
-        if connection.in_atomic_block and isinstance(_cache(), DatabaseCache):
-            with transaction.atomic():
-                return operation()
-        return operation()
-    except Exception:
-        # Logged, so an operator sees why every first click is slow again.
-        logger.warning("The library's shared cache failed; computing instead.", exc_info=True)
-        return fallback
+    """`operation()` on the shared cache, or `fallback` when it fails: a broken cache costs the
+    computation, never the page (yenni_site.cache_guard)."""
+    return cache_guarded(operation, fallback, alias=CACHE_ALIAS)
 
 
 # The generation is read once per process: only library_shared_clear() changes it (tests, the

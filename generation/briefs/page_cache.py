@@ -45,6 +45,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
+from yenni_site.cache_guard import cache_guarded
+
 # A day: the keys change with the content, so the timeout only bounds how long an unused
 # section takes room in the cache.
 TIMEOUT = 24 * 3600
@@ -144,7 +146,8 @@ def sections_rendered(
         if section.inputs is not None
     }
     # One round trip for the whole page (one query with the database cache).
-    found = default_cache.get_many(list(keys.values())) if keys else {}
+    # A cache that does not answer costs the rendering, never the page.
+    found = cache_guarded(lambda: default_cache.get_many(list(keys.values())), {}) if keys else {}
     placeholder = csrf_placeholder()
     html: dict[str, str] = {}
     fresh: dict[str, str] = {}
@@ -162,7 +165,7 @@ def sections_rendered(
         if section_key is not None:
             fresh[section_key] = html[section.name]
     if fresh and still_current():
-        default_cache.set_many(fresh, timeout=TIMEOUT)
+        cache_guarded(lambda: default_cache.set_many(fresh, timeout=TIMEOUT), None)
     token = get_token(request)
     return {name: mark_safe(text.replace(placeholder, token)) for name, text in html.items()}
 

@@ -29,6 +29,7 @@ from generation.sharing import links as sharing
 from generation.sharing import pack, previews
 from generation.sharing import selectors as share_selectors
 from yenni_site import headers
+from yenni_site.cache_guard import cache_guarded
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
@@ -55,11 +56,12 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         shared = share_selectors.shared_brief(link)
         inputs = (_page_inputs(shared, token), page_cache.request_inputs(request))
         key = page_cache.key("share-page", (inputs, language, _code()))
-        html = cache.get(key)
+        # A cache that does not answer costs the rendering, never the agency's page.
+        html = cache_guarded(lambda: cache.get(key), None)
         if html is None:
             context = {"shared": shared, "token": token, "lang": language}
             html = render_to_string("share/page.html", context, request=request)
-            cache.set(key, html, timeout=page_cache.TIMEOUT)
+            cache_guarded(lambda: cache.set(key, html, timeout=page_cache.TIMEOUT), None)
         response = HttpResponse(html)
     return _private(request, response, language)
 

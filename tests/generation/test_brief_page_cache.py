@@ -370,3 +370,31 @@ def _change_after_the_first_digest(change):
         return result
 
     return wrapper
+
+
+# A cache that does not answer (Redis down, the cache table missing) must cost the rendering,
+# never the page: before the sections were cached the page did not use the cache at all.
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+MISSING_TABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "no_such_cache_table",
+    }
+}
+
+
+@pytest.mark.parametrize("caches", [UNREACHABLE_CACHES, MISSING_TABLE_CACHES])
+def test_a_cache_that_fails_still_serves_the_whole_brief_page(en, brief, caches, settings):
+    en.force_login(brief.owner)
+    expected = _page(en, brief)
+
+    settings.CACHES = caches
+    response = _page(en, brief)
+
+    assert _rendered(response) == SECTIONS
+    assert _without_tokens(response) == _without_tokens(expected)

@@ -143,3 +143,23 @@ def test_a_new_prompt_version_alone_shows_on_the_next_view(client, brief, images
     response = _page(client, token)
 
     assertContains(response, "a baker paying with a phone")
+
+
+def test_a_cache_that_does_not_answer_still_serves_the_page_and_counts_the_view(
+    client, brief, images, settings
+):
+    link, token = _share(brief)
+    expected = _page(client, token)
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = _page(client, token)
+
+    assert response.status_code == 200
+    assert _rendered(response) is True
+    assert response.content == expected.content
+    assert ShareLink.objects.get(pk=link.pk).view_count == 2
