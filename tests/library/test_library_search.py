@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import Campaign, ImageWeeklyRollup, Node
@@ -34,12 +34,11 @@ from creatives.models import (
     ImageEmbedding,
 )
 from creatives.vocabulary import COLOURS
-from demo.loader import demo_catalog_wipe
 from generation.backends.describe import heuristic_words
-from generation.descriptions import images_describe
 from library import embeddings, indexes, query_encoder, search
 from library import selectors as library_selectors
 from library.tiers import tier_map
+from tests.library.demo_catalog import demo_catalog_loaded
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -47,38 +46,13 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo history, described and embedded; wiped when the module is done.
-
-    Its files (images, the truth file) go to a folder of this module's own: test workers
-    share the suite's data folder, and one worker's wipe must not delete another's images.
-    """
-    folder = tmp_path_factory.mktemp("library-demo")
-    storages = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": folder / "media", "base_url": "/media/"},
-        },
-    }
-    with override_settings(DATA_DIR=folder, STORAGES=storages), django_db_blocker.unblock():
-        call_command(
-            "yenni_demo",
-            "--seed",
-            "7",
-            "--creatives",
-            "120",
-            "--months",
-            "3",
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
-        images_describe()
+    """The demo history, described and embedded; wiped when the module is done."""
+    with demo_catalog_loaded(
+        tmp_path_factory, django_db_blocker, name="library-demo", seed=7, creatives=120, months=3
+    ):
         summary = embeddings.embed_described_images()
         assert summary.unavailable == ""
-        try:
-            yield summary
-        finally:
-            demo_catalog_wipe()
+        yield summary
 
 
 @pytest.fixture(autouse=True)

@@ -10,54 +10,29 @@ committed, and wiped at the end.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import random
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
 from campaigns.models import Node
-from demo.loader import demo_catalog_wipe
-from generation.descriptions import images_describe
 from library import selectors as library_selectors
 from library.query import SORTS, LibraryQuery
 from library.sorting import scope_cache_clear
 from library.tiers import tier_cache_clear
+from tests.library.demo_catalog import demo_catalog_loaded
 
 NO_SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("library-agrees")
-    storages = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": folder / "media", "base_url": "/media/"},
-        },
-    }
-    with override_settings(DATA_DIR=folder, STORAGES=storages), django_db_blocker.unblock():
-        call_command(
-            "yenni_demo",
-            "--seed",
-            "11",
-            "--creatives",
-            "120",
-            "--months",
-            "3",
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
-        images_describe()
-        try:
-            yield
-        finally:
-            demo_catalog_wipe()
+    with demo_catalog_loaded(
+        tmp_path_factory, django_db_blocker, name="library-agrees", seed=11, creatives=120, months=3
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
