@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import subprocess
 import sys
 import unicodedata
@@ -39,6 +38,7 @@ from library import embeddings, indexes, query_encoder, search
 from library import selectors as library_selectors
 from library.tiers import tier_map
 from tests.library.demo_catalog import demo_catalog_loaded
+from tests.library.processes import own_database_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -480,16 +480,7 @@ def test_a_semantic_search_in_the_web_process_loads_no_model_library(tmp_path):
         "heavy = ('torch', 'transformers', 'diffusers', 'accelerate', 'sentence_transformers')\n"
         "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
     )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "YENNI_DATA_DIR"}  # its own SQLite, never the suite's
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="yenni_site.settings_test",
-        YENNI_DATA_DIR=str(tmp_path),
-        PYTHONPATH=str(ROOT),
-    )
+    env = own_database_env(tmp_path)
 
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True

@@ -4,7 +4,6 @@ its vectors are those of sentence-transformers."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from library import embeddings, query_encoder
+from tests.library.processes import own_database_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,16 +126,7 @@ print("ranked", ",".join(by_id[card["id"]] for card in data["results"]))
 def test_on_the_default_install_describing_images_stores_embeddings_and_a_spanish_query_finds_them(
     tmp_path,
 ):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "YENNI_DATA_DIR"}  # its own SQLite, never the suite's
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="yenni_site.settings_test",
-        YENNI_DATA_DIR=str(tmp_path),
-        PYTHONPATH=str(ROOT),
-    )
+    env = own_database_env(tmp_path)
 
     result = subprocess.run(
         [sys.executable, "-c", _DEFAULT_INSTALL_SCRIPT],
