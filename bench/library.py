@@ -34,8 +34,11 @@ left in its memory — a gunicorn worker's first click on each filter:
 What each child process does before its timer starts, and so is excluded: Python start-up and
 imports, django.setup, opening the database connection, signing in, and one untimed request
 to the unfiltered library page (`/library/`, sorted by date: it compiles the templates and
-imports what views import lazily; it computes no scope sums and no tiers). The query encoder
-and the vector index are loaded by the first semantic request of a pass, which is timed.
+imports what views import lazily; it computes no scope sums and no tiers), and, in a yenni
+pass, what a gunicorn worker does before its first request (`library.warm.worker_warm`, run by
+yenni_site/gunicorn_conf.py): the query encoder loaded and the vector snapshot mapped (written
+from the database by the first process that needs it, so pass 1's first child pays that read).
+The baseline and naive passes load both on their first semantic request, which is timed.
 
 Beside each pass, in the same run, a baseline pass runs in its own fresh process with the
 shared cache switched off: the library as it was before (every cache in the process only),
@@ -492,6 +495,14 @@ def child_pass(args) -> None:
     client.force_login(user)
     response = client.get("/library/")  # templates and lazy imports; no scope, no tiers
     assert response.status_code == 200, response.status_code
+    warm_s = None
+    if not (args.child_per_process or args.child_naive):
+        from library.warm import worker_warm
+
+        started = time.perf_counter()
+        worker_warm()  # as yenni_site/gunicorn_conf.py does before a worker's first request
+        warm_s = time.perf_counter() - started
+        connection.ensure_connection()  # the warm-up closes its connection
     if args.child_naive:
         order = list(range(min(args.naive, len(requests))))
         library_views.lib.library_page = naive_library_page
@@ -507,7 +518,17 @@ def child_pass(args) -> None:
         assert response.status_code == 200, (requests[i], response.status_code)
         times.append(elapsed)
         counts.append(len(queries))
-    print(json.dumps({"pass": args.child_pass, "order": order, "ms": times, "queries": counts}))
+    print(
+        json.dumps(
+            {
+                "pass": args.child_pass,
+                "order": order,
+                "ms": times,
+                "queries": counts,
+                "warm_s": warm_s,
+            }
+        )
+    )
 
 
 def report_cold(args, requests: list[dict], found: dict) -> None:
@@ -538,7 +559,13 @@ def report_cold(args, requests: list[dict], found: dict) -> None:
         f"{'Redis' if args.redis else 'the database cache'}; queries per page: "
         f"{min(counts)}–{max(counts)}"
     )
-    state = "filled by library_warm" if found["warm"] else "empty"
+    warm_s = [r["warm_s"] for r in passes if r.get("warm_s") is not None]
+    if warm_s:
+        print(
+            "worker warm-up before each yenni pass (untimed, as gunicorn_conf does): "
+            f"{', '.join(f'{s:.2f}' for s in warm_s)} s"
+        )
+        state = "filled by library_warm" if found["warm"] else "empty"
     print(line(f"cold, pass 1 (shared cache {state})", first))
     if later:
         print(line(f"cold, passes 2–{len(passes)} (shared cache as left)", later))

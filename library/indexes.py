@@ -4,19 +4,41 @@ alike", perceptual hashes for "looks alike".
 Each is one NumPy array per process, loaded on first use and reloaded when the stored rows
 change (one cheap aggregate query per use watches the count and the highest id): a search is
 one matrix-vector product, a "looks alike" one XOR and popcount over every image.
+
+The vectors are also kept as a file snapshot that every process on the machine maps: reading
+100,000 vectors from the database took a worker's first semantic search 1–2 s (issue 17),
+mapping the file takes milliseconds. The first process that needs a set of vectors writes it
+to `settings.LIBRARY_INDEX_DIR` under a new name and records the name in the library's shared
+cache, keyed by the count and highest id it was read at; the others map that file. A missing,
+damaged or unwritable file costs a read from the database, never a wrong answer.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import secrets
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from django.db.models import Count, Max
+from django.conf import settings
+from django.db.models import Count, Max, QuerySet
 
 from creatives.models import CreativeImage, ImageEmbedding
 from library.embeddings import DIMS, MODEL_ID
+from library.shared import shared_get_or_compute, shared_key, shared_put
+
+logger = logging.getLogger(__name__)
+
+# A snapshot another process may still map is kept this long after a newer one is written
+# (on Linux a mapped file stays readable after its removal, so this only bounds disk use).
+SNAPSHOT_KEEP_SECONDS = 600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -45,15 +67,7 @@ class VectorIndex:
         stamp = (found["count"], found["top"] or 0)
         with self.lock:
             if stamp != self.stamp:
-                pairs = list(rows.order_by("image_id").values_list("image_id", "vector"))
-                ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-                matrix = np.frombuffer(b"".join(bytes(p[1]) for p in pairs), dtype="<f4")
-                matrix = matrix.reshape(len(pairs), DIMS).astype(np.float32)
-                # Stored vectors are unit length already; normalising again costs nothing and
-                # keeps the dot product a cosine even for rows written by other tools.
-                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-                self.matrix = matrix / np.maximum(norms, 1e-12)
-                self.ids = ids
+                self.ids, self.matrix = _shared_vectors(rows, stamp)
                 self.stamp = stamp
         return self
 
@@ -87,6 +101,95 @@ class VectorIndex:
             return []
         chosen = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
         return [Neighbour(int(self.ids[i]), float(scores[i])) for i in chosen]
+
+
+def _vectors_from_database(rows: QuerySet) -> tuple[np.ndarray, np.ndarray]:
+    pairs = list(rows.order_by("image_id").values_list("image_id", "vector"))
+    ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+    matrix = np.frombuffer(b"".join(bytes(p[1]) for p in pairs), dtype="<f4")
+    matrix = matrix.reshape(len(pairs), DIMS).astype(np.float32)
+    # Stored vectors are unit length already; normalising again costs nothing and keeps the
+    # dot product a cosine even for rows written by other tools.
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return ids, matrix / np.maximum(norms, 1e-12)
+
+
+def _shared_vectors(rows: QuerySet, stamp: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The vectors at `stamp`: mapped from the snapshot another process wrote, or read from the
+    database (and written as the snapshot for the others)."""
+    key = shared_key("vectors", MODEL_ID, *stamp)
+    read: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def from_database() -> str | None:
+        read.append(_vectors_from_database(rows))
+        return _snapshot_write(*read[0])
+
+    token = shared_get_or_compute(key, from_database)
+    if read:
+        return read[0]
+    mapped = _snapshot_read(token, count=stamp[0])
+    if mapped is not None:
+        return mapped
+    ids, matrix = _vectors_from_database(rows)
+    token = _snapshot_write(ids, matrix)
+    if token is not None:
+        shared_put(key, token)
+    return ids, matrix
+
+
+def _snapshot_dir() -> Path:
+    return Path(settings.LIBRARY_INDEX_DIR)
+
+
+def _snapshot_read(token: object, *, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The snapshot `token` mapped read-only, or None when it is missing or not what it claims."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        return None
+    folder = _snapshot_dir()
+    try:
+        ids = np.load(folder / f"{token}.ids.npy")
+        matrix = np.load(folder / f"{token}.vectors.npy", mmap_mode="r")
+    except (OSError, ValueError, EOFError):
+        return None
+    if ids.shape != (count,) or matrix.shape != (count, DIMS) or matrix.dtype != np.float32:
+        return None
+    return ids, matrix
+
+
+def _snapshot_write(ids: np.ndarray, matrix: np.ndarray) -> str | None:
+    """Write the snapshot under a new name and return it; None (logged) when it cannot be."""
+    folder = _snapshot_dir()
+    token = f"{re.sub(r'[^A-Za-z0-9]+', '_', MODEL_ID)}-{len(ids)}-{secrets.token_hex(6)}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, array in (("ids", ids), ("vectors", matrix)):
+            # Written aside and renamed, so no process ever maps a half-written file.
+            partial = folder / f".{token}.{suffix}.partial"
+            with partial.open("wb") as out:
+                np.save(out, np.ascontiguousarray(array))
+            os.replace(partial, folder / f"{token}.{suffix}.npy")
+    except OSError as exc:
+        logger.warning(
+            "The library could not write the vector snapshot to %s (%s): this process keeps "
+            "its vectors in memory and the others read theirs from the database.",
+            folder,
+            exc,
+        )
+        return None
+    _snapshots_prune(folder, keep=token)
+    return token
+
+
+def _snapshots_prune(folder: Path, *, keep: str) -> None:
+    cutoff = time.time() - SNAPSHOT_KEEP_SECONDS
+    for path in folder.iterdir():
+        if path.name.startswith((keep, f".{keep}")):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass  # another process removed it first
 
 
 class HashIndex:

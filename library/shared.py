@@ -82,6 +82,11 @@ def shared_get_or_compute(key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def shared_put(key: str, value: object) -> None:
+    """Store `value` under `key` (a later process replaces what an earlier one could not use)."""
+    _guarded(lambda: _cache().set(key, value, timeout=SHARED_SECONDS), None)
+
+
 def library_shared_clear() -> None:
     """Retire every shared entry of the library: later reads use a new generation of keys."""
 

@@ -113,7 +113,9 @@ if "$VENV/bin/gunicorn" --help 2>/dev/null | grep -q -- --no-control-socket; the
 fi
 
 set -m
-"$VENV/bin/gunicorn" yenni_site.wsgi \
+# The config holds the hook that loads the library's search encoder and vector snapshot in each
+# worker before its first request (yenni_site/gunicorn_conf.py).
+"$VENV/bin/gunicorn" yenni_site.wsgi --config python:yenni_site.gunicorn_conf \
     --bind "$BIND" --workers "$WEB_WORKERS" --timeout 60 "${gunicorn_extra[@]}" \
     --access-logfile - --error-logfile - </dev/null &
 pids+=($!)

@@ -207,6 +207,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+# The library's vector snapshot, mapped by every web process on this machine (library.indexes):
+# derived data, rebuilt from the database whenever it is missing.
+LIBRARY_INDEX_DIR = Path(env("YENNI_LIBRARY_INDEX_DIR", str(DATA_DIR / "index"))).resolve()
 MEDIA_URL = "/media/"
 
 # File storage: local folder by default; any S3-compatible bucket when YENNI_S3_BUCKET is set.
