@@ -389,6 +389,10 @@ def main() -> None:
         return
     with machine_load_printed():
         bench_setup(args)
+        from django.core.management import call_command
+
+        # DEBUG is off: the pages need the static files' manifest, as under gunicorn.
+        call_command("collectstatic", "--noinput", verbosity=0)
         nodes = prepare_catalog(args)
         requests = request_list(args.requests, args.seed, nodes)
         if args.mode == "warm":
@@ -459,7 +463,9 @@ def time_cold_passes(args, requests: list[dict]) -> dict:
 
 
 def _child(command: list[str], args) -> dict:
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env=os.environ)
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if args.verbose:
         for i, ms, queries in zip(result["order"], result["ms"], result["queries"], strict=True):
