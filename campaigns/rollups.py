@@ -48,6 +48,13 @@ def _week_sql() -> str:
     return "date(m.date, 'weekday 0', '-6 days')"
 
 
+def _next_week_sql(column: str) -> str:
+    """The Monday a week after the date in `column`."""
+    if connection.vendor == "postgresql":
+        return f"{column} + 7"
+    return f"date({column}, '+7 days')"
+
+
 def _insert_sql(image_filter: str) -> str:
     week = _week_sql()
     return f"""
@@ -332,16 +339,26 @@ def _piece_weeks_insert(cursor, piece_filter: str, params: list) -> int:
         ORDER BY w.node_id, w.objective, w.piece_id, w.platform
         """
     )
+    # Every week of each series' span, from a calendar of Mondays: a week without results
+    # sums nothing new and so carries the running sums of the week before.
     running = ", ".join(
-        f"SUM(w.{name}) OVER (PARTITION BY s.id ORDER BY w.week)" for name in _FIGURES
+        f"SUM(COALESCE(w.{name}, 0)) OVER (PARTITION BY s.id ORDER BY k.week)" for name in _FIGURES
     )
     cursor.execute(
         f"""
-        INSERT INTO campaigns_pieceweek (series_id, week, {FIGURE_NAMES})
-        SELECT s.id, w.week, {running}
-        FROM {TEMP_TABLE} w
-        JOIN campaigns_pieceseries s ON s.piece_id = w.piece_id AND s.node_id = w.node_id
-            AND s.objective = w.objective AND s.platform = w.platform
+        INSERT INTO campaigns_pieceweek (series_id, node_id, objective, week, {FIGURE_NAMES})
+        WITH RECURSIVE weeks(week) AS (
+            SELECT MIN(week) FROM {TEMP_TABLE}
+            UNION ALL
+            SELECT {_next_week_sql("week")} FROM weeks
+            WHERE week < (SELECT MAX(week) FROM {TEMP_TABLE})
+        )
+        SELECT s.id, s.node_id, s.objective, k.week, {running}
+        FROM campaigns_pieceseries s
+        JOIN weeks k ON k.week >= s.first_week AND k.week <= s.last_week
+        LEFT JOIN {TEMP_TABLE} w ON w.piece_id = s.piece_id AND w.node_id = s.node_id
+            AND w.objective = s.objective AND w.platform = s.platform AND w.week = k.week
+        WHERE s.piece_id IN (SELECT piece_id FROM {TEMP_TABLE})
         """
     )
     written = cursor.rowcount

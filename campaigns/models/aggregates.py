@@ -69,6 +69,20 @@ class ImageWeeklyRollup(models.Model):
         return f"{self.image_id} {self.node_id} {self.objective} {self.platform} {self.week}"
 
 
+PIECE_FIGURES = (
+    "active_days",
+    "impressions",
+    "clicks",
+    "link_clicks",
+    "spend_reporting_micros",
+    "conversions",
+    "conversion_value_reporting_micros",
+    "leads",
+    "video_views",
+    "engagements",
+)
+
+
 class _Figures(models.Model):
     """The summed figures a piece table keeps; money in micros of the reporting currency."""
 
@@ -130,13 +144,20 @@ class PieceSeries(_Figures):
 class PieceWeek(_Figures):
     """A piece series' figures summed from its first week through this one (cumulative).
 
-    Only weeks with results have a row. A window's figures are the row at or before its last
-    week minus the row before its first week: two index look-ups per piece, on any day.
+    Every week of the series' span has a row, a week without results carrying the sums of the
+    one before (4 % more rows than weeks with results on the 10M-row history). A window's
+    figures are the row at its last week (the series' totals when it ends sooner) minus the row
+    at the week before its first. The series' node and objective are repeated here so that a
+    brief reads each edge as one range of the edge index (node, objective, week), which holds
+    the figures too: no look-up per series, no table read on PostgreSQL.
     `active_days` here counts the days with results of the piece on the platform (near-copies
     and carousel slots counted once).
     """
 
     series = models.ForeignKey(PieceSeries, on_delete=models.CASCADE, related_name="weeks")
+    # The series' own, repeated for the edge index; no foreign key index of their own.
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+", db_index=False)
+    objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
     week = models.DateField(_("week (Monday)"))
 
     class Meta:
@@ -144,6 +165,14 @@ class PieceWeek(_Figures):
         verbose_name_plural = _("piece weeks (cumulative)")
         constraints = [
             models.UniqueConstraint(fields=["series", "week"], name="piece_week_unique_key"),
+        ]
+        indexes = [
+            # INCLUDE is PostgreSQL's (an index-only read); elsewhere the index is the key alone.
+            models.Index(
+                fields=["node", "objective", "week"],
+                include=["series", *PIECE_FIGURES],
+                name="piece_week_edge_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -258,37 +258,34 @@ def series_window_figures(
 
     Returns the series (id, piece, platform, phash) that had results in those weeks, by piece
     then platform, and their figures (columns `_FIGURE_NAMES`, money in micros): the series'
-    cumulative row at the last week minus its row before the first, in one query. A series
-    whose span ends by the last week reads its totals, one that starts in the window reads
-    nothing before it, so only the series crossing an edge cost an index look-up there.
+    cumulative row at the last week minus its row at the week before the first, in one query.
+    A series whose span ends by the last week reads its totals, one that starts in the window
+    reads nothing before it.
     """
     where, params = _series_filter(list(platforms), list(exclude_image_ids))
-    # Each figure is the row at the last week (the totals when the series ends by then) minus
-    # the row before the first week (none when it starts inside). The edge rows are joined
-    # through a MAX on the (series, week) index whose outer condition lets the database skip
-    # the look-up for series that do not cross that edge.
+    # Each figure is the row at the last week (none when the series ends sooner: its totals)
+    # minus the row at the week before the first (none when it starts inside: nothing). Every
+    # week of a series' span has a row, so each edge is one range of the edge index (node,
+    # objective, week), hash-joined to the series: no look-up per series.
     figures = ", ".join(
         f"COALESCE(hi.{name}, s.{name}) - COALESCE(lo.{name}, 0)" for name in _PIECE_COLUMNS
     )
+    before = week_from - dt.timedelta(days=7)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT s.id, s.piece_id, s.platform, s.phash, {figures}
             FROM campaigns_pieceseries s
-            LEFT JOIN campaigns_pieceweek hi ON hi.series_id = s.id AND hi.week = (
-                SELECT MAX(h.week) FROM campaigns_pieceweek h
-                WHERE h.series_id = s.id AND h.week <= %s AND s.last_week > %s
-            )
-            LEFT JOIN campaigns_pieceweek lo ON lo.series_id = s.id AND lo.week = (
-                SELECT MAX(b.week) FROM campaigns_pieceweek b
-                WHERE b.series_id = s.id AND b.week < %s AND s.first_week < %s
-            )
+            LEFT JOIN campaigns_pieceweek hi ON hi.series_id = s.id AND hi.node_id = %s
+                AND hi.objective = %s AND hi.week = %s
+            LEFT JOIN campaigns_pieceweek lo ON lo.series_id = s.id AND lo.node_id = %s
+                AND lo.objective = %s AND lo.week = %s
             WHERE s.node_id = %s AND s.objective = %s AND s.last_week >= %s
                 AND s.first_week <= %s {where}
             ORDER BY s.piece_id, s.platform
             """,
             [
-                *(week_to, week_to, week_from, week_from),
+                *(node.pk, objective, week_to, node.pk, objective, before),
                 node.pk,
                 objective,
                 week_from,
