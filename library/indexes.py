@@ -9,7 +9,8 @@ The vectors are also kept as a file snapshot that every process on the machine m
 100,000 vectors from the database took a worker's first semantic search 1–2 s (issue 17),
 mapping the file takes milliseconds. The first process that needs a set of vectors writes it
 to `settings.LIBRARY_INDEX_DIR` under a new name and records the name in the library's shared
-cache, keyed by the count and highest id it was read at; the others map that file. A missing,
+cache, keyed by the machine and by the count and highest id it was read at; the others on
+the machine map that file. A missing,
 damaged or unwritable file costs a read from the database, never a wrong answer.
 """
 
@@ -19,6 +20,7 @@ import logging
 import os
 import re
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -117,7 +119,9 @@ def _vectors_from_database(rows: QuerySet) -> tuple[np.ndarray, np.ndarray]:
 def _shared_vectors(rows: QuerySet, stamp: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """The vectors at `stamp`: mapped from the snapshot another process wrote, or read from the
     database (and written as the snapshot for the others)."""
-    key = shared_key("vectors", MODEL_ID, *stamp)
+    # The folder is this machine's: with several web machines on one shared cache (Redis),
+    # each names its own snapshot.
+    key = shared_key("vectors", MODEL_ID, socket.gethostname(), *stamp)
     read: list[tuple[np.ndarray, np.ndarray]] = []
 
     def from_database() -> str | None:

@@ -170,3 +170,23 @@ def test_a_worker_whose_warm_up_fails_still_starts_and_logs_why(embedded, monkey
     assert query_encoder._query_encoder is None
     # The rest of the warm-up still ran.
     assert indexes._vectors.ids.tolist() == sorted(embedded)
+
+
+def test_each_web_machine_on_one_shared_cache_writes_and_maps_its_own_snapshot(
+    embedded, settings, monkeypatch
+):
+    monkeypatch.setattr(indexes.socket, "gethostname", lambda: "web-a")
+    indexes.VectorIndex().refresh()
+
+    monkeypatch.setattr(indexes.socket, "gethostname", lambda: "web-b")
+    with CaptureQueriesContext(connection) as queries:
+        other = indexes.VectorIndex().refresh()
+    assert '"vector"' in " ".join(q["sql"] for q in queries.captured_queries)
+    assert len(_snapshots(settings)) == 4
+
+    monkeypatch.setattr(indexes.socket, "gethostname", lambda: "web-a")
+    with CaptureQueriesContext(connection) as queries:
+        again = indexes.VectorIndex().refresh()
+    assert len(queries.captured_queries) == 1
+    assert isinstance(again.matrix, np.memmap)
+    np.testing.assert_array_equal(again.matrix, other.matrix)
