@@ -206,6 +206,10 @@ def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
         "-m",
         "gunicorn",
         "yenni_site.wsgi:application",
+        # The config run.sh passes: each worker loads the library's search encoder and vectors
+        # before its first request, so the server starts as it does in use.
+        "--config",
+        "python:yenni_site.gunicorn_conf",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
