@@ -24,16 +24,22 @@ finished in the last few minutes (the page lists those), the page takes the rows
 
 Forms carry a CSRF token, which differs per browser: sections are rendered with a fixed
 placeholder for it, replaced by this request's token on the way out.
+
+Each process also keeps the sections it read or stored, in a small LRU in front of the shared
+cache: a key names its content, so a kept entry can never be stale, and a worker's repeat
+visit to a page costs no cache round trip (one query fewer with the database cache).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import connection
@@ -64,6 +70,19 @@ CODE_FILES = (
     "campaigns/ranking/metrics.py",
     "locale",
 )
+
+
+# This process's copies, bounded by their characters (about 8 MB of HTML; a page's sections
+# are a few tens of kilobytes).
+LOCAL_CHARS = 8_000_000
+_local: LRUCache = LRUCache(maxsize=LOCAL_CHARS, getsizeof=len)
+_local_lock = threading.Lock()
+
+
+def local_clear() -> None:
+    """Forget this process's copies (tests that empty the shared cache empty these too)."""
+    with _local_lock:
+        _local.clear()
 
 
 @dataclass(frozen=True)
@@ -145,9 +164,15 @@ def sections_rendered(
         for section in sections
         if section.inputs is not None
     }
-    # One round trip for the whole page (one query with the database cache).
-    # A cache that does not answer costs the rendering, never the page.
-    found = cache_guarded(lambda: default_cache.get_many(list(keys.values())), {}) if keys else {}
+    with _local_lock:
+        found = {k: _local[k] for k in keys.values() if k in _local}
+    missing = [k for k in keys.values() if k not in found]
+    if missing:
+        # One round trip for the rest (one query with the database cache).
+        # A cache that does not answer costs the rendering, never the page.
+        shared = cache_guarded(lambda: default_cache.get_many(missing), {})
+        found.update(shared)
+        _local_keep(shared)
     placeholder = csrf_placeholder()
     html: dict[str, str] = {}
     fresh: dict[str, str] = {}
@@ -166,8 +191,15 @@ def sections_rendered(
             fresh[section_key] = html[section.name]
     if fresh and still_current():
         cache_guarded(lambda: default_cache.set_many(fresh, timeout=TIMEOUT), None)
+        _local_keep(fresh)
     token = get_token(request)
     return {name: mark_safe(text.replace(placeholder, token)) for name, text in html.items()}
+
+
+def _local_keep(sections: dict[str, str]) -> None:
+    with _local_lock:
+        for section_key, text in sections.items():
+            _local[section_key] = text
 
 
 def brief_sections(

@@ -40,8 +40,10 @@ SECTIONS = [
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    page_cache.local_clear()
     yield
     cache.clear()
+    page_cache.local_clear()
 
 
 def _page(client, brief):
@@ -63,6 +65,44 @@ def test_every_section_is_rendered_once_then_served_from_the_cache(en, brief):
     assert _rendered(first) == SECTIONS
     assert _rendered(second) == []
     assert _without_tokens(second) == _without_tokens(first)
+
+
+def test_a_worker_serves_the_sections_it_already_read_from_its_own_memory(en, brief, monkeypatch):
+    en.force_login(brief.owner)
+    first = _page(en, brief)
+    asked = []
+    shared = page_cache.default_cache
+
+    class Counting:
+        def get_many(self, keys):
+            asked.append(list(keys))
+            return shared.get_many(keys)
+
+        def set_many(self, values, timeout=None):
+            return shared.set_many(values, timeout=timeout)
+
+    monkeypatch.setattr(page_cache, "default_cache", Counting())
+    cache.clear()  # the shared copy gone: only this process's can serve the page
+
+    second = _page(en, brief)
+
+    assert _rendered(second) == []
+    assert asked == []
+    assert _without_tokens(second) == _without_tokens(first)
+
+
+def test_a_change_shows_on_the_next_request_even_from_a_worker_that_kept_the_old_sections(
+    en, brief
+):
+    en.force_login(brief.owner)
+    _page(en, brief)
+    services.prompt_version_edit(
+        brief, positive="Mujer sonriendo en Cartagena", negative="", author=brief.owner
+    )
+
+    response = _page(en, brief)
+
+    assertContains(response, "Mujer sonriendo en Cartagena")
 
 
 def test_excluding_a_reference_shows_on_the_next_request(en, brief):
@@ -394,6 +434,7 @@ def test_a_cache_that_fails_still_serves_the_whole_brief_page(en, brief, caches,
     expected = _page(en, brief)
 
     settings.CACHES = caches
+    page_cache.local_clear()  # this process's copies gone too: only the failing cache is left
     response = _page(en, brief)
 
     assert _rendered(response) == SECTIONS
