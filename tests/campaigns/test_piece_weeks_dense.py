@@ -12,13 +12,13 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.calendar import window_weeks
 from campaigns.models import Objective, PieceSeries, PieceWeek
 from campaigns.ranking.selectors import series_window_figures
 from campaigns.rollups import image_rollup_refresh, piece_weeks_refresh
+from tests.campaigns.migrating import campaigns_migrated, migrated_to_latest
 from tests.factories import (
     make_account,
     make_ad,
@@ -122,19 +122,10 @@ BEFORE = [("campaigns", "0012_ranking_pending_changes")]
 AFTER = [("campaigns", "0013_piece_weeks_every_week")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    latest = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "campaigns"]
-    return executor.loader.project_state([*targets, *latest]).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_fills_the_quiet_weeks_of_the_rows_built_before_it():
     try:
-        old = _migrate(BEFORE)
+        old = campaigns_migrated(BEFORE)
         node = old.get_model("campaigns", "Node").objects.create(name="Plink", slug="plink")
         image = old.get_model("creatives", "CreativeImage").objects.create(
             sha256="a" * 64,
@@ -168,7 +159,7 @@ def test_the_migration_fills_the_quiet_weeks_of_the_rows_built_before_it():
             active_days=4,
         )
 
-        new = _migrate(AFTER)
+        new = campaigns_migrated(AFTER)
 
         rows = list(
             new.get_model("campaigns", "PieceWeek")
@@ -182,6 +173,4 @@ def test_the_migration_fills_the_quiet_weeks_of_the_rows_built_before_it():
             (MONDAY + dt.timedelta(days=21), 900, 9, 4, node.pk, "traffic"),
         ]
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrated_to_latest()

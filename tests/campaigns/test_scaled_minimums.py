@@ -11,14 +11,13 @@ import random
 
 import numpy as np
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from campaigns.models import RankingRule
 from campaigns.ranking.pieces import PieceFigures
 from campaigns.ranking.scoring import ABSOLUTE, SCALED, rank_pieces, scaled_minimum
 from campaigns.ranking.selectors import rule_spec
 from campaigns.services import ranking_rule_save
+from tests.campaigns.migrating import campaigns_migrated, migrated_to_latest
 
 
 def _hash(n: int) -> str:
@@ -123,22 +122,6 @@ BEFORE = [("campaigns", "0010_piece_weeks_and_ranking_coverage")]
 AFTER = [("campaigns", "0011_scaled_minimums")]
 
 
-def _migrate(targets):
-    """Migrate campaigns to a target; return the models as they are then."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    latest = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "campaigns"]
-    return executor.loader.project_state([*targets, *latest]).apps
-
-
-def _migrate_to_latest() -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 def _rule(apps, *, objective: str, node=None, versions: int = 1):
     """A rule saved `versions` times, each version's state as the app stored it then."""
     rule = apps.get_model("campaigns", "RankingRule").objects.create(
@@ -156,14 +139,14 @@ def _rule(apps, *, objective: str, node=None, versions: int = 1):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_scales_only_the_seeded_rules_no_lead_has_saved():
     try:
-        old = _migrate(BEFORE)
+        old = campaigns_migrated(BEFORE)
         old.get_model("campaigns", "RankingRule").objects.all().delete()
         node = old.get_model("campaigns", "Node").objects.create(name="Wompi", slug="wompi")
         seeded = _rule(old, objective="traffic")
         edited = _rule(old, objective="leads", versions=2)
         own = _rule(old, objective="traffic", node=node)
 
-        new = _migrate(AFTER)
+        new = campaigns_migrated(AFTER)
 
         rules = new.get_model("campaigns", "RankingRule").objects
         assert {
@@ -186,9 +169,9 @@ def test_the_migration_scales_only_the_seeded_rules_no_lead_has_saved():
             ]
         )
 
-        back = _migrate(BEFORE)
+        back = campaigns_migrated(BEFORE)
 
         states = back.get_model("campaigns", "RankingRuleVersion").objects
         assert all("minimums_mode" not in v.state for v in states.all())
     finally:
-        _migrate_to_latest()
+        migrated_to_latest()
