@@ -9,9 +9,9 @@ The vectors are also kept as a file snapshot that every process on the machine m
 100,000 vectors from the database took a worker's first semantic search 1–2 s (issue 17),
 mapping the file takes milliseconds. The first process that needs a set of vectors writes it
 to `settings.LIBRARY_INDEX_DIR` under a new name and records the name in the library's shared
-cache, keyed by the machine and by the count and highest id it was read at; the others on
-the machine map that file. A missing,
-damaged or unwritable file costs a read from the database, never a wrong answer.
+cache, keyed by the machine and by the count and highest id it was read at; the others on the
+machine map that file. A missing, damaged or unwritable file costs a read from the database,
+never a wrong answer.
 """
 
 from __future__ import annotations

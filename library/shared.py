@@ -78,7 +78,7 @@ def shared_get_or_compute(key: str, compute: Callable[[], T]) -> T:
     if found is not _MISSING:
         return found
     value = compute()
-    _guarded(lambda: _cache().set(key, value, timeout=SHARED_SECONDS), None)
+    shared_put(key, value)
     return value
 
 
