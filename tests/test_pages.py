@@ -145,8 +145,9 @@ def test_the_home_page_query_count_is_bounded(client, analyst, django_assert_num
     _catalog(nodes=3)
     client.force_login(analyst)
 
-    # Session, user and groups, the briefs (count, page, thumbnails), then the summary queries.
-    with django_assert_num_queries(10):
+    # Session, the user with their groups (one query), the briefs (count, page, thumbnails),
+    # then the summary queries.
+    with django_assert_num_queries(9):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

@@ -184,6 +184,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that reads the user's groups with the user (one query a request, not two).
+    "yenni_site.auth_backend.UserWithGroupsBackend",
+    # Sessions signed in before that backend name this one: they stay signed in.
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -331,8 +331,8 @@ def test_on_postgresql_a_cached_page_reads_one_digest_instead_of_its_rows(en, br
         response = _page(en, brief)
 
     assert _rendered(response) == []
-    # Session, user, groups, brief, the digest (the test cache is in memory).
-    assert len(queries.captured_queries) == 5
+    # Session, the user with their groups, brief, the digest (the test cache is in memory).
+    assert len(queries.captured_queries) == 4
     assertContains(response, 'data-testid="generated-image"', count=2)
 
 
