@@ -571,7 +571,7 @@ def report_cold(args, requests: list[dict], found: dict) -> None:
             "worker warm-up before each yenni pass (untimed, as gunicorn_conf does): "
             f"{', '.join(f'{s:.2f}' for s in warm_s)} s"
         )
-        state = "filled by library_warm" if found["warm"] else "empty"
+    state = "filled by library_warm" if found["warm"] else "empty"
     print(line(f"cold, pass 1 (shared cache {state})", first))
     if later:
         print(line(f"cold, passes 2–{len(passes)} (shared cache as left)", later))
