@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Aggregate, CharField
 
+from yenni_site.roles import GROUPS_ATTRIBUTE
+
 # Between group names: a control character no admin types into a name.
 SEPARATOR = "\x1f"
 
@@ -20,8 +22,7 @@ class _GroupNames(Aggregate):
     """The group names joined by SEPARATOR (NULL for none): STRING_AGG or SQLite's GROUP_CONCAT."""
 
     function = "GROUP_CONCAT"
-    template = "%(function)s(%(distinct)s%(expressions)s, '" + SEPARATOR + "')"
-    allow_distinct = False
+    template = "%(function)s(%(expressions)s, '" + SEPARATOR + "')"
     output_field = CharField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
@@ -37,5 +38,5 @@ class UserWithGroupsBackend(ModelBackend):
             return None
         names = user._yenni_group_names
         # What yenni_site.roles reads before it would query the groups itself.
-        user._yenni_groups = set(names.split(SEPARATOR)) if names else set()
+        setattr(user, GROUPS_ATTRIBUTE, set(names.split(SEPARATOR)) if names else set())
         return user if self.user_can_authenticate(user) else None

@@ -21,11 +21,16 @@ LEADS = "Marketing leads"
 View = Callable[..., HttpResponse]
 
 
+# Where a user's group names are kept for the request; the authentication backend
+# (yenni_site.auth_backend) fills it with the user's own query, else the first check reads them.
+GROUPS_ATTRIBUTE = "_yenni_groups"
+
+
 def _groups(user) -> set[str]:
-    cached = getattr(user, "_yenni_groups", None)
+    cached = getattr(user, GROUPS_ATTRIBUTE, None)
     if cached is None:
         cached = set(user.groups.values_list("name", flat=True))
-        user._yenni_groups = cached
+        setattr(user, GROUPS_ATTRIBUTE, cached)
     return cached
 
 
