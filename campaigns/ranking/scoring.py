@@ -376,6 +376,61 @@ GATES = (
 )
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """The posterior's inputs for the pieces that passed the gates (positions in `passing`):
+    their events and exposure, and the prior each is shrunk to."""
+
+    num: np.ndarray
+    den: np.ndarray
+    raw: np.ndarray
+    mean: np.ndarray
+    strength: np.ndarray  # already weighted by the rule's prior_weight
+    compared: list[tuple[str, ...]]
+
+
+def _inputs(
+    spec: MetricSpec,
+    cols: dict[str, np.ndarray],
+    passing: np.ndarray,
+    platforms: list[tuple[str, ...]],
+    rule: RuleSpec,
+    aov: float,
+) -> tuple[Prior, _Inputs]:
+    """Fit the prior on every piece, then each passing piece's own (its platform's, or the
+    group's), and say which platforms each is compared with (empty: the group)."""
+    num, den = _num_den(spec, cols, aov)
+    prior = _fit(spec, num, den)
+    p_num, p_den = num[passing], den[passing]
+    if rule.within_platform:
+        mean, strength, compared = _platform_priors(
+            spec, p_num, p_den, [platforms[i] for i in passing], prior
+        )
+    else:
+        mean = np.full(len(passing), prior.mean)
+        strength = np.full(len(passing), prior.strength)
+        compared = [()] * len(passing)
+    raw = cols[spec.numerator][passing]
+    return prior, _Inputs(p_num, p_den, raw, mean, strength * rule.prior_weight, compared)
+
+
+def _posterior_of(
+    spec: MetricSpec, inputs: _Inputs, rule: RuleSpec, aov: float, only: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """The posterior columns of the pieces at `only` (positions in `passing`; None: all),
+    in `only`'s order, under the priors fitted on all of them."""
+    columns = (inputs.num, inputs.den, inputs.raw, inputs.mean, inputs.strength)
+    if only is not None:
+        columns = tuple(column[only] for column in columns)
+    return _posterior(
+        spec,
+        *columns,
+        level=rule.credible_level,
+        aov=aov,
+        order_q=rule.order_tail,
+    )
+
+
 def _goodness(
     spec: MetricSpec,
     cols: dict[str, np.ndarray],
@@ -391,34 +446,52 @@ def _goodness(
     `only` (positions in `passing`) estimates just those pieces, under the priors fitted on
     all of them: the same figures, computed where they are read (the quantile functions are
     the costly part). The columns then follow `only`'s order."""
-    num, den = _num_den(spec, cols, aov)
-    prior = _fit(spec, num, den)
-    p_num, p_den = num[passing], den[passing]
-    if rule.within_platform:
-        mean, strength, compared = _platform_priors(
-            spec, p_num, p_den, [platforms[i] for i in passing], prior
-        )
-    else:
-        mean = np.full(len(passing), prior.mean)
-        strength = np.full(len(passing), prior.strength)
-        compared = [()] * len(passing)
-    raw = cols[spec.numerator][passing]
-    if only is not None:
-        p_num, p_den, raw, mean, strength = (
-            column[only] for column in (p_num, p_den, raw, mean, strength)
-        )
-    columns = _posterior(
-        spec,
-        p_num,
-        p_den,
-        raw,
-        mean,
-        strength * rule.prior_weight,
-        level=rule.credible_level,
-        aov=aov,
-        order_q=rule.order_tail,
-    )
-    return prior, columns, compared
+    prior, inputs = _inputs(spec, cols, passing, platforms, rule, aov)
+    return prior, _posterior_of(spec, inputs, rule, aov, only), inputs.compared
+
+
+def _goodness_brackets(
+    spec: MetricSpec, inputs: _Inputs, rule: RuleSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """A bracket (low, high) around each passing piece's `goodness`, from its posterior's
+    mean and variance alone: no quantile function.
+
+    Cantelli's inequality holds for any distribution with mean μ and deviation σ: the
+    quantile at tail probability q lies within [μ − σ·√((1−q)/q), μ + σ·√(q/(1−q))]. The beta
+    (a share) and the gamma (a rate) have both in closed form. Each end is widened by a
+    relative 1e-9, far above the quantile functions' rounding, so a bracket never excludes the
+    figure they return; a degenerate posterior (no prior and no events) brackets everything.
+    """
+    q = rule.order_tail
+    num = inputs.num
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if spec.model is Model.SHARE:
+            num = np.minimum(num, inputs.den)
+            a = inputs.mean * inputs.strength + num
+            b = (1 - inputs.mean) * inputs.strength + (inputs.den - num)
+            total = a + b
+            mean = a / total
+            deviation = np.sqrt(a * b / (total * total * (total + 1)))
+            valid = (a > 0) & (b > 0)
+        else:
+            shape = inputs.mean * inputs.strength + num
+            rate = inputs.strength + inputs.den
+            mean = shape / rate
+            deviation = np.sqrt(shape) / rate
+            valid = (shape > 0) & (rate > 0)
+        typical = np.where(inputs.mean > 0, inputs.mean, 1.0)
+        low = np.maximum(mean - deviation * np.sqrt((1 - q) / q), 0.0) / typical
+        high = (mean + deviation * np.sqrt(q / (1 - q))) / typical
+    valid &= np.isfinite(low) & np.isfinite(high)
+    low = np.where(valid, low * (1 - 1e-9) - 1e-300, -np.inf)
+    high = np.where(valid, high * (1 + 1e-9) + 1e-300, np.inf)
+    return low, high
+
+
+# The candidates first asked for: enough for the references after diversity skips a few
+# look-alikes (the set grows fourfold whenever it falls short; correct whatever the size).
+CANDIDATES_PER_REFERENCE = 4
+MIN_CANDIDATES = 16
 
 
 def rank_pieces(
@@ -429,6 +502,7 @@ def rank_pieces(
     fold_distance: int = FOLD_DISTANCE,
     diverse_distance: int = DIVERSE_DISTANCE,
     exclude_image_ids: Iterable[int] = (),
+    exact_for_all: bool = False,
 ) -> RankingResult:
     """Rank `pieces` under `rule`; the same input always gives the same output.
 
@@ -441,6 +515,10 @@ def rank_pieces(
     leaves every other piece's figures and relative order as they were. Refitting without it
     could move a whole platform to the group's prior (fewer than MIN_PLATFORM_PIECES left) and
     make a strong piece vanish.
+
+    The exact bounds (the costly quantile functions) are computed only for the candidates that
+    can reach the references (`_candidates`); `exact_for_all` computes every passing piece's,
+    the reference the candidates are tested against. The answer is the same.
     """
     spec = rule.spec
     if isinstance(pieces, PieceTable):
@@ -451,65 +529,61 @@ def rank_pieces(
     aov = _average_order_value(cols)
     passing, gate_misses = _gate(spec, cols, rule)
     platforms = table.platforms
-    prior, main, compared = _goodness(spec, cols, passing, platforms, rule, aov)
-    tie_key = np.zeros(len(passing))
-    # The tie-break's goodness per position in `passing`, where computed (NaN elsewhere).
-    tie = None
+    prior, inputs = _inputs(spec, cols, passing, platforms, rule, aov)
     tie_spec = METRICS.get(rule.tie_break_metric) if rule.tie_break_metric else None
-    goodness = main["goodness"]
-    # The tie-break only matters between pieces equal on the success metric: it is computed
-    # for those pieces alone (and for the references below, which show it), never for all.
-    if tie_spec and len(passing):
-        by_goodness = np.argsort(goodness, kind="stable")
-        ranked = goodness[by_goodness]
-        # NaNs count as equal to each other, as np.unique and the sort below treat them.
-        equal = (ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
-        tied = np.zeros(len(passing), dtype=bool)
-        tied[by_goodness[1:][equal]] = True
-        tied[by_goodness[:-1][equal]] = True
-        if tied.any():
-            tie = np.full(len(passing), np.nan)
-            need = np.flatnonzero(tied)
-            tie[need] = _goodness(tie_spec, cols, passing, platforms, rule, aov, only=need)[1][
-                "goodness"
-            ]
-            has_tie = cols[tie_spec.denominator][passing] > 0
-            tie_key = np.where(has_tie & tied, tie, 0.0)
+    tie_inputs: _Inputs | None = None
     ids = table.image_ids[passing]
-    # Best goodness first, then the tie-break, then the lowest image id: fully deterministic.
-    order = np.lexsort((ids, -tie_key, -main["goodness"]))
-
     excluded = set(exclude_image_ids)
-    picked: list[tuple[int, int]] = []
-    picked_hashes: list[int] = []
-    for position, k in enumerate(order.tolist(), start=1):
-        if len(picked) >= rule.top_n:
+    brackets = None if exact_for_all else _goodness_brackets(spec, inputs, rule)
+    wanted = rule.top_n + (int(np.isin(ids, list(excluded)).sum()) if excluded else 0)
+    size = max(MIN_CANDIDATES, CANDIDATES_PER_REFERENCE * wanted)
+    while True:
+        # `candidates`: positions in `passing` (None: every one). The first `sure` places of
+        # their order are the first places of the order over every passing piece.
+        candidates, threshold = _candidates(brackets, size)
+        main = _posterior_of(spec, inputs, rule, aov, candidates)
+        goodness = main["goodness"]
+        at = np.arange(len(passing)) if candidates is None else candidates
+        sure = len(at) if threshold is None else int(np.count_nonzero(goodness >= threshold))
+        # The tie-break only matters between pieces equal on the success metric: it is
+        # computed for those pieces alone. Equal pieces are both candidates or both not (a
+        # piece left out is strictly below every sure place).
+        tied = _tied(goodness) if tie_spec else np.zeros(len(at), dtype=bool)
+        tie = np.full(len(at), np.nan)
+        tie_key = np.zeros(len(at))
+        if tied.any():
+            if tie_inputs is None:
+                tie_inputs = _inputs(tie_spec, cols, passing, platforms, rule, aov)[1]
+            need = np.flatnonzero(tied)
+            tie[need] = _posterior_of(tie_spec, tie_inputs, rule, aov, at[need])["goodness"]
+            has_tie = cols[tie_spec.denominator][passing[at]] > 0
+            tie_key = np.where(has_tie & tied, tie, 0.0)
+        # Best goodness first, then the tie-break, then the lowest image id: deterministic.
+        order = np.lexsort((ids[at], -tie_key, -goodness))
+        picked = _diverse_picks(
+            order[:sure],
+            table=table,
+            passing=passing[at],
+            ids=ids[at],
+            excluded=excluded,
+            top_n=rule.top_n,
+            diverse_distance=diverse_distance,
+        )
+        if len(picked) >= rule.top_n or candidates is None:
             break
-        if excluded and int(ids[k]) in excluded:
-            continue
-        h = int(table.phashes[passing[k]], 16)
-        if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
-            continue
-        picked_hashes.append(h)
-        picked.append((position, k))
-    if tie is not None and np.isnan(tie[[k for _, k in picked]]).any():
-        # When any pieces tied, the references show their tie-break figure: computed now for
-        # those not tied (with no tie at all it was never computed, and they show none).
-        need = np.array([k for _, k in picked if np.isnan(tie[k])], dtype=np.int64)
-        tie[need] = _goodness(tie_spec, cols, passing, platforms, rule, aov, only=need)[1][
-            "goodness"
-        ]
+        # Look-alikes or exclusions used up the sure places: ask for more candidates.
+        size *= CANDIDATES_PER_REFERENCE
     references: list[Reference] = []
     for position, k in picked:
-        has_tie = tie is not None and cols[tie_spec.denominator][passing[k]] > 0
+        has_tie = bool(tied[k]) and cols[tie_spec.denominator][passing[at[k]]] > 0
         references.append(
             Reference(
                 order=len(references) + 1,
                 position=position,
-                piece=table.piece(int(passing[k])),
+                piece=table.piece(int(passing[at[k]])),
                 estimate=_estimate_at(main, k),
                 tie_break=float(tie[k]) if has_tie else None,
-                compared_with=compared[k],
+                compared_with=inputs.compared[at[k]],
             )
         )
     return RankingResult(
@@ -521,6 +595,66 @@ def rank_pieces(
         prior=prior,
         folded=table.folded,
     )
+
+
+def _candidates(
+    brackets: tuple[np.ndarray, np.ndarray] | None, size: int
+) -> tuple[np.ndarray | None, float | None]:
+    """The pieces whose bracket reaches the `size`-th highest low end, and that low end.
+
+    Those `size` pieces are sure to score at least the threshold; a piece whose high end is
+    below it scores less than each of them, so it can neither be among them nor come between
+    them. None, None: every piece (no brackets, too few pieces, or a bracket unbounded).
+    """
+    if brackets is None:
+        return None, None
+    low, high = brackets
+    if size >= len(low):
+        return None, None
+    threshold = float(np.partition(low, len(low) - size)[len(low) - size])
+    if not np.isfinite(threshold):
+        return None, None
+    return np.flatnonzero(~(high < threshold)), threshold
+
+
+def _tied(goodness: np.ndarray) -> np.ndarray:
+    """Whether each piece has the same goodness as another (NaNs equal each other, as the
+    sort treats them)."""
+    by_goodness = np.argsort(goodness, kind="stable")
+    ranked = goodness[by_goodness]
+    equal = (ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
+    tied = np.zeros(len(goodness), dtype=bool)
+    tied[by_goodness[1:][equal]] = True
+    tied[by_goodness[:-1][equal]] = True
+    return tied
+
+
+def _diverse_picks(
+    order: np.ndarray,
+    *,
+    table: PieceTable,
+    passing: np.ndarray,
+    ids: np.ndarray,
+    excluded: set[int],
+    top_n: int,
+    diverse_distance: int,
+) -> list[tuple[int, int]]:
+    """(place, index) of the first `top_n` pieces of `order` that are not excluded and do not
+    look like one picked before; the place counts every piece of the order (a gap where one
+    was skipped)."""
+    picked: list[tuple[int, int]] = []
+    picked_hashes: list[int] = []
+    for position, k in enumerate(order.tolist(), start=1):
+        if len(picked) >= top_n:
+            break
+        if excluded and int(ids[k]) in excluded:
+            continue
+        h = int(table.phashes[passing[k]], 16)
+        if any((h ^ other).bit_count() <= diverse_distance for other in picked_hashes):
+            continue
+        picked_hashes.append(h)
+        picked.append((position, k))
+    return picked
 
 
 def _gate(

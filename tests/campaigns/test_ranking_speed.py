@@ -51,7 +51,7 @@ def _tied_pool() -> list[PieceFigures]:
     return pieces
 
 
-def test_each_references_tie_break_is_the_tie_metrics_goodness_over_every_passing_piece():
+def test_a_tied_references_tie_break_is_the_tie_metrics_goodness_over_every_passing_piece():
     rule = RuleSpec(metric="ctr", tie_break_metric="cpc", top_n=30)
     pieces = _tied_pool()
 
@@ -63,14 +63,24 @@ def test_each_references_tie_break_is_the_tie_metrics_goodness_over_every_passin
     _, full, _ = scoring._goodness(
         METRICS["cpc"], table.columns, passing, table.platforms, rule, aov
     )
+    _, main, _ = scoring._goodness(
+        METRICS["ctr"], table.columns, passing, table.platforms, rule, aov
+    )
     position_of = {int(table.image_ids[p]): k for k, p in enumerate(passing)}
+    ctr_goodness = [float(g) for g in main["goodness"]]
+    tied = {
+        image_id for image_id, k in position_of.items() if ctr_goodness.count(ctr_goodness[k]) > 1
+    }
     assert len(result.references) == 30
-    # Pieces tied on CTR and pieces of their own alike show the figure the full pass gives.
+    shown = [ref.piece.image_id for ref in result.references]
+    assert tied & set(shown) and set(shown) - tied, "the top 30 holds tied and untied pieces"
+    # A piece tied on CTR shows the figure that decided its place, as the full pass gives it;
+    # a piece tied with none shows none (the tie-break decided nothing for it).
     assert [ref.tie_break for ref in result.references] == [
-        float(full["goodness"][position_of[ref.piece.image_id]]) for ref in result.references
+        float(full["goodness"][position_of[image_id]]) if image_id in tied else None
+        for image_id in shown
     ]
     # The tied pairs are ordered by that figure, the higher goodness (cheaper click) first.
-    shown = [ref.piece.image_id for ref in result.references]
     pairs = [(a, a + 1) for a in shown if a % 10 == 0 and a + 1 in shown]
     assert pairs, "the pool ranks at least one tied pair in the top 30"
     for a, b in pairs:
