@@ -110,13 +110,18 @@ class PieceSeries(_Figures):
     ends inside the window contributes its totals minus what came before the window.
     """
 
+    # No index of their own: `piece_series_piece_idx` is the piece's, and the node leads the
+    # unique key and the window index. A node-only index misled the planner on the 10M-row
+    # history (a node's series lie together on disk, so it read every objective's and
+    # filtered them: 1 ms of a brief's 2.1 ms read, against 0.2 through the window index).
     piece = models.ForeignKey(
         "creatives.CreativeImage",
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("piece"),
+        db_index=False,
     )
-    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+", db_index=False)
     objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
     platform = models.CharField(_("platform"), max_length=20, choices=PlatformSlug.choices)
     phash = models.CharField(_("perceptual hash"), max_length=16)

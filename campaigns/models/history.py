@@ -93,6 +93,9 @@ class Campaign(models.Model):
         ]
         indexes = [
             models.Index(fields=["node", "objective"], name="campaign_node_objective_idx"),
+            # A node's accounts, read from the index alone by every brief's freshness check
+            # (campaigns.ranking.selectors.ranking_behind).
+            models.Index(fields=["node", "account"], name="campaign_node_account_idx"),
             models.Index(fields=["objective_raw"], name="campaign_objective_raw_idx"),
         ]
 

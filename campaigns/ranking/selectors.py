@@ -282,7 +282,6 @@ def series_window_figures(
                 AND lo.objective = %s AND lo.week = %s
             WHERE s.node_id = %s AND s.objective = %s AND s.last_week >= %s
                 AND s.first_week <= %s {where}
-            ORDER BY s.piece_id, s.platform
             """,
             [
                 *(node.pk, objective, week_to, node.pk, objective, before),
@@ -296,6 +295,16 @@ def series_window_figures(
         found = cursor.fetchall()
     if not found:
         return [], np.zeros((0, len(_FIGURE_NAMES)))
+    # By piece, then platform: sorted here, not in SQL, where sorting the rows cost more
+    # (0.35 ms of the read on the biggest briefs) than the read that found them.
+    platform_code = {name: code for code, name in enumerate(sorted({row[2] for row in found}))}
+    order = np.lexsort(
+        (
+            np.fromiter((platform_code[row[2]] for row in found), np.int64, len(found)),
+            np.fromiter((row[1] for row in found), np.int64, len(found)),
+        )
+    )
+    found = [found[i] for i in order.tolist()]
     values = np.array([row[4:] for row in found], dtype=float)
     # A series with weeks before and after the window but none inside it has no results here.
     inside = values[:, 0] > 0
