@@ -31,8 +31,10 @@ import math
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language, gettext, ngettext
 
 from campaigns.ranking.metrics import METRICS
 from yenni_site.language import page_language
@@ -43,9 +45,45 @@ Number = int | float | Decimal
 def number(value: Number, decimals: int = 0) -> str:
     """Return `value` rounded to `decimals` places, thousands grouped: "1.234,5" / "1,234.5"."""
     text = f"{value:.{decimals}f}"
-    if Decimal(text) == 0:
+    if not text.lstrip("-").strip("0."):
         text = text.lstrip("-")  # a value that rounds to zero never reads "-0"
-    return number_format(Decimal(text), decimals, use_l10n=True, force_grouping=True)
+    separators = _separators(get_language())
+    if separators is None or not text[-1].isdigit():
+        return number_format(Decimal(text), decimals, use_l10n=True, force_grouping=True)
+    # What number_format prints, without its three format look-ups and Decimal arithmetic per
+    # call: a brief's reasons print about seventy numbers.
+    decimal_separator, thousand_separator = separators
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = digits.partition(".")
+    grouped = f"{int(whole):,}".replace(",", thousand_separator)
+    return f"{sign}{grouped}{decimal_separator}{fraction}" if fraction else f"{sign}{grouped}"
+
+
+# The active language's (decimal, thousand) separators, read from its format module once; None
+# where it groups other than by threes (Django then prints the number itself).
+_SEPARATORS: dict[str | None, tuple[str, str] | None] = {}
+
+
+def _separators(language: str | None) -> tuple[str, str] | None:
+    try:
+        return _SEPARATORS[language]
+    except KeyError:
+        pass
+    grouping = get_format("NUMBER_GROUPING", use_l10n=True)
+    found = None
+    if grouping == 3:
+        found = (
+            str(get_format("DECIMAL_SEPARATOR", use_l10n=True)),
+            str(get_format("THOUSAND_SEPARATOR", use_l10n=True)),
+        )
+    _SEPARATORS[language] = found
+    return found
+
+
+@receiver(setting_changed)
+def _separators_forget(**_kwargs) -> None:
+    """A test that changes a format setting sees it on the next number."""
+    _SEPARATORS.clear()
 
 
 def compact(value: Number) -> str:

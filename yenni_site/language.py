@@ -12,7 +12,7 @@ user chose English.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -35,11 +35,17 @@ def in_page_language(*, es: str, en: str) -> str:
 
 def in_both_languages(write: Callable[[], str]) -> tuple[str, str]:
     """Return (Spanish, English): `write` called under each language, for texts stored in both."""
+    return each_in_both_languages([write])[0]
+
+
+def each_in_both_languages(writers: Sequence[Callable[[], str]]) -> list[tuple[str, str]]:
+    """Return (Spanish, English) for each writer: every one called under each language, with
+    one switch of language for all of them (a switch costs more than a short sentence)."""
     with translation.override("es"):
-        spanish = write()
+        spanish = [write() for write in writers]
     with translation.override("en"):
-        english = write()
-    return spanish, english
+        english = [write() for write in writers]
+    return list(zip(spanish, english, strict=True))
 
 
 def chosen_language(request: HttpRequest) -> str:

@@ -34,7 +34,7 @@ from campaigns.ranking.pieces import FIELDS, PieceSource, PieceTable
 from campaigns.ranking.reasons import OBJECTIVE_WORDS, ReasonContext, figure_word, reason
 from campaigns.ranking.scoring import RankingResult, RuleSpec, rank_pieces
 from creatives.models import CreativeImage, PlatformSlug
-from yenni_site.language import in_both_languages
+from yenni_site.language import each_in_both_languages
 
 # The columns summed per piece: its figures (money in micros until `in_currency`), then days.
 SUM_COLUMNS = {**FIGURE_COLUMNS, "days": DAYS_COLUMN}
@@ -546,22 +546,31 @@ def _brief_ranking(
 ) -> BriefRanking:
     currency = settings.YENNI_REPORTING_CURRENCY
     platform_names = dict(PlatformSlug.choices)
+    writers = [
+        partial(
+            reason,
+            result.metric,
+            ref.estimate,
+            ref.piece,
+            ReasonContext(
+                node_name=node.name,
+                objective=objective,
+                # The place shown is the order shown: a look-alike skipped for variety (or an
+                # excluded piece) must not make the numbers skip (1, 2, 3, 5).
+                position=ref.order,
+                ranked=result.passed,
+                currency=currency,
+                compared_with=tuple(platform_names.get(p, p) for p in ref.compared_with),
+            ),
+        )
+        for ref in result.references
+    ]
+    writers.append(partial(_shortfall_message, spec, result, node, objective))
+    # Every sentence under one switch to Spanish and one to English.
+    *reasons, (message_es, message_en) = each_in_both_languages(writers)
     references = []
-    for ref in result.references:
-        ctx = ReasonContext(
-            node_name=node.name,
-            objective=objective,
-            # The place shown is the order shown: a look-alike skipped for variety (or an
-            # excluded piece) must not make the numbers skip (1, 2, 3, 5).
-            position=ref.order,
-            ranked=result.passed,
-            currency=currency,
-            compared_with=tuple(platform_names.get(p, p) for p in ref.compared_with),
-        )
+    for ref, (reason_es, reason_en) in zip(result.references, reasons, strict=True):
         piece = ref.piece
-        reason_es, reason_en = in_both_languages(
-            partial(reason, result.metric, ref.estimate, piece, ctx)
-        )
         references.append(
             RankedReference(
                 order=ref.order,
@@ -591,9 +600,6 @@ def _brief_ranking(
                 compared_with=list(ref.compared_with),
             )
         )
-    message_es, message_en = in_both_languages(
-        partial(_shortfall_message, spec, result, node, objective)
-    )
     return BriefRanking(
         node=node.slug,
         objective=objective,
