@@ -92,12 +92,12 @@ def test_a_window_starting_after_the_quiet_week_subtracts_the_carried_row(gapped
     # A 7-day window ending in the third week: the figures are that week's alone.
     week_from, week_to = window_weeks(window_days=7, as_of=MONDAY + dt.timedelta(days=20))
 
-    series, figures = series_window_figures(
+    series = series_window_figures(
         node=node, objective="traffic", week_from=week_from, week_to=week_to
     )
 
-    assert [row[1] for row in series] == [image.pk]
-    assert figures[0][:3].tolist() == [1.0, 2_000.0, 30.0]
+    assert series.piece_ids.tolist() == [image.pk]
+    assert series.figures[0][:3].tolist() == [1.0, 2_000.0, 30.0]
 
 
 @pytest.mark.postgres_only
