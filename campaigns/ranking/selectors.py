@@ -187,25 +187,53 @@ def ranking_behind(*, node: Node) -> list[str]:
 
 def ranking_rule_for(*, node: Node, objective: str) -> RankingRule:
     """Return the node's active rule for the objective, else the objective's default."""
+    return _rule_found(node, objective, _rule_query(node, objective))
+
+
+def _rule_query(node: Node, objective: str, extra: str = "", extra_params: Iterable = ()):
     # One query: the node's own rule sorts before the default. Raw SQL: it runs on every brief
     # and the ORM took longer to build it than the database to answer.
-    rule = next(
-        iter(
-            RankingRule.objects.raw(
-                f"SELECT * FROM {RankingRule._meta.db_table} "
-                "WHERE objective = %s AND active = %s AND (node_id = %s OR node_id IS NULL) "
-                "ORDER BY node_id IS NULL, id LIMIT 1",
-                [objective, True, node.pk],
-            )
-        ),
-        None,
+    return RankingRule.objects.raw(
+        f"SELECT *{extra} FROM {RankingRule._meta.db_table} "
+        "WHERE objective = %s AND active = %s AND (node_id = %s OR node_id IS NULL) "
+        "ORDER BY node_id IS NULL, id LIMIT 1",
+        [*extra_params, objective, True, node.pk],
     )
+
+
+def _rule_found(node: Node, objective: str, query) -> RankingRule:
+    rule = next(iter(query), None)
     if rule is None:
         raise NoRuleError(
             f"No active ranking rule for {node.slug} / {objective}, and no active default for "
             f"{objective}. A marketing lead can add one in the admin (Ranking rules)."
         )
     return rule
+
+
+def _rule_and_tables_current(*, node: Node, objective: str) -> tuple[RankingRule, bool]:
+    """The rule (as `ranking_rule_for`), and True when the ranking tables surely count every
+    daily metric of the node: no write recorded for it since the last refresh, and each of its
+    accounts covered through the newest daily metric id. One round trip for a brief's usual
+    case; False says only "ask `ranking_behind`", which may still find nothing behind (newer
+    rows of another node, or without an image)."""
+    current = f"""
+        , (NOT EXISTS (SELECT 1 FROM {RankingPending._meta.db_table} p WHERE p.node_id = %s)
+           AND NOT EXISTS (
+               SELECT 1 FROM {AdAccount._meta.db_table} a
+               LEFT JOIN {RankingCoverage._meta.db_table} cov ON cov.account_id = a.id
+               WHERE a.id IN (
+                   SELECT c.account_id FROM {Campaign._meta.db_table} c WHERE c.node_id = %s
+               )
+               AND COALESCE(cov.metric_id_through, 0) < COALESCE(
+                   (SELECT m.id FROM {DailyMetric._meta.db_table} m ORDER BY m.id DESC LIMIT 1),
+                   0
+               )
+           )) AS yenni_tables_current
+    """
+    rule = _rule_found(node, objective, _rule_query(node, objective, current, [node.pk, node.pk]))
+    # SQLite answers a condition as 1 or 0.
+    return rule, bool(rule.yenni_tables_current)
 
 
 # The figure columns of the piece tables, in the order the readers below select them.
@@ -545,10 +573,13 @@ def brief_ranking(
     rule: RankingRule | None = None,
 ) -> BriefRanking:
     """Rank the node's pieces for the objective under its rule, with reasons."""
-    rule = rule or ranking_rule_for(node=node, objective=objective)
-    behind = ranking_behind(node=node)
-    if behind:
-        raise StaleRankingError(behind)
+    tables_current = False
+    if rule is None:
+        rule, tables_current = _rule_and_tables_current(node=node, objective=objective)
+    if not tables_current:
+        behind = ranking_behind(node=node)
+        if behind:
+            raise StaleRankingError(behind)
     window_end = as_of or timezone.localdate()
     window_start = window_first_day(window_days=rule.window_days, as_of=window_end)
     pieces = rule_pieces(rule=rule, node=node, objective=objective, as_of=window_end)

@@ -190,3 +190,54 @@ def test_the_admin_preview_tells_staff_to_run_refresh_ranking(wompi, client, lea
 
     assert response.status_code == 200
     assert response.context["preview"]["error"] == STALE_ES.format(accounts="Wompi Meta")
+
+
+# --- the freshness check rides on the rule's query when every account is counted -------------
+
+
+def test_a_brief_on_current_tables_reads_its_rule_and_their_freshness_in_one_query(wompi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.ranking.selectors import brief_ranking
+
+    node, campaigns = wompi
+    _results(campaigns["Wompi Meta"])
+    image_rollup_refresh()
+
+    with CaptureQueriesContext(connection) as queries:
+        ranking = brief_ranking(
+            node=node, objective=Objective.TRAFFIC, as_of=dt.date.fromisoformat(AS_OF)
+        )
+
+    assert len(ranking.references) == 1
+    # The rule with the freshness answer, the window's pieces, the references' near-copies.
+    assert len(queries.captured_queries) == 3
+    first = queries.captured_queries[0]["sql"]
+    assert "campaigns_rankingrule" in first
+    assert "campaigns_rankingcoverage" in first
+
+
+def test_newer_rows_of_another_node_take_the_full_check_and_the_brief_still_ranks(wompi):
+    from campaigns.ranking.selectors import StaleRankingError, brief_ranking
+
+    node, campaigns = wompi
+    _results(campaigns["Wompi Meta"])
+    image_rollup_refresh()
+    # Plink's account loads rows after the refresh: the newest daily row is not Wompi's.
+    plink = make_node(name="Plink", slug="plink")
+    plink_campaign = make_campaign(
+        account=make_account(platform="meta", name="Plink Meta", default_node=plink),
+        node=plink,
+        objective=Objective.TRAFFIC,
+    )
+    _results(plink_campaign)
+
+    ranking = brief_ranking(
+        node=node, objective=Objective.TRAFFIC, as_of=dt.date.fromisoformat(AS_OF)
+    )
+
+    assert len(ranking.references) == 1
+    with pytest.raises(StaleRankingError) as refused:
+        brief_ranking(node=plink, objective=Objective.TRAFFIC, as_of=dt.date.fromisoformat(AS_OF))
+    assert refused.value.accounts == ["Plink Meta"]
