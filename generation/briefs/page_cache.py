@@ -43,7 +43,8 @@ from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -307,11 +308,39 @@ def stamp_parts(brief, *, recent) -> dict | None:
     with connection.cursor() as cursor:
         # The clock of ShareLink.is_expired, not the database's (now() is the transaction's).
         now = timezone.now()
-        cursor.execute(_stamp_sql(), {"brief": brief.pk, "recent": recent, "now": now})
-        values = cursor.fetchone()
-    names = ["references", "versions", "jobs", "batches", "images", "links", "presets"]
-    parts = dict(zip(names, values[: len(names)], strict=True))
-    expired_links, live_jobs = values[len(names) :]
+        sql = "SELECT " + ",\n       ".join(_stamp_sql_parts("%(brief)s", "%(now)s", "%(recent)s"))
+        cursor.execute(sql, {"brief": brief.pk, "recent": recent, "now": now})
+        return _stamp_from(cursor.fetchone())
+
+
+def with_stamp(briefs: QuerySet, *, recent) -> QuerySet:
+    """`briefs` with each one's stamp read in the same query (`stamp_of` reads it): the page's
+    brief and its rows' digests in one round trip instead of two. Unchanged off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return briefs
+    from generation.models import Brief
+
+    own_id = f"{connection.ops.quote_name(Brief._meta.db_table)}.id"
+    parts = _stamp_sql_parts(own_id, "%s", "%s")
+    # One array of texts: an annotation is one value. The counts come back as text.
+    array = "ARRAY[" + ", ".join(f"({part})::text" for part in parts) + "]"
+    return briefs.annotate(page_stamp=RawSQL(array, [timezone.now(), recent]))
+
+
+def stamp_of(brief) -> dict | None:
+    """The stamp `with_stamp` read with the brief (None: not read, or a job still moving)."""
+    values = getattr(brief, "page_stamp", None)
+    if values is None:
+        return None
+    return _stamp_from([*values[:-2], int(values[-2]), int(values[-1])])
+
+
+_STAMP_NAMES = ("references", "versions", "jobs", "batches", "images", "links", "presets")
+
+
+def _stamp_from(values) -> dict | None:
+    parts = dict(zip(_STAMP_NAMES, values[: len(_STAMP_NAMES)], strict=True))
+    expired_links, live_jobs = values[len(_STAMP_NAMES) :]
     if live_jobs:
         return None
     # A link turns "expired" with time alone, its row unchanged.
@@ -320,7 +349,11 @@ def stamp_parts(brief, *, recent) -> dict | None:
 
 
 @cache
-def _stamp_sql() -> str:
+def _stamp_sql_parts(brief: str, now: str, recent: str) -> tuple[str, ...]:
+    """The stamp's values as SQL expressions, in `_STAMP_NAMES` order, then the brief's
+    expired links and its unfinished or recent jobs. `brief` is the brief's id (a parameter,
+    or the outer query's column); `now` and `recent` the placeholders of those two times,
+    in that order."""
     from django.contrib.auth import get_user_model
 
     from creatives.models import CreativeImage
@@ -343,39 +376,38 @@ def _stamp_sql() -> str:
 
     statuses = (ModelJob.Status.QUEUED, ModelJob.Status.RUNNING)
     unfinished = ", ".join(f"'{status}'" for status in statuses)
-    batch_jobs = f"SELECT job_id FROM {table(ImageBatch)} WHERE brief_id = %(brief)s"
-    parts = [
+    batch_jobs = f"SELECT job_id FROM {table(ImageBatch)} WHERE brief_id = {brief}"
+    return (
         digest(
             "r::text || '|' || i.width || 'x' || i.height",
             f"FROM {table(BriefReference)} r JOIN {table(CreativeImage)} i ON i.id = r.image_id "
-            "WHERE r.brief_id = %(brief)s",
+            f"WHERE r.brief_id = {brief}",
             "r.id",
         ),
         digest(
             "v::text || '|' || coalesce(u.username, '') || '|' || coalesce(u.first_name, '') "
             "|| '|' || coalesce(u.last_name, '')",
             f"FROM {table(PromptVersion)} v LEFT JOIN {table(get_user_model())} u "
-            "ON u.id = v.author_id WHERE v.brief_id = %(brief)s",
+            f"ON u.id = v.author_id WHERE v.brief_id = {brief}",
             "v.id",
         ),
         digest(
             "j::text",
-            f"FROM {table(ModelJob)} j WHERE j.brief_id = %(brief)s OR j.id IN ({batch_jobs})",
+            f"FROM {table(ModelJob)} j WHERE j.brief_id = {brief} OR j.id IN ({batch_jobs})",
             "j.id",
         ),
-        digest("b::text", f"FROM {table(ImageBatch)} b WHERE b.brief_id = %(brief)s", "b.id"),
+        digest("b::text", f"FROM {table(ImageBatch)} b WHERE b.brief_id = {brief}", "b.id"),
         digest(
             "g::text",
             f"FROM {table(GeneratedImage)} g JOIN {table(ImageBatch)} b ON b.id = g.batch_id "
-            "WHERE b.brief_id = %(brief)s",
+            f"WHERE b.brief_id = {brief}",
             "g.id",
         ),
-        digest("s::text", f"FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s", "s.id"),
+        digest("s::text", f"FROM {table(ShareLink)} s WHERE s.brief_id = {brief}", "s.id"),
         digest("p::text", f"FROM {table(StylePreset)} p", "p.id"),
-        f"(SELECT count(*) FROM {table(ShareLink)} s WHERE s.brief_id = %(brief)s "
-        "AND s.expires_at <= %(now)s)",
-        f"(SELECT count(*) FROM {table(ModelJob)} j WHERE (j.brief_id = %(brief)s "
+        f"(SELECT count(*) FROM {table(ShareLink)} s WHERE s.brief_id = {brief} "
+        f"AND s.expires_at <= {now})",
+        f"(SELECT count(*) FROM {table(ModelJob)} j WHERE (j.brief_id = {brief} "
         f"OR j.id IN ({batch_jobs})) AND (j.status IN ({unfinished}) "
-        "OR j.finished_at >= %(recent)s))",
-    ]
-    return "SELECT " + ",\n       ".join(parts)
+        f"OR j.finished_at >= {recent}))",
+    )

@@ -331,8 +331,9 @@ def test_on_postgresql_a_cached_page_reads_one_digest_instead_of_its_rows(en, br
         response = _page(en, brief)
 
     assert _rendered(response) == []
-    # Session, the user with their groups, brief, the digest (the test cache is in memory).
-    assert len(queries.captured_queries) == 4
+    # Session, the user with their groups, the brief with its rows' digest (the test cache is
+    # in memory).
+    assert len(queries.captured_queries) == 3
     assertContains(response, 'data-testid="generated-image"', count=2)
 
 
