@@ -13,7 +13,10 @@ The ranking tables are rebuilt whole first and that build is timed and printed a
 (`--skip-build` ranks on the tables as they are, refused unless they count every daily row). Each
 round ranks every node × objective in turn (warm caches, as a server would be), as of today
 (a brief opened now: the window ends today, whatever day the tables were built) and as of a
-past day (`--past-days` before the history's last day), and prints median and p95 for:
+past day (`--past-days` before the history's last day), both sides one after the other, the
+one that goes first alternating (`--order yenni-first`: always Yenni, as runs before
+2026-12-06 15:10 UTC did; whatever follows a naive query pays for the caches it evicted),
+and prints median and p95 for:
 
 - yenni: the whole user path, `brief_ranking` (rule lookup, the freshness check, the window
   read from the cumulative piece weeks, scoring, reasons in two languages);
@@ -71,6 +74,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yenni_bench")
     parser.add_argument("--reload", action="store_true", help="rebuild the demo history")
     parser.add_argument(
+        "--order",
+        choices=("balanced", "yenni-first"),
+        default="balanced",
+        help="which side runs first for each brief: alternating (default), or always Yenni",
+    )
+    parser.add_argument(
         "--skip-build",
         action="store_true",
         help="time the rankings on the tables as they are (refused when any node is behind)",
@@ -87,7 +96,9 @@ def main() -> None:
         data_dir = os.environ.get("YENNI_DATA_DIR", ROOT / "var" / "bench")
         django_setup(database_url=args.database_url, data_dir=data_dir)
         days, briefs = prepare_history(args)
-        report(time_rankings(briefs, days=days, runs=args.runs), days=days)
+        first = {"balanced": "alternating", "yenni-first": "always Yenni"}[args.order]
+        print(f"order: {args.order} (the side that runs first for each brief: {first})")
+        report(time_rankings(briefs, days=days, runs=args.runs, order=args.order), days=days)
 
 
 def prepare_history(args) -> tuple[dict[str, dt.date], list]:
@@ -180,7 +191,9 @@ def _tables_build_timed() -> None:
     )
 
 
-def time_rankings(briefs, *, days: dict[str, dt.date], runs: int) -> dict[str, list[float]]:
+def time_rankings(
+    briefs, *, days: dict[str, dt.date], runs: int, order: str = "balanced"
+) -> dict[str, list[float]]:
     """Seconds per brief for the whole ranking and for the naive query, per as-of day."""
     from django.conf import settings
     from django.db import connection
@@ -192,30 +205,48 @@ def time_rankings(briefs, *, days: dict[str, dt.date], runs: int) -> dict[str, l
         f"{who} {label}": [] for label in days for who in ("yenni", "naive")
     }
     times["references"] = []
+
+    def yenni(node, objective, as_of) -> float:
+        started = time.perf_counter()
+        ranking = brief_ranking(node=node, objective=objective, as_of=as_of)
+        times["references"].append(len(ranking.references))
+        return time.perf_counter() - started
+
+    def naive(node, objective, as_of, window_days) -> float:
+        params = {
+            "reporting": settings.YENNI_REPORTING_CURRENCY,
+            "node": node.pk,
+            "objective": objective,
+            "start": window_first_day(window_days=window_days, as_of=as_of),
+            "end": as_of,
+        }
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(NAIVE_SQL, params)
+            cursor.fetchall()
+        return time.perf_counter() - started
+
     # One warm-up round, then timed rounds; both sides interleaved so noise hits them alike.
+    # Balanced: which side runs first alternates, so each follows the other as often as
+    # itself. Whatever runs right after a naive query is slower (it evicts the machine's
+    # caches: 0.4 → 1.0 ms for the next trivial query), and in a fixed order that was always
+    # Yenni ("yenni-first", the order of the runs before 2026-12-06 15:10 UTC).
     for round_index in range(runs + 1):
-        for node, objective in briefs:
+        for brief_index, (node, objective) in enumerate(briefs):
             window_days = ranking_rule_for(node=node, objective=objective).window_days
-            for label, as_of in days.items():
-                started = time.perf_counter()
-                ranking = brief_ranking(node=node, objective=objective, as_of=as_of)
-                yenni = time.perf_counter() - started
-                params = {
-                    "reporting": settings.YENNI_REPORTING_CURRENCY,
-                    "node": node.pk,
-                    "objective": objective,
-                    "start": window_first_day(window_days=window_days, as_of=as_of),
-                    "end": as_of,
-                }
-                started = time.perf_counter()
-                with connection.cursor() as cursor:
-                    cursor.execute(NAIVE_SQL, params)
-                    cursor.fetchall()
-                naive = time.perf_counter() - started
+            for day_index, (label, as_of) in enumerate(days.items()):
+                naive_first = order == "balanced" and (round_index + brief_index + day_index) % 2
+                if naive_first:
+                    naive_seconds = naive(node, objective, as_of, window_days)
+                    yenni_seconds = yenni(node, objective, as_of)
+                else:
+                    yenni_seconds = yenni(node, objective, as_of)
+                    naive_seconds = naive(node, objective, as_of, window_days)
                 if round_index:
-                    times[f"yenni {label}"].append(yenni)
-                    times[f"naive {label}"].append(naive)
-                    times["references"].append(len(ranking.references))
+                    times[f"yenni {label}"].append(yenni_seconds)
+                    times[f"naive {label}"].append(naive_seconds)
+                else:
+                    times["references"].pop()
     return times
 
 

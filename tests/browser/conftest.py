@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 
 # The tiny random SDXL as the image model, shared with the generation tests.
 from tests.generation.tiny_sdxl import tiny_image_model, tiny_sdxl_dir  # noqa: F401 (fixtures)
@@ -77,3 +78,35 @@ def screenshots() -> Path:
     """var/screenshots/ in the repository: ignored by git, kept after the run to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+class _OneRequestAtATime(WSGIServer):
+    """Django's live server, answering one request at a time.
+
+    On the in-memory SQLite test database every request thread of the live server shares one
+    connection: a page whose images the browser fetches in parallel ran two `atomic()` blocks
+    on it at once (the library's thumbnails, created on first request), which left it inside
+    a transaction ("pop from empty list" in one request, then every later migration test of
+    that worker refused by SQLite's schema editor). Django closes each connection when its
+    server is not threaded, so a browser's parallel fetches simply queue.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+@pytest.fixture(scope="session", autouse=True)
+def live_server_one_request_at_a_time_on_sqlite() -> Iterator[None]:
+    from django.conf import settings
+    from django.test.testcases import LiveServerThread
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = _OneRequestAtATime
+    try:
+        yield
+    finally:
+        LiveServerThread.server_class = threaded
