@@ -264,8 +264,7 @@ def _posterior(
     nan = np.full_like(den, np.nan)
     if spec.model is Model.SHARE:
         num = np.minimum(num, den)
-        a = mean * strength + num
-        b = (1 - mean) * strength + (den - num)
+        a, b = _parameters(spec, num, den, mean, strength)
         # The beta and gamma quantiles, called directly: the scipy.stats wrappers cost more
         # than the maths for a few thousand pieces.
         lower = special.betaincinv(a, b, lo_q)
@@ -278,8 +277,7 @@ def _posterior(
             "goodness": ordered / typical,
             "typical": mean,
         }
-    shape = mean * strength + num
-    rate = strength + den
+    shape, rate = _parameters(spec, num, den, mean, strength)
     lam_mean = shape / rate
     lam_lo = special.gammaincinv(shape, lo_q) / rate
     lam_order = lam_lo if order_q == lo_q else special.gammaincinv(shape, order_q) / rate
@@ -307,6 +305,17 @@ def _posterior(
             # The typical cost: the inverse of the typical rate.
             "typical": np.divide(spec.scale, mean, out=nan.copy(), where=mean > 0),
         }
+
+
+def _parameters(
+    spec: MetricSpec, num: np.ndarray, den: np.ndarray, mean: np.ndarray, strength: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior's parameters: a share's beta (a, b), a rate's gamma (shape, rate). The
+    exact bounds and their brackets both read them here, so they describe one distribution."""
+    if spec.model is Model.SHARE:
+        num = np.minimum(num, den)
+        return mean * strength + num, (1 - mean) * strength + (den - num)
+    return mean * strength + num, strength + den
 
 
 class _Lazy:
@@ -463,19 +472,16 @@ def _goodness_brackets(
     figure they return; a degenerate posterior (no prior and no events) brackets everything.
     """
     q = rule.order_tail
-    num = inputs.num
+    first, second = _parameters(spec, inputs.num, inputs.den, inputs.mean, inputs.strength)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if spec.model is Model.SHARE:
-            num = np.minimum(num, inputs.den)
-            a = inputs.mean * inputs.strength + num
-            b = (1 - inputs.mean) * inputs.strength + (inputs.den - num)
+            a, b = first, second
             total = a + b
             mean = a / total
             deviation = np.sqrt(a * b / (total * total * (total + 1)))
             valid = (a > 0) & (b > 0)
         else:
-            shape = inputs.mean * inputs.strength + num
-            rate = inputs.strength + inputs.den
+            shape, rate = first, second
             mean = shape / rate
             deviation = np.sqrt(shape) / rate
             valid = (shape > 0) & (rate > 0)
