@@ -148,6 +148,18 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+        "YENNI_DB_PREPARED_STATEMENTS", True
+    ):
+        # psycopg prepares a statement a connection has run five times: PostgreSQL then skips
+        # planning it (a tenth of a brief's ranking on the 10M-row history; the brief page's
+        # digests took longer to plan than to run). Preparing needs server-side binding. Off
+        # ("off") behind a pooler in transaction mode that cannot keep prepared statements.
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
 else:
     # SQLite cannot create its folder; a fresh checkout has no data folder yet. The folder is
     # 0700 and the database 0600 before SQLite opens it: its -wal and -shm files take its mode.
