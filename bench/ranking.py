@@ -197,6 +197,7 @@ def time_rankings(
     """Seconds per brief for the whole ranking and for the naive query, per as-of day."""
     from django.conf import settings
     from django.db import connection
+    from psycopg import ClientCursor
 
     from campaigns.calendar import window_first_day
     from campaigns.ranking.selectors import brief_ranking, ranking_rule_for
@@ -221,7 +222,10 @@ def time_rankings(
             "end": as_of,
         }
         started = time.perf_counter()
-        with connection.cursor() as cursor:
+        # Client-side binding, never prepared: PostgreSQL's generic plan for a prepared naive
+        # query was twice as slow (130 → 245 ms median), which would flatter the ratio.
+        connection.ensure_connection()
+        with ClientCursor(connection.connection) as cursor:
             cursor.execute(NAIVE_SQL, params)
             cursor.fetchall()
         return time.perf_counter() - started
