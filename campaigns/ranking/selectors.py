@@ -128,6 +128,13 @@ def node_objective_pairs() -> list[tuple[Node, str]]:
     )
 
 
+# The SQL both freshness reads share: the newest daily metric id (a read of the primary key's
+# last entry), and a node's accounts (one read of its campaigns through the (node, account)
+# index, `%s` the node).
+_NEWEST_METRIC_ID = f"(SELECT m.id FROM {DailyMetric._meta.db_table} m ORDER BY m.id DESC LIMIT 1)"
+_NODE_ACCOUNTS = f"SELECT c.account_id FROM {Campaign._meta.db_table} c WHERE c.node_id = %s"
+
+
 def ranking_behind(*, node: Node) -> list[str]:
     """The accounts (names) feeding this node whose daily metrics the ranking tables do not
     all count yet.
@@ -154,14 +161,10 @@ def ranking_behind(*, node: Node) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT a.id, a.name, cov.metric_id_through,
-                (SELECT m.id FROM {DailyMetric._meta.db_table} m ORDER BY m.id DESC LIMIT 1),
-                {pending}
+            SELECT a.id, a.name, cov.metric_id_through, {_NEWEST_METRIC_ID}, {pending}
             FROM {AdAccount._meta.db_table} a
             LEFT JOIN {RankingCoverage._meta.db_table} cov ON cov.account_id = a.id
-            WHERE a.id IN (
-                SELECT c.account_id FROM {Campaign._meta.db_table} c WHERE c.node_id = %s
-            ) OR {pending}
+            WHERE a.id IN ({_NODE_ACCOUNTS}) OR {pending}
             ORDER BY a.name, a.id
             """,
             [node.pk, node.pk, node.pk],
@@ -222,13 +225,8 @@ def _rule_and_tables_current(*, node: Node, objective: str) -> tuple[RankingRule
            AND NOT EXISTS (
                SELECT 1 FROM {AdAccount._meta.db_table} a
                LEFT JOIN {RankingCoverage._meta.db_table} cov ON cov.account_id = a.id
-               WHERE a.id IN (
-                   SELECT c.account_id FROM {Campaign._meta.db_table} c WHERE c.node_id = %s
-               )
-               AND COALESCE(cov.metric_id_through, 0) < COALESCE(
-                   (SELECT m.id FROM {DailyMetric._meta.db_table} m ORDER BY m.id DESC LIMIT 1),
-                   0
-               )
+               WHERE a.id IN ({_NODE_ACCOUNTS})
+                   AND COALESCE(cov.metric_id_through, 0) < COALESCE({_NEWEST_METRIC_ID}, 0)
            )) AS yenni_tables_current
     """
     rule = _rule_found(node, objective, _rule_query(node, objective, current, [node.pk, node.pk]))
