@@ -28,7 +28,9 @@ print(json.dumps({
     "storage": settings.STORAGES["default"]["BACKEND"],
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "time_zone": settings.TIME_ZONE,
-    "db_options": {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, (int, bool, str))},
+    "db_options": {
+        k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, (int, bool, str))
+    },
 }))
 """
 
