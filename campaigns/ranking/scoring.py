@@ -440,25 +440,6 @@ def _posterior_of(
     )
 
 
-def _goodness(
-    spec: MetricSpec,
-    cols: dict[str, np.ndarray],
-    passing: np.ndarray,
-    platforms: list[tuple[str, ...]],
-    rule: RuleSpec,
-    aov: float,
-    only: np.ndarray | None = None,
-) -> tuple[Prior, dict[str, np.ndarray], list[tuple[str, ...]]]:
-    """Fit the prior on every piece, then estimate the pieces that passed the gates; say
-    which platforms each was compared with (empty: the group).
-
-    `only` (positions in `passing`) estimates just those pieces, under the priors fitted on
-    all of them: the same figures, computed where they are read (the quantile functions are
-    the costly part). The columns then follow `only`'s order."""
-    prior, inputs = _inputs(spec, cols, passing, platforms, rule, aov)
-    return prior, _posterior_of(spec, inputs, rule, aov, only), inputs.compared
-
-
 def _goodness_brackets(
     spec: MetricSpec, inputs: _Inputs, rule: RuleSpec
 ) -> tuple[np.ndarray, np.ndarray]:

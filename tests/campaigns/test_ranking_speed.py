@@ -60,11 +60,15 @@ def test_a_tied_references_tie_break_is_the_tie_metrics_goodness_over_every_pass
     table = piece_table(pieces, fold=True)
     passing, _ = scoring._gate(METRICS["ctr"], table.columns, rule)
     aov = scoring._average_order_value(table.columns)
-    _, full, _ = scoring._goodness(
-        METRICS["cpc"], table.columns, passing, table.platforms, rule, aov
-    )
-    _, main, _ = scoring._goodness(
-        METRICS["ctr"], table.columns, passing, table.platforms, rule, aov
+    full, main = (
+        scoring._posterior_of(
+            METRICS[metric],
+            scoring._inputs(METRICS[metric], table.columns, passing, table.platforms, rule, aov)[1],
+            rule,
+            aov,
+            None,
+        )
+        for metric in ("cpc", "ctr")
     )
     position_of = {int(table.image_ids[p]): k for k, p in enumerate(passing)}
     ctr_goodness = [float(g) for g in main["goodness"]]
