@@ -21,10 +21,15 @@ precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
 - no-min: the same rule with no minimums at all: shrinkage alone against luck;
 - best: the best achievable, an oracle that knows the demo's TRUE prior. For each group it ranks
   by the posterior mean of each piece's true quality given the count behind the rule's metric
-  (clicks per impression for a CTR, leads per spend for a cost per lead…), with the group's
-  true qualities as a discrete prior and the link from true quality to the metric's rate
-  (log rate = platform term + slope × log quality) fitted on the full-volume pieces against
-  the truth. It uses no more data than yenni, only knowledge yenni cannot have.
+  (clicks per impression for a CTR, leads per spend for a cost per lead…), with the true
+  qualities of every image the demo drew for the group's node as a discrete prior (a sample of
+  the distribution the generator draws from: `demo/images.py`, `_true_quality`) and the link
+  from true quality to the metric's rate (log rate = platform term + slope × log quality)
+  fitted on the full-volume pieces against the truth. It uses no more data than yenni, only
+  knowledge yenni cannot have;
+- best-set: a stricter oracle, the same with the group's own pieces' true qualities as the
+  prior: it knows the very values to be found (in a 28-day window of twenty pieces, nearly
+  which four are on top), more than any prior can; reported beside, never chosen on.
 
 `--designs` also scores the gate designs and recency weightings that were measured before
 choosing the defaults (issue 15 item 3): scaled shares of the median impressions, a calendar
@@ -34,6 +39,10 @@ estimate), each against naive on the same pieces.
 `--orders` scores the ordering candidates measured before keeping the default (issue 15
 follow-up): the posterior quantile the order reads, the gate (none or the rule's) and the
 prior's weight, each as its gap to the best achievable.
+
+`--grid` scores a nonparametric prior fitted on each group (`bench/grid_prior_experiment.py`),
+its posterior mean and the 5 % and 20 % quantiles, beside the best candidate of `--orders`;
+measured, not adopted.
 
 Scenarios: the rule's own window (a year: volumes are large), the last 28 days before the demo's
 end, six 28-day windows four weeks apart averaged (one window is ~27 groups scored in quarters:
@@ -129,13 +138,16 @@ def scaled_minimums(spec, share: float):
     return replace(spec, minimums=SCALED, min_share_of_median=share)
 
 
-def best_order(drawn, full, metric: str, truth: dict[int, float]) -> list[int]:
+def best_order(
+    drawn, full, metric: str, truth: dict[int, float], prior: list[float] | None = None
+) -> list[int]:
     """The best achievable order: each piece's posterior mean of its true quality under the
-    group's TRUE prior (see the module's docstring), given the count behind the rule's metric.
+    TRUE prior (see the module's docstring), given the count behind the rule's metric.
 
     `full` is the group at full volume, where the link from quality to the metric's rate is
     fitted; `drawn` the pieces as ranked (full or thinned: counts and money shrink together,
-    so the rate per unit of exposure keeps its scale).
+    so the rate per unit of exposure keeps its scale). `prior`: the true qualities the prior is
+    made of (equally likely); None: the group's own (the best-set oracle).
     """
     import numpy as np
 
@@ -163,7 +175,9 @@ def best_order(drawn, full, metric: str, truth: dict[int, float]) -> list[int]:
     weight = np.sqrt(events + 0.5) * usable
     coef, *_ = np.linalg.lstsq(design * weight[:, None], log_rate * weight, rcond=None)
     slope, platform_terms = coef[0], coef[1:]
-    grid = np.log(quality[quality > 0])  # the true prior: the group's qualities, equally likely
+    # The true prior: the given qualities (or the group's own), equally likely.
+    support = quality if prior is None else np.array(prior, dtype=float)
+    grid = np.log(support[support > 0])
     drawn_events, drawn_exposure = counts(drawn)
     scored = []
     for i, piece in enumerate(drawn):
@@ -195,7 +209,7 @@ def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
 # The as-of days of the "28 days at … ends" scenario, in days before the history's end.
 ENDS_28 = (0, 28, 56, 84, 112, 140)
 
-METHODS = ("naive", "prototype", "yenni", "fixed", "no-min", "best")
+METHODS = ("naive", "prototype", "yenni", "fixed", "no-min", "best", "best-set")
 
 # Orderings measured by --orders before choosing the default (issue 15 follow-up): the
 # posterior quantile the order reads (the card still shows the 90 % interval) and the gate's
@@ -216,6 +230,27 @@ def order_candidates() -> dict:
                     return replace(gated, order_quantile=q, prior_weight=w)
 
                 candidates[f"q{quantile:.2f} g:{gate} w{weight:g}"] = transform
+    return candidates
+
+
+def grid_candidates() -> dict:
+    """The nonparametric prior's orders (called with the drawn pieces and the rule's spec:
+    names starting "grid"), and the best candidate of --orders to read them against."""
+    from bench.grid_prior_experiment import grid_order
+
+    candidates = {}
+    for tail in (None, 0.05, 0.20):
+        label = "mean" if tail is None else f"q{tail:.2f}"
+
+        def order(drawn, spec, t=tail):
+            return grid_order(drawn, spec.metric, within_platform=spec.within_platform, tail=t)
+
+        candidates[f"grid {label}"] = order
+
+    def q20(spec):
+        return replace(scaled_minimums(spec, 0.0), order_quantile=0.20, prior_weight=0.25)
+
+    candidates["q0.20 g:none w0.25"] = q20
     return candidates
 
 
@@ -275,9 +310,14 @@ def main() -> None:
         action="store_true",
         help="also score the ordering quantiles and gate shares measured before choosing",
     )
+    parser.add_argument(
+        "--grid", action="store_true", help="also score a nonparametric prior (not adopted)"
+    )
     args = parser.parse_args()
     if args.orders:
         CANDIDATES.update(order_candidates())
+    if args.grid:
+        CANDIDATES.update(grid_candidates())
 
     with machine_load_printed():
         data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
@@ -302,17 +342,18 @@ def main() -> None:
         )
         print(
             f"\n{'scenario':30} {'precision@4':>11}  over naive: yenni  fixed  no-min   best"
-            "   yenni − best"
+            " best-set   yenni − best  yenni − best-set"
         )
         for window_name, scores in summary.items():
             means = {m: statistics.mean(scores[m]["p4"]) for m in METHODS}
             ratios = "  ".join(
                 f"{means[m] / means['naive'] if means['naive'] else math.inf:5.2f}×"
-                for m in ("yenni", "fixed", "no-min", "best")
+                for m in ("yenni", "fixed", "no-min", "best", "best-set")
             )
             print(
                 f"{window_name:30} {'yenni ' + format(means['yenni'], '.3f'):>11}"
                 f"              {ratios}   {means['yenni'] - means['best']:+.3f}"
+                f"         {means['yenni'] - means['best-set']:+.3f}"
             )
         if CANDIDATES:
             print_candidates(summary)
@@ -324,7 +365,7 @@ def print_candidates(summary) -> None:
     """Each ordering candidate's mean precision@4 per scenario, minus the best achievable's."""
     print("\nOrdering candidates: mean precision@4 (− best achievable), per scenario")
     print(f"{'candidate':22} " + " ".join(f"{name[:27]:>27}" for name in summary))
-    for name in ("naive", "best", *CANDIDATES):
+    for name in ("naive", "yenni", "best", "best-set", *CANDIDATES):
         cells = []
         for scores in summary.values():
             mean = statistics.mean(scores[name]["p4"])
@@ -359,7 +400,10 @@ def load_truth(args, data_dir: Path) -> tuple[dict[int, dict], object]:
         ranking_refresh()
     truth_doc = json.loads(truth_path.read_text())
     by_sha = dict(CreativeImage.objects.values_list("sha256", "id"))
-    true_rates = {by_sha[sha]: entry["true"] for sha, entry in truth_doc["images"].items()}
+    true_rates = {
+        by_sha[sha]: {**entry["true"], "node": entry["node"]}
+        for sha, entry in truth_doc["images"].items()
+    }
     return true_rates, DailyMetric.objects.latest("date").date
 
 
@@ -475,7 +519,7 @@ def score_scenario(window_name, days, share, groups, true_rates, *, end, args, w
             if len(pieces) < args.min_pieces:
                 continue
             draws = [pieces] if share == 1.0 else [thin(pieces, share, s) for s in range(5)]
-            rows.append(score_group(rule, objective, pieces, draws, true_rates))
+            rows.append(score_group(rule, objective, pieces, draws, true_rates, node.slug))
             shown = (pieces, draws)  # the latest end's pieces, for the printed sizes
         if not rows:
             continue
@@ -500,11 +544,15 @@ def score_scenario(window_name, days, share, groups, true_rates, *, end, args, w
     return scores
 
 
-def score_group(rule, objective: str, full, draws, true_rates) -> dict[str, list[float]]:
+def score_group(rule, objective: str, full, draws, true_rates, node: str) -> dict[str, list[float]]:
     """Each method's precision@4 and NDCG@10 on one group, averaged over the draws."""
     from campaigns.ranking.selectors import rule_spec
 
     truth, relevant, gains = group_truth(objective, full, true_rates)
+    # The demo's true prior for the node: every image it drew for the node, whether or not
+    # it ran in this window or objective.
+    truth_of = TRUTH[objective]
+    prior = [truth_of(rates) for rates in true_rates.values() if rates["node"] == node]
     spec = rule_spec(rule, top_n=10)
     row = {name: [0.0, 0.0] for name in (*METHODS, *CANDIDATES)}
     for drawn in draws:
@@ -514,11 +562,15 @@ def score_group(rule, objective: str, full, draws, true_rates) -> dict[str, list
             "yenni": yenni_order(drawn, spec),
             "fixed": yenni_order(drawn, fixed_minimums(spec)),
             "no-min": yenni_order(drawn, no_minimums(spec)),
-            "best": best_order(drawn, full, rule.metric, truth),
+            "best": best_order(drawn, full, rule.metric, truth, prior),
+            "best-set": best_order(drawn, full, rule.metric, truth),
         }
         for name, transform in CANDIDATES.items():
             if name in row:
-                orders[name] = yenni_order(drawn, transform(spec))
+                if name.startswith("grid"):
+                    orders[name] = transform(drawn, spec)
+                else:
+                    orders[name] = yenni_order(drawn, transform(spec))
         for name, ranked in orders.items():
             row[name][0] += precision_at(ranked, relevant, 4) / len(draws)
             row[name][1] += ndcg_at(ranked, gains, 10) / len(draws)
