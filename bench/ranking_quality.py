@@ -209,7 +209,17 @@ def ndcg_at(ranked: list[int], gains: dict[int, float], k: int) -> float:
 # The as-of days of the "28 days at … ends" scenario, in days before the history's end.
 ENDS_28 = (0, 28, 56, 84, 112, 140)
 
-METHODS = ("naive", "prototype", "yenni", "fixed", "no-min", "best", "best-set")
+METHODS = (
+    "naive",
+    "prototype",
+    "yenni",
+    "fixed",
+    "no-min",
+    "best",
+    "best-set",
+    "best-diverse",
+    "yenni-all",
+)
 
 # Orderings measured by --orders before choosing the default (issue 15 follow-up): the
 # posterior quantile the order reads (the card still shows the 90 % interval) and the gate's
@@ -221,7 +231,7 @@ def order_candidates() -> dict:
     """Each candidate's name and how it changes the rule's spec: the ordering quantile (q),
     the gate (g: none, or the rule's own minimums) and the prior's weight (w)."""
     candidates = {}
-    for quantile in (0.05, 0.20, 0.30, 0.50):
+    for quantile in (0.05, 0.10, 0.20, 0.30, 0.50):
         for gate in ("none", "rule"):
             for weight in (1.0, 0.5, 0.25):
 
@@ -365,7 +375,7 @@ def print_candidates(summary) -> None:
     """Each ordering candidate's mean precision@4 per scenario, minus the best achievable's."""
     print("\nOrdering candidates: mean precision@4 (− best achievable), per scenario")
     print(f"{'candidate':22} " + " ".join(f"{name[:27]:>27}" for name in summary))
-    for name in ("naive", "yenni", "best", "best-set", *CANDIDATES):
+    for name in ("naive", "yenni", "yenni-all", "best", "best-set", "best-diverse", *CANDIDATES):
         cells = []
         for scores in summary.values():
             mean = statistics.mean(scores[name]["p4"])
@@ -564,7 +574,9 @@ def score_group(rule, objective: str, full, draws, true_rates, node: str) -> dic
             "no-min": yenni_order(drawn, no_minimums(spec)),
             "best": best_order(drawn, full, rule.metric, truth, prior),
             "best-set": best_order(drawn, full, rule.metric, truth),
+            "yenni-all": yenni_order(drawn, spec, diverse_distance=-1),
         }
+        orders["best-diverse"] = diverse(orders["best"], drawn)
         for name, transform in CANDIDATES.items():
             if name in row:
                 if name.startswith("grid"):
@@ -581,14 +593,27 @@ def naive_order(pieces, metric: str) -> list[int]:
     return [p.image_id for p in sorted(pieces, key=lambda p: (-observed(p, metric), p.image_id))]
 
 
-def yenni_order(pieces, spec) -> list[int]:
+def yenni_order(pieces, spec, **options) -> list[int]:
     """The product's order of pieces already folded as `rule_pieces` folds them (a thinned draw
     keeps the same pieces): ranked as a table, not folded again."""
     from campaigns.ranking.pieces import PieceTable
     from campaigns.ranking.scoring import rank_pieces
 
     table = PieceTable.from_pieces(sorted(pieces, key=lambda p: p.image_id))
-    return [ref.piece.image_id for ref in rank_pieces(table, spec).references]
+    return [ref.piece.image_id for ref in rank_pieces(table, spec, **options).references]
+
+
+def diverse(ranked: list[int], pieces) -> list[int]:
+    """`ranked` without the pieces that look like one kept before it, as the product skips
+    them among its references (`scoring._diverse_picks`)."""
+    from campaigns.ranking.scoring import DIVERSE_DISTANCE
+
+    phash = {p.image_id: int(p.phash, 16) for p in pieces}
+    kept: list[int] = []
+    for image in ranked:
+        if all((phash[image] ^ phash[k]).bit_count() > DIVERSE_DISTANCE for k in kept):
+            kept.append(image)
+    return kept
 
 
 # Gate designs and recency weightings scored by --designs: (label, weighting, minimums).
