@@ -1,13 +1,16 @@
 """Write the one-sentence reason a reference was chosen, in the active language.
 
-"CTR 2.5 % (500 clicks / 20k impressions) over 34 days; estimate 2.4 % (2.1–2.7 %);
-2.5 % vs Meta’s typical 2.0 % in Wompi: 25 % higher; 3rd of 312 Wompi traffic pieces"
+"CTR 2.5 % (500 clicks / 20k impressions) over 34 days; estimate 2.4 % (2.1–2.7 %), at least
+2.3 % with 80 % certainty; 2.5 % vs Meta’s typical 2.0 % in Wompi: 25 % higher; 3rd of 312
+Wompi traffic pieces"
 
 A marketer can check every figure in it: the first is the piece's own (spend ÷ conversions,
 clicks ÷ impressions), with what it is made of; the shrunk estimate and its likely range are
-labelled as an estimate; the typical figure is the one the ranking compared the piece with (its
-platform's when the rule compares within each platform, else the node's), so a dearer piece
-ranked above a cheaper one on another platform says why; the place is the order shown.
+labelled as an estimate, with the figure the order reads (what the piece reaches with 80 %
+certainty: at least that rate, at most that cost); the typical figure is the one the ranking
+compared the piece with (its platform's when the rule compares within each platform, else the
+node's), so a dearer piece ranked above a cheaper one on another platform says why; the place
+is the order shown.
 Plain Python: the figures come in, a string goes out. A brief stores the sentence in both
 languages, so the ranking calls `reason` once under `translation.override("es")` and once under
 `override("en")`.
@@ -157,6 +160,18 @@ def comparison(metric: str, shown: float, typical: float, ctx: ReasonContext) ->
     )
 
 
+def _cautious(metric: str, estimate: Estimate, currency: str) -> str:
+    """ "at least 2.3 % with 80 % certainty" / "at most COP 11,300 with 80 % certainty": the
+    figure the order reads (the estimate's `cautious`)."""
+    values = {
+        "value": figures.metric(metric, estimate.cautious, currency),
+        "certainty": f"{figures.number(round(estimate.certainty * 100))} %",
+    }
+    if METRICS[metric].higher_is_better:
+        return gettext("at least {value} with {certainty} certainty").format(**values)
+    return gettext("at most {value} with {certainty} certainty").format(**values)
+
+
 def reason(metric: str, estimate: Estimate, piece: PieceFigures, ctx: ReasonContext) -> str:
     """Return the reason sentence in the active language."""
     spec = METRICS[metric]
@@ -178,13 +193,13 @@ def reason(metric: str, estimate: Estimate, piece: PieceFigures, ctx: ReasonCont
             amount=_amount(spec.denominator, piece.value(spec.denominator), ctx.currency),
         )
     days = ngettext("over {days} day", "over {days} days", piece.days).format(days=piece.days)
-    parts = [
-        f"{own} {days}",
-        gettext("estimate {point} ({interval})").format(
-            point=figures.metric(metric, estimate.point, ctx.currency),
-            interval=figures.interval(metric, estimate.lower, estimate.upper, ctx.currency),
-        ),
-    ]
+    shrunk = gettext("estimate {point} ({interval})").format(
+        point=figures.metric(metric, estimate.point, ctx.currency),
+        interval=figures.interval(metric, estimate.lower, estimate.upper, ctx.currency),
+    )
+    if estimate.cautious is not None and estimate.certainty is not None:
+        shrunk = f"{shrunk}, {_cautious(metric, estimate, ctx.currency)}"
+    parts = [f"{own} {days}", shrunk]
     if estimate.typical:
         parts.append(comparison(metric, shown, estimate.typical, ctx))
     parts.append(

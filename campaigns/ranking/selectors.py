@@ -87,6 +87,10 @@ class RankedReference:
     # node's), on the metric's scale, and those platforms' slugs (empty: the node's).
     typical: float | None = None
     compared_with: list[str] = field(default_factory=list)
+    # The figure the order reads, on the metric's scale: what the piece reaches with
+    # `certainty` (0.8): at least this rate, at most this cost. The reason shows it.
+    cautious: float | None = None
+    certainty: float | None = None
 
 
 @dataclass(frozen=True)
@@ -653,6 +657,8 @@ def _brief_ranking(
                 reason_en=reason_en,
                 typical=ref.estimate.typical,
                 compared_with=list(ref.compared_with),
+                cautious=ref.estimate.cautious,
+                certainty=ref.estimate.certainty,
             )
         )
     return BriefRanking(

@@ -36,8 +36,9 @@ def test_creating_a_brief_ranks_its_references_and_writes_its_first_prompt(
     )
     assert len(body["references"]) == 4  # the default rule's top 4 of the 5 pieces
     assert body["references"][0]["reason"] == (
-        "CTR 2.2 % (450 clicks / 20k impressions) over 5 days; estimate 2.2 % (2.1–2.4 %); "
-        "2.2 % vs Meta’s typical 1.8 % in Wompi: 29 % higher; 1st of 5 Wompi traffic pieces"
+        "CTR 2.2 % (450 clicks / 20k impressions) over 5 days; estimate 2.2 % (2.1–2.4 %), "
+        "at least 2.1 % with 80 % certainty; 2.2 % vs Meta’s typical 1.8 % in Wompi: 29 % "
+        "higher; 1st of 5 Wompi traffic pieces"
     )
     version = PromptVersion.objects.get(brief=brief)
     assert body["latest_prompt"]["number"] == 1

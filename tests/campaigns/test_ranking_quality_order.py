@@ -9,6 +9,7 @@ import random
 from dataclasses import replace
 
 import pytest
+from scipy import stats
 
 from campaigns.ranking.pieces import PieceFigures
 from campaigns.ranking.scoring import RuleSpec, rank_pieces
@@ -42,13 +43,61 @@ def _order(spec: RuleSpec) -> list[int]:
     return [ref.piece.image_id for ref in rank_pieces([THIN, SOLID, *_pool()], spec).references]
 
 
-def test_the_default_order_is_the_shown_intervals_conservative_end_over_the_typical_figure():
+def test_the_default_order_is_each_pieces_figure_with_80_percent_certainty_over_the_typical():
     result = rank_pieces([THIN, SOLID, *_pool()], RuleSpec(metric="ctr", top_n=10))
 
     goodness = [ref.estimate.goodness for ref in result.references]
     assert goodness == sorted(goodness, reverse=True)
     for ref in result.references:
-        assert ref.estimate.goodness == pytest.approx(ref.estimate.lower / ref.estimate.typical)
+        estimate = ref.estimate
+        a, b = _beta_of(ref.piece, result.prior, estimate.typical)
+        assert estimate.certainty == 0.8
+        assert estimate.cautious == pytest.approx(stats.beta.ppf(0.20, a, b), rel=1e-9)
+        assert estimate.lower < estimate.cautious < estimate.point
+        assert estimate.goodness == pytest.approx(estimate.cautious / estimate.typical)
+
+
+def _beta_of(piece, prior, typical) -> tuple[float, float]:
+    """The piece's beta posterior under one group prior (the pool is one platform's)."""
+    assert typical == pytest.approx(prior.mean)
+    return (
+        prior.mean * prior.strength + piece.clicks,
+        (1 - prior.mean) * prior.strength + piece.impressions - piece.clicks,
+    )
+
+
+def test_the_order_read_at_the_intervals_end_is_still_there_for_a_rule_that_asks_for_it():
+    spec = RuleSpec(metric="ctr", top_n=10, order_quantile=None)
+
+    for ref in rank_pieces([THIN, SOLID, *_pool()], spec).references:
+        assert ref.estimate.certainty == 0.95
+        assert ref.estimate.cautious == ref.estimate.lower
+        assert ref.estimate.goodness == ref.estimate.lower / ref.estimate.typical
+
+
+def test_a_costs_cautious_figure_is_the_most_it_costs_with_80_percent_certainty():
+    pieces = [
+        PieceFigures(
+            image_id=i,
+            phash=_hash(i),
+            impressions=50_000,
+            clicks=500 + 10 * i,
+            spend=1_000_000.0,
+            days=30,
+        )
+        for i in range(1, 13)
+    ]
+
+    result = rank_pieces(pieces, RuleSpec(metric="cpc", top_n=12, within_platform=False))
+
+    for ref in result.references:
+        estimate = ref.estimate
+        shape = result.prior.mean * result.prior.strength + ref.piece.clicks
+        rate = result.prior.strength + ref.piece.spend
+        assert estimate.cautious == pytest.approx(rate / stats.gamma.ppf(0.20, shape), rel=1e-9)
+        assert estimate.lower < estimate.point < estimate.cautious < estimate.upper
+        assert estimate.goodness == pytest.approx(estimate.typical / estimate.cautious)
+    assert [ref.piece.image_id for ref in result.references] == list(range(12, 0, -1))
 
 
 def test_a_thin_strong_piece_ranks_below_a_solid_one_by_the_bound_and_above_it_by_the_median():

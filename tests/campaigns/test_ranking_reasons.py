@@ -200,19 +200,26 @@ def test_the_reason_shows_spend_over_conversions_and_labels_the_estimate(wompi, 
     assert ref.observed == pytest.approx(4_700_000 / 450)
     # The shrunk estimate differs from the observed figure: it is the one labelled.
     assert round(ref.estimate) != round(4_700_000 / 450)
+    # The most it costs with 80 % certainty, the figure the order reads: between the estimate
+    # and the interval's dear end.
+    assert ref.estimate < ref.cautious < ref.interval[1]
     with translation.override("es"):
         estimate_es = figures.metric("cost_per_conversion", ref.estimate)
         interval_es = figures.interval("cost_per_conversion", *ref.interval)
+        cautious_es = figures.metric("cost_per_conversion", ref.cautious)
     with translation.override("en"):
         estimate_en = figures.metric("cost_per_conversion", ref.estimate)
         interval_en = figures.interval("cost_per_conversion", *ref.interval)
+        cautious_en = figures.metric("cost_per_conversion", ref.cautious)
     assert ref.reason_es.startswith(
         "costo por conversión COP 10.444 (COP 4,7 M de inversión / 450 conversiones) en 1 día; "
-        f"estimado {estimate_es} ({interval_es}); COP 10.444 frente a "
+        f"estimado {estimate_es} ({interval_es}), como máximo {cautious_es} con 80 % de certeza; "
+        "COP 10.444 frente a "
     )
     assert ref.reason_en.startswith(
         "cost per conversion COP 10,444 (COP 4.7M spend / 450 conversions) over 1 day; "
-        f"estimate {estimate_en} ({interval_en}); COP 10,444 vs "
+        f"estimate {estimate_en} ({interval_en}), at most {cautious_en} with 80 % certainty; "
+        "COP 10,444 vs "
     )
     assert ref.reason_en.endswith("; 1st of 5 Wompi conversion pieces")
 
