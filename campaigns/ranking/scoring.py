@@ -299,13 +299,12 @@ def _posterior(
     lam_mean = shape / rate
     lam_order = special.gammaincinv(shape, order_q) / rate
 
-    def lam_lo(i: int) -> float:
-        return float(
-            lam_order[i] if order_q == lo_q else special.gammaincinv(shape[i], lo_q) / rate[i]
-        )
+    # `i`: one position, or a slice for the whole column (see _Lazy).
+    def lam_lo(i):
+        return lam_order[i] if order_q == lo_q else special.gammaincinv(shape[i], lo_q) / rate[i]
 
-    def lam_hi(i: int) -> float:
-        return float(special.gammaincinv(shape[i], hi_q) / rate[i])
+    def lam_hi(i):
+        return special.gammaincinv(shape[i], hi_q) / rate[i]
 
     if spec.model is Model.YIELD:
         return {
@@ -322,8 +321,8 @@ def _posterior(
     with np.errstate(divide="ignore"):
         return {
             "point": spec.scale / lam_mean,
-            "lower": _Lazy(lambda i: spec.scale / lam_hi(i) if lam_hi(i) > 0 else np.inf),
-            "upper": _Lazy(lambda i: spec.scale / lam_lo(i) if lam_lo(i) > 0 else np.inf),
+            "lower": _Lazy(lambda i: _cost_of(spec.scale, lam_hi(i))),
+            "upper": _Lazy(lambda i: _cost_of(spec.scale, lam_lo(i))),
             "observed": np.divide(spec.scale * den, raw_num, out=nan.copy(), where=raw_num > 0),
             "goodness": lam_order / typical,
             # The typical cost: the inverse of the typical rate.
@@ -347,14 +346,34 @@ def _parameters(
     return mean * strength + num, strength + den
 
 
+def _cost_of(scale: float, rate):
+    """A cost from its events-per-spend rate (one or a column): infinite where no events."""
+    rate = np.asarray(rate, dtype=float)
+    return np.where(rate > 0, scale / np.where(rate > 0, rate, 1.0), np.inf)
+
+
 class _Lazy:
-    """A column computed only where read: the second bound is needed for references alone."""
+    """A column computed only where read: the interval's ends are needed for references alone.
+
+    `compute(i)` takes a position or a slice. After `SINGLE_READS` positions it computes the
+    whole column at once: a full ranking (the insights) reads every piece's, and one
+    vectorised call costs less than thousands of scalar ones.
+    """
+
+    SINGLE_READS = 16
 
     def __init__(self, compute) -> None:
         self.compute = compute
+        self.reads = 0
+        self.column: np.ndarray | None = None
 
     def __getitem__(self, i: int) -> float:
-        return float(self.compute(i))
+        if self.column is None:
+            self.reads += 1
+            if self.reads <= self.SINGLE_READS:
+                return float(self.compute(i))
+            self.column = np.asarray(self.compute(slice(None)), dtype=float)
+        return float(self.column[i])
 
 
 def _estimate_at(columns: dict[str, np.ndarray], i: int) -> Estimate:

@@ -12,6 +12,7 @@ random pools, rules and exclusions.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -246,3 +247,29 @@ def test_every_pieces_exact_goodness_lies_within_its_bracket(
     assert np.all(goodness[computed] <= high[computed])
     # A piece whose exact figure is undefined is always a candidate.
     assert np.all(np.isinf(high[~computed]))
+
+
+@pytest.mark.parametrize("metric", ["ctr", "cost_per_conversion", "roas"])
+def test_every_pieces_interval_in_a_full_ranking_is_the_one_it_gets_alone(metric):
+    """The interval's ends are computed where read, one piece at a time and then the whole
+    column at once (a full ranking reads them all): both ways give the same figures."""
+    pieces = _pool(9, 300)
+    spec = RuleSpec(metric=metric, top_n=300)
+
+    full = rank_pieces(pieces, spec, diverse_distance=-1)
+
+    assert len(full.references) > 250
+    for k in range(0, 40, 4):
+        # Read alone: the k-th piece is first once the pieces above it are excluded (the
+        # priors are fitted with them all the same), and its ends are computed one by one.
+        above = [r.piece.image_id for r in full.references[:k]]
+        alone = rank_pieces(
+            pieces, replace(spec, top_n=1), diverse_distance=-1, exclude_image_ids=above
+        ).references[0]
+        ref = full.references[k]
+        assert alone.piece.image_id == ref.piece.image_id
+        assert (alone.estimate.lower, alone.estimate.upper) == (
+            ref.estimate.lower,
+            ref.estimate.upper,
+        )
+    assert all(r.estimate.lower <= r.estimate.upper for r in full.references)
