@@ -328,9 +328,7 @@ def _posterior(
             # The typical cost: the inverse of the typical rate.
             "typical": np.divide(spec.scale, mean, out=nan.copy(), where=mean > 0),
             # The most the piece costs with that certainty: the inverse of its cautious rate.
-            "cautious": np.where(
-                lam_order > 0, spec.scale / np.where(lam_order > 0, lam_order, 1.0), np.inf
-            ),
+            "cautious": _cost_of(spec.scale, lam_order),
             "certainty": certainty,
         }
 
