@@ -15,8 +15,9 @@ precision@4 and NDCG@10 against the truth the demo wrote (`true_quality.json`):
   (cost 0, the largest volume), unnormalised: awareness uses (CPM, impressions), every other
   objective the "consideration" pair (CPC, clicks); the prototype's "reach" pair
   (spend/reach, reach) has no counterpart, since Yenni never sums daily reach;
-- yenni: the rule's ranking (minimums, near-duplicate folding, shrinkage, conservative bound),
-  with the rule's minimums as stored (the seeded rules: scaled, 5 % of the median impressions);
+- yenni: the rule's ranking (minimums, near-duplicate folding, shrinkage, ordered by each
+  piece's figure with 80 % certainty), with the rule's minimums as stored (the seeded rules:
+  scaled, 5 % of the median impressions);
 - fixed: the same rule with the fixed minimums the seeded rules had (1,000 impressions…);
 - no-min: the same rule with no minimums at all: shrinkage alone against luck;
 - best: the best achievable, an oracle that knows the demo's TRUE prior. For each group it ranks
@@ -222,8 +223,8 @@ METHODS = (
 )
 
 # Orderings measured by --orders before choosing the default (issue 15 follow-up): the
-# posterior quantile the order reads (the card still shows the 90 % interval) and the gate's
-# share of the median impressions. Filled by main(): empty unless asked for.
+# posterior quantile the order reads (the card's interval stays the 90 % one), the gate and the
+# prior's weight; --grid adds the nonparametric prior. Filled by main(): empty unless asked for.
 CANDIDATES: dict = {}
 
 
