@@ -43,7 +43,8 @@ prior's weight, each as its gap to the best achievable.
 
 `--grid` scores a nonparametric prior fitted on each group (`bench/grid_prior_experiment.py`),
 its posterior mean and the 5 % and 20 % quantiles, beside the best candidate of `--orders`;
-measured, not adopted.
+`--ml-prior` the prior's weight fitted on each group by marginal likelihood
+(`bench/ml_prior_experiment.py`); both measured, not adopted.
 
 Scenarios: the rule's own window (a year: volumes are large), the last 28 days before the demo's
 end, six 28-day windows four weeks apart averaged (one window is ~27 groups scored in quarters:
@@ -324,11 +325,20 @@ def main() -> None:
     parser.add_argument(
         "--grid", action="store_true", help="also score a nonparametric prior (not adopted)"
     )
+    parser.add_argument(
+        "--ml-prior",
+        action="store_true",
+        help="also score the prior's weight fitted by marginal likelihood (not adopted)",
+    )
     args = parser.parse_args()
     if args.orders:
         CANDIDATES.update(order_candidates())
     if args.grid:
         CANDIDATES.update(grid_candidates())
+    if args.ml_prior:
+        from bench.ml_prior_experiment import ml_candidates
+
+        CANDIDATES.update(ml_candidates(yenni_order))
 
     with machine_load_printed():
         data_dir = ROOT / "var" / f"bench-quality-{args.seed}-{args.creatives}-{args.months}"
@@ -580,7 +590,8 @@ def score_group(rule, objective: str, full, draws, true_rates, node: str) -> dic
         orders["best-diverse"] = diverse(orders["best"], drawn)
         for name, transform in CANDIDATES.items():
             if name in row:
-                if name.startswith("grid"):
+                # The experiments' orders take the pieces; the other candidates change the spec.
+                if name.startswith(("grid", "ml ")):
                     orders[name] = transform(drawn, spec)
                 else:
                     orders[name] = yenni_order(drawn, transform(spec))
