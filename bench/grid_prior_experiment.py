@@ -7,6 +7,12 @@ on the group's pieces by nonparametric maximum likelihood (Kiefer–Wolfowitz: w
 log-spaced grid, by EM) instead of a two-parameter beta or gamma, so its shape follows the
 group: heavy right tails, several clusters. The posterior of each piece is then exact on the
 grid. No gate: every piece with exposure is ranked.
+
+`shape="lognormal"` replaces the free weights by a log-normal θ, its μ and σ fitted by marginal
+likelihood (the demo draws its qualities log-normally: the shape the best achievable knows);
+`"lognormal-1d"` fits σ alone with θ's mean 1 (the pooled rate); `"lognormal-mom"` takes σ from
+the product's method of moments (cv² of the rate net of sampling noise, σ² = log(1 + cv²)).
+Measured, not adopted either (docs/ranking.md).
 """
 
 from __future__ import annotations
@@ -22,7 +28,14 @@ EM_ITERATIONS = 400
 MIN_PLATFORM_PIECES = 5
 
 
-def grid_order(pieces: Sequence, metric: str, *, within_platform: bool, tail: float | None):
+def grid_order(
+    pieces: Sequence,
+    metric: str,
+    *,
+    within_platform: bool,
+    tail: float | None,
+    shape: str = "npmle",
+):
     """Image ids, best first, by each piece's posterior θ: its mean (`tail` None) or its
     quantile at lower tail `tail` (0.05: the conservative end of a 90 % interval)."""
     from campaigns.ranking.metrics import METRICS, Model
@@ -40,7 +53,12 @@ def grid_order(pieces: Sequence, metric: str, *, within_platform: bool, tail: fl
         events = np.minimum(events, exposure)
     typical = _typical_rates(events, exposure, [p.platforms for p in pieces], within_platform)
     log_lik = _log_likelihood(events, exposure, typical, share)
-    weights = _npmle(log_lik)
+    if shape == "npmle":
+        weights = _npmle(log_lik)
+    elif shape == "lognormal-mom":
+        weights = _lognormal_moments(events, exposure, typical, share)
+    else:
+        weights = _lognormal(log_lik, mean_one=shape == "lognormal-1d")
     posterior = weights * np.exp(log_lik - log_lik.max(axis=1, keepdims=True))
     posterior /= posterior.sum(axis=1, keepdims=True)
     mean = posterior @ GRID
@@ -89,3 +107,42 @@ def _npmle(log_lik: np.ndarray) -> np.ndarray:
         mixture = np.maximum(likelihood @ weights, 1e-300)
         weights = weights * (likelihood.T @ (1.0 / mixture)) / likelihood.shape[0]
     return weights
+
+
+def _lognormal(log_lik: np.ndarray, mean_one: bool = False) -> np.ndarray:
+    """Grid weights of the log-normal θ (log θ ~ N(μ, σ²)) maximising the pieces' marginal
+    likelihood, over a grid of μ and σ: two parameters, so no spikes where a few pieces sit.
+    `mean_one`: μ = −σ²/2 (θ's mean is the pooled rate), σ alone fitted."""
+    likelihood = np.exp(log_lik - log_lik.max(axis=1, keepdims=True))
+    log_grid = np.log(GRID)
+    best, best_weights = -np.inf, None
+    pairs = [
+        (-0.5 * sigma * sigma if mean_one else mu, sigma)
+        for mu in ([0.0] if mean_one else np.linspace(-1.0, 0.5, 31))
+        for sigma in np.linspace(0.05, 1.5, 30)
+    ]
+    for mu, sigma in pairs:
+        weights = np.exp(-0.5 * ((log_grid - mu) / sigma) ** 2)
+        weights /= weights.sum()
+        total = float(np.log(np.maximum(likelihood @ weights, 1e-300)).sum())
+        if total > best:
+            best, best_weights = total, weights
+    return best_weights
+
+
+def _lognormal_moments(events, exposure, typical, share: bool) -> np.ndarray:
+    """Per piece, the log-normal θ with the product's method-of-moments spread: for the pieces
+    sharing a pooled rate m, the between-piece variance of the rate net of sampling noise, over
+    m² (cv²); σ² = log(1 + cv²), μ = −σ²/2 (θ's mean 1)."""
+    log_grid = np.log(GRID)
+    weights = np.zeros((len(events), len(GRID)))
+    for m in np.unique(typical):
+        at = (typical == m) & (exposure > 0)
+        d, n = exposure[at], events[at]
+        unit = m * (1 - m) if share else m
+        between = (np.sum(d * (n / d - m) ** 2) - unit * len(d)) / d.sum() if len(d) > 1 else 0
+        cv2 = max(between / (m * m), 1e-4)
+        sigma2 = np.log1p(cv2)
+        row = np.exp(-0.5 * (log_grid + sigma2 / 2) ** 2 / sigma2)
+        weights[typical == m] = row / row.sum()
+    return weights + 1e-300

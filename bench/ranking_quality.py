@@ -42,7 +42,10 @@ follow-up): the posterior quantile the order reads, the gate (none or the rule's
 prior's weight, each as its gap to the best achievable.
 
 `--grid` scores a nonparametric prior fitted on each group (`bench/grid_prior_experiment.py`),
-its posterior mean and the 5 % and 20 % quantiles, beside the best candidate of `--orders`;
+its posterior mean and the 5 % and 20 % quantiles, and a log-normal prior on the same grid
+(fitted by marginal likelihood: μ and σ, σ alone with the mean at the platform's pooled rate,
+or σ from the product's moments; with no gate, and with the rule's gate and the references'
+look-alike skips), beside the best candidate of `--orders`;
 `--ml-prior` the prior's weight fitted on each group by marginal likelihood
 (`bench/ml_prior_experiment.py`); both measured, not adopted.
 
@@ -242,6 +245,14 @@ def order_candidates() -> dict:
                     return replace(gated, order_quantile=q, prior_weight=w)
 
                 candidates[f"q{quantile:.2f} g:{gate} w{weight:g}"] = transform
+    for quantile in (0.10, 0.20, 0.30):
+        for gate in ("none", "rule"):
+
+            def pooled(spec, q=quantile, g=gate):
+                gated = scaled_minimums(spec, 0.0) if g == "none" else spec
+                return replace(gated, order_quantile=q, pooled_spread=True)
+
+            candidates[f"pool q{quantile:.2f} g:{gate}"] = pooled
     return candidates
 
 
@@ -258,6 +269,39 @@ def grid_candidates() -> dict:
             return grid_order(drawn, spec.metric, within_platform=spec.within_platform, tail=t)
 
         candidates[f"grid {label}"] = order
+
+        def lognormal(drawn, spec, t=tail):
+            return grid_order(
+                drawn,
+                spec.metric,
+                within_platform=spec.within_platform,
+                tail=t,
+                shape="lognormal",
+            )
+
+        candidates[f"grid lognormal {label}"] = lognormal
+        for variant in ("lognormal-1d", "lognormal-mom"):
+
+            def fitted(drawn, spec, t=tail, v=variant):
+                return grid_order(
+                    drawn, spec.metric, within_platform=spec.within_platform, tail=t, shape=v
+                )
+
+            candidates[f"grid {variant[10:]} {label}"] = fitted
+
+        def gated(drawn, spec, t=tail):
+            from campaigns.ranking.pieces import PieceTable
+            from campaigns.ranking.scoring import _gate
+
+            table = PieceTable.from_pieces(sorted(drawn, key=lambda p: p.image_id))
+            passing, _ = _gate(spec.spec, table.columns, spec)
+            kept = [table.piece(int(i)) for i in passing]
+            ranked = grid_order(
+                kept, spec.metric, within_platform=spec.within_platform, tail=t, shape="lognormal"
+            )
+            return diverse(ranked, drawn)
+
+        candidates[f"grid lognormal g:rule {label}"] = gated
 
     reference = "q0.20 g:none w0.25"
     candidates[reference] = order_candidates()[reference]

@@ -187,3 +187,35 @@ def test_a_nonparametric_grid_prior_ranks_the_small_accounts_piece_seen_six_time
     for tail in (None, 0.05, 0.20):
         order = grid_order(_small_account(), "ctr", within_platform=True, tail=tail)
         assert order[:5] == [60, 1, 2, 3, 4]
+
+
+def test_the_log_normal_prior_experiment_recovers_the_spread_it_was_drawn_with():
+    """bench/ranking_quality.py --grid measures a log-normal prior fitted by marginal
+    likelihood (not adopted): on 300 pieces whose true rates were drawn with log σ = 0.5 around
+    1 %, with 50,000 impressions each, the fitted prior's spread is 0.5 within a grid step."""
+    import numpy as np
+
+    from bench.grid_prior_experiment import GRID, _log_likelihood, _lognormal
+
+    rng = np.random.default_rng(3)
+    sigma = 0.5
+    theta = np.exp(rng.normal(-sigma * sigma / 2, sigma, size=300))
+    exposure = np.full(300, 50_000.0)
+    events = rng.binomial(50_000, 0.01 * theta).astype(float)
+    typical = np.full(300, events.sum() / exposure.sum())
+    weights = _lognormal(_log_likelihood(events, exposure, typical, share=True))
+    log_grid = np.log(GRID)
+    centre = float(weights @ log_grid)
+    fitted = float(np.sqrt(weights @ (log_grid - centre) ** 2))
+    assert abs(fitted - sigma) <= 0.05
+
+
+def test_the_log_normal_prior_keeps_the_small_accounts_piece_seen_six_times_out_of_the_top_four():
+    """Unlike the nonparametric grid, the two-parameter log-normal cannot put a spike where the
+    four truly better pieces are: read at the 20th percentile it ranks them first and 3 clicks
+    on 6 impressions fifth. It was not adopted for another reason: with the rule's gate and the
+    references' look-alike skips it measured level with the beta (docs/ranking.md)."""
+    from bench.grid_prior_experiment import grid_order
+
+    order = grid_order(_small_account(), "ctr", within_platform=True, tail=0.20, shape="lognormal")
+    assert order[:5] == [1, 2, 3, 4, 60]
