@@ -245,14 +245,6 @@ def order_candidates() -> dict:
                     return replace(gated, order_quantile=q, prior_weight=w)
 
                 candidates[f"q{quantile:.2f} g:{gate} w{weight:g}"] = transform
-    for quantile in (0.10, 0.20, 0.30):
-        for gate in ("none", "rule"):
-
-            def pooled(spec, q=quantile, g=gate):
-                gated = scaled_minimums(spec, 0.0) if g == "none" else spec
-                return replace(gated, order_quantile=q, pooled_spread=True)
-
-            candidates[f"pool q{quantile:.2f} g:{gate}"] = pooled
     return candidates
 
 

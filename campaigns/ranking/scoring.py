@@ -59,9 +59,6 @@ class RuleSpec:
     order_quantile: float | None = ORDER_QUANTILE
     # How much the fitted prior weighs, as a multiple of its method-of-moments strength.
     prior_weight: float = 1.0
-    # Within platforms: each platform's spread from its own pieces (False), or one relative
-    # spread pooled over the platforms, each keeping its own mean (True).
-    pooled_spread: bool = False
 
     @property
     def order_tail(self) -> float:
@@ -209,7 +206,6 @@ def _platform_priors(
     den: np.ndarray,
     platforms: Sequence[tuple[str, ...]],
     group: Prior,
-    pooled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
     """Return each piece's prior mean and strength: its platform's, else the group's, and
     the platforms whose prior it took (empty: the group's).
@@ -232,8 +228,6 @@ def _platform_priors(
             index = np.flatnonzero(code_of == code)
             if len(index) >= MIN_PLATFORM_PIECES:
                 fitted[own[0]] = _fit(spec, num[index], den[index])
-    if pooled and fitted:
-        fitted = _pooled(spec, num, den, code_of, sets, fitted)
     means, strengths, compared = [], [], []
     for own in sets:
         names = tuple(p for p in own if p in fitted and fitted[p].mean > 0)
@@ -250,43 +244,6 @@ def _platform_priors(
         np.array(strengths)[code_of],
         [compared[code] for code in code_of.tolist()],
     )
-
-
-def _pooled(spec, num, den, code_of, sets, fitted: dict[str, Prior]) -> dict[str, Prior]:
-    """The platforms' priors with one relative spread: each platform's between-piece
-    variance over its mean squared, net of sampling noise, averaged over the platforms by
-    their pieces; each platform keeps its mean."""
-    share = spec.model is Model.SHARE
-    total, count = 0.0, 0
-    floors: dict[str, float] = {}
-    for code, own in enumerate(sets):
-        if len(own) != 1 or own[0] not in fitted or fitted[own[0]].mean <= 0:
-            continue
-        m = fitted[own[0]].mean
-        index = np.flatnonzero(code_of == code)
-        n, d = num[index], den[index]
-        keep = d > 0
-        n, d = n[keep], d[keep]
-        if share:
-            n = np.minimum(n, d)
-        floors[own[0]] = _weak_strength(m, float(d.sum()), len(d))
-        unit = m * (1 - m) if share else m
-        excess = float(np.sum(d * (n / d - m) ** 2) - unit * len(d)) / float(d.sum())
-        total += excess / (m * m) * len(d)
-        count += len(d)
-    if count == 0:
-        return fitted
-    relative = max(total / count, 1e-6)
-    pooled = {}
-    for name, prior in fitted.items():
-        m = prior.mean
-        if m <= 0:
-            pooled[name] = prior
-            continue
-        between = relative * m * m
-        strength = m * (1 - m) / between - 1 if share else m / between
-        pooled[name] = Prior(mean=m, strength=float(max(strength, floors.get(name, 1e-9))))
-    return pooled
 
 
 def _posterior(
@@ -507,7 +464,7 @@ def _inputs(
     p_num, p_den = num[passing], den[passing]
     if rule.within_platform:
         mean, strength, compared = _platform_priors(
-            spec, p_num, p_den, [platforms[i] for i in passing], prior, rule.pooled_spread
+            spec, p_num, p_den, [platforms[i] for i in passing], prior
         )
     else:
         mean = np.full(len(passing), prior.mean)
