@@ -262,24 +262,15 @@ def grid_candidates() -> dict:
 
         candidates[f"grid {label}"] = order
 
-        def lognormal(drawn, spec, t=tail):
-            return grid_order(
-                drawn,
-                spec.metric,
-                within_platform=spec.within_platform,
-                tail=t,
-                shape="lognormal",
-            )
-
-        candidates[f"grid lognormal {label}"] = lognormal
-        for variant in ("lognormal-1d", "lognormal-mom"):
+        # Named "grid lognormal", "grid 1d" and "grid mom".
+        for variant in ("lognormal", "lognormal-1d", "lognormal-mom"):
 
             def fitted(drawn, spec, t=tail, v=variant):
                 return grid_order(
                     drawn, spec.metric, within_platform=spec.within_platform, tail=t, shape=v
                 )
 
-            candidates[f"grid {variant[10:]} {label}"] = fitted
+            candidates[f"grid {variant.removeprefix('lognormal-')} {label}"] = fitted
 
         def gated(drawn, spec, t=tail):
             from campaigns.ranking.pieces import PieceTable
